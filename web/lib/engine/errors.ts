@@ -1,0 +1,108 @@
+import 'server-only';
+import { Code, ConnectError } from '@connectrpc/connect';
+import { BadRequestSchema } from '@quire/gen/google/rpc/error_details_pb';
+import { unstable_rethrow } from 'next/navigation';
+
+/**
+ * The one place where engine errors (gRPC status codes) become outcomes that
+ * pages and Server Actions can switch over exhaustively.
+ */
+export type EngineFailure =
+  | { kind: 'not-found' }
+  /** `fieldErrors` maps a request field path (`post.title`) to its problem. */
+  | { kind: 'invalid'; fieldErrors: Record<string, string> }
+  /** Stale etag, taken slug, or a state that forbids the change. */
+  | { kind: 'conflict' }
+  | { kind: 'unauthenticated' }
+  | { kind: 'forbidden' }
+  | { kind: 'rate-limited' }
+  /** `message` is for server logs only; never show it to a reader. */
+  | { kind: 'unavailable'; message: string };
+
+export type Outcome<T> = { kind: 'ok'; value: T } | EngineFailure;
+
+/** What a read served through `'use cache'` can come to; see `outcomeOfCachedRead`. */
+export type CachedReadOutcome<T> = Extract<Outcome<T>, { kind: 'ok' | 'unavailable' }>;
+
+/**
+ * Maps an engine error to a failure outcome. Anything that is not a
+ * ConnectError is a bug (or a Next.js control-flow signal such as
+ * `notFound()`), so it is rethrown untouched.
+ */
+export function failureFrom(error: unknown): EngineFailure {
+  if (!(error instanceof ConnectError)) throw error;
+  switch (error.code) {
+    case Code.NotFound:
+      return { kind: 'not-found' };
+    case Code.InvalidArgument:
+    case Code.OutOfRange:
+      return { kind: 'invalid', fieldErrors: fieldErrorsOf(error) };
+    case Code.AlreadyExists:
+    case Code.Aborted:
+    case Code.FailedPrecondition:
+      return { kind: 'conflict' };
+    case Code.Unauthenticated:
+      return { kind: 'unauthenticated' };
+    case Code.PermissionDenied:
+      return { kind: 'forbidden' };
+    case Code.ResourceExhausted:
+      return { kind: 'rate-limited' };
+    // The engine is down, slow or misbehaving: the caller can only retry later.
+    case Code.Unavailable:
+    case Code.DeadlineExceeded:
+    case Code.Canceled:
+    case Code.Unknown:
+    case Code.Internal:
+    case Code.DataLoss:
+    case Code.Unimplemented:
+      return { kind: 'unavailable', message: error.message };
+    default: {
+      const unhandled: never = error.code;
+      return { kind: 'unavailable', message: `unexpected code ${String(unhandled)}: ${error.message}` };
+    }
+  }
+}
+
+/** Awaits a direct (uncached) engine call and returns its outcome instead of throwing. */
+export async function outcomeOf<T>(call: Promise<T>): Promise<Outcome<T>> {
+  try {
+    return { kind: 'ok', value: await call };
+  } catch (error) {
+    return failureFrom(error);
+  }
+}
+
+/**
+ * Awaits a read from a `'use cache'` function. Such a function returns every
+ * answer worth caching (a value, or "no such post") and throws only when the
+ * engine call failed, since a thrown error is never cached. But the error
+ * crosses a React serialization boundary on its way out: in production it
+ * arrives as a plain Error holding only a digest (Next.js logs the original
+ * under that digest), so its gRPC code is gone and any throw means unavailable.
+ */
+export async function outcomeOfCachedRead<T>(read: Promise<T>): Promise<CachedReadOutcome<T>> {
+  try {
+    return { kind: 'ok', value: await read };
+  } catch (error) {
+    unstable_rethrow(error);
+    return { kind: 'unavailable', message: describe(error) };
+  }
+}
+
+/** Field violations from a `google.rpc.BadRequest` detail; the first one per field wins. */
+function fieldErrorsOf(error: ConnectError): Record<string, string> {
+  const fieldErrors: Record<string, string> = {};
+  for (const badRequest of error.findDetails(BadRequestSchema)) {
+    for (const violation of badRequest.fieldViolations) {
+      fieldErrors[violation.field] ??= violation.description;
+    }
+  }
+  return fieldErrors;
+}
+
+function describe(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  // Production replaces the message with boilerplate; the digest is what finds the original.
+  if ('digest' in error && typeof error.digest === 'string') return `see the server error with digest ${error.digest}`;
+  return error.message;
+}

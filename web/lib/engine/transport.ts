@@ -1,0 +1,43 @@
+import 'server-only';
+import type { Interceptor, Transport } from '@connectrpc/connect';
+import { createGrpcTransport } from '@connectrpc/connect-node';
+import { env } from '@/lib/env';
+
+/**
+ * The one gRPC transport to the engine, shared by every client so that all
+ * calls multiplex over a single HTTP/2 session instead of dialing per call.
+ */
+
+// tonic's default limit for messages it decodes; larger requests would be refused.
+const MAX_REQUEST_BYTES = 4 * 1024 * 1024;
+// Generous for a page of full posts, but bounded: a runaway response fails
+// the call instead of exhausting the server's memory.
+const MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
+
+function bearerToken(apiKey: string): Interceptor {
+  return (next) => (req) => {
+    req.header.set('authorization', `Bearer ${apiKey}`);
+    return next(req);
+  };
+}
+
+let transport: Transport | undefined;
+
+/**
+ * Created on first use, not at import, so that `next build` neither reads the
+ * environment nor opens a connection. No `pingIntervalMs`: connect-node 2.1 can
+ * throw on a destroyed session when pinging; the engine's HTTP/2 keepalive
+ * detects dead peers instead.
+ */
+export function engineTransport(): Transport {
+  if (transport) return transport;
+  const { QUIRE_ENGINE_URL, QUIRE_ENGINE_API_KEY, QUIRE_ENGINE_TIMEOUT_MS } = env();
+  transport = createGrpcTransport({
+    baseUrl: QUIRE_ENGINE_URL,
+    defaultTimeoutMs: QUIRE_ENGINE_TIMEOUT_MS,
+    writeMaxBytes: MAX_REQUEST_BYTES,
+    readMaxBytes: MAX_RESPONSE_BYTES,
+    interceptors: QUIRE_ENGINE_API_KEY ? [bearerToken(QUIRE_ENGINE_API_KEY)] : [],
+  });
+  return transport;
+}

@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { parseEnv } from './env';
+
+describe('parseEnv', () => {
+  it('applies defaults when nothing is set', () => {
+    expect(parseEnv({})).toEqual({
+      QUIRE_ENGINE_URL: 'http://127.0.0.1:50051',
+      QUIRE_SITE_URL: 'http://localhost:3000',
+      QUIRE_ENGINE_TIMEOUT_MS: 5000,
+    });
+  });
+
+  it('treats empty variables as unset', () => {
+    expect(parseEnv({ QUIRE_ENGINE_URL: '', QUIRE_ENGINE_API_KEY: '', QUIRE_ENGINE_TIMEOUT_MS: '' })).toEqual(
+      parseEnv({}),
+    );
+  });
+
+  it('reads and coerces set variables', () => {
+    expect(
+      parseEnv({
+        QUIRE_ENGINE_URL: 'https://engine.internal:8443',
+        QUIRE_ENGINE_API_KEY: 'secret-key',
+        QUIRE_SITE_URL: 'https://blog.example.com',
+        QUIRE_ENGINE_TIMEOUT_MS: '2500',
+      }),
+    ).toEqual({
+      QUIRE_ENGINE_URL: 'https://engine.internal:8443',
+      QUIRE_ENGINE_API_KEY: 'secret-key',
+      QUIRE_SITE_URL: 'https://blog.example.com',
+      QUIRE_ENGINE_TIMEOUT_MS: 2500,
+    });
+  });
+
+  it('names every invalid variable without echoing values', () => {
+    const parse = () =>
+      parseEnv({ QUIRE_ENGINE_URL: 'grpc://engine', QUIRE_SITE_URL: 'nope', QUIRE_ENGINE_TIMEOUT_MS: '1.5' });
+
+    expect(parse).toThrow(/QUIRE_ENGINE_URL: must be an http:\/\/ or https:\/\/ URL/);
+    expect(parse).toThrow(/QUIRE_SITE_URL: must be an http:\/\/ or https:\/\/ URL/);
+    expect(parse).toThrow(/QUIRE_ENGINE_TIMEOUT_MS: must be a whole number of milliseconds/);
+    expect(parse).not.toThrow(/grpc:\/\/engine/);
+  });
+});

@@ -1,0 +1,54 @@
+import 'server-only';
+import { z } from 'zod';
+
+/**
+ * The web app's configuration. This module is the only reader of
+ * `process.env`; everything else asks `env()` for typed, validated values.
+ *
+ * Parsing is lazy so that `next build` (which imports every module) does not
+ * need the runtime variables to be set.
+ */
+
+// An empty variable (`QUIRE_ENGINE_API_KEY=`) means "not set", so defaults apply.
+const unsetIfEmpty = (value: unknown) => (value === '' ? undefined : value);
+
+const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' });
+
+const schema = z.object({
+  /** Where the engine's gRPC server listens; `http://` is cleartext HTTP/2. */
+  QUIRE_ENGINE_URL: z.preprocess(unsetIfEmpty, httpUrl.default('http://127.0.0.1:50051')),
+  /** Sent as `authorization: Bearer <key>` on every engine call when set. */
+  QUIRE_ENGINE_API_KEY: z.preprocess(unsetIfEmpty, z.string().optional()),
+  /** The public origin of this site, for absolute links (feeds, canonical URLs). */
+  QUIRE_SITE_URL: z.preprocess(unsetIfEmpty, httpUrl.default('http://localhost:3000')),
+  /** Deadline for each engine call unless the call sets its own. */
+  QUIRE_ENGINE_TIMEOUT_MS: z.preprocess(
+    unsetIfEmpty,
+    z.coerce
+      .number({ error: 'must be a whole number of milliseconds' })
+      .int('must be a whole number of milliseconds')
+      .positive('must be greater than 0')
+      .default(5000),
+  ),
+});
+
+export type Env = z.infer<typeof schema>;
+
+/**
+ * Validates `source` (normally `process.env`). Throws one error naming every
+ * invalid variable; values are never echoed, since some are secrets.
+ */
+export function parseEnv(source: Record<string, string | undefined>): Env {
+  const result = schema.safeParse(source);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+  throw new Error(`Invalid environment variables:\n${problems.join('\n')}`);
+}
+
+let cached: Env | undefined;
+
+/** The validated configuration, parsed from `process.env` on first use. */
+export function env(): Env {
+  cached ??= parseEnv(process.env);
+  return cached;
+}
