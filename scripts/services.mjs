@@ -4,6 +4,11 @@
 // For each of the two, in this order:
 //   1. DATABASE_URL / REDIS_URL from the environment, when set (checked to answer on TCP);
 //   2. a server Quire runs itself under <root>/.quire/ from programs installed on the machine;
+//      PostgreSQL on 127.0.0.1:55432 and Redis on 127.0.0.1:56379, or QUIRE_PG_PORT /
+//      QUIRE_REDIS_PORT. Without those variables, when the default port is taken by something
+//      other than this checkout's own server (another checkout's, say), the next free port up to
+//      default+50 is used instead and remembered in .quire/postgres/port / .quire/redis/port, so
+//      later runs of the same checkout find their server there;
 //   3. a container started with testcontainers, when a Docker engine answers;
 //   4. otherwise an error that says what to install.
 //
@@ -47,6 +52,7 @@ const STOP_TIMEOUT_MS = 30_000;
 const DOCKER_INFO_TIMEOUT_MS = 5_000;
 const LOCK_TIMEOUT_MS = 120_000;
 const LOG_TAIL_LINES = 20;
+const PORT_SEARCH_SPAN = 50;
 
 const INSTALL_HINT =
   'Quire needs PostgreSQL (15+) and Redis (7+). Install them (Debian/Ubuntu: apt-get install ' +
@@ -93,12 +99,12 @@ export async function ensureServices({ root, log = () => {} }) {
       source = 'local';
       await withLock(paths.lock, log, async () => {
         if (pgPrograms) {
-          const pg = await startLocalPostgres({ programs: pgPrograms, paths, port: settings.pgPort, log });
+          const pg = await startLocalPostgres({ programs: pgPrograms, paths, explicitPort: settings.pgPort, log });
           databaseUrl = pg.url;
           if (pg.stop) stops.push(pg.stop);
         }
         if (redisServer) {
-          const redis = await startLocalRedis({ server: redisServer, paths, port: settings.redisPort, log });
+          const redis = await startLocalRedis({ server: redisServer, paths, explicitPort: settings.redisPort, log });
           redisUrl = redis.url;
           if (redis.stop) stops.push(redis.stop);
         }
@@ -137,7 +143,8 @@ export async function stopLocalServices({ root, log = () => {} }) {
   const paths = localPaths(root);
 
   await withLock(paths.lock, log, async () => {
-    await stopLocalRedis({ paths, port: settings.redisPort, log });
+    const redisPort = settings.redisPort ?? readPortFile(paths.redisPortFile) ?? DEFAULT_REDIS_PORT;
+    await stopLocalRedis({ paths, port: redisPort, log });
 
     if (!fs.existsSync(path.join(paths.pgData, 'PG_VERSION'))) {
       log('PostgreSQL: no cluster under .quire/postgres; nothing to stop');
@@ -162,8 +169,9 @@ function readSettings(env) {
   return {
     databaseUrl: env.DATABASE_URL || undefined,
     redisUrl: env.REDIS_URL || undefined,
-    pgPort: parsePort('QUIRE_PG_PORT', env.QUIRE_PG_PORT, DEFAULT_PG_PORT),
-    redisPort: parsePort('QUIRE_REDIS_PORT', env.QUIRE_REDIS_PORT, DEFAULT_REDIS_PORT),
+    // undefined unless set: Quire then picks the port itself (see portCandidates).
+    pgPort: parsePort('QUIRE_PG_PORT', env.QUIRE_PG_PORT),
+    redisPort: parsePort('QUIRE_REDIS_PORT', env.QUIRE_REDIS_PORT),
     dockerHost: env.DOCKER_HOST || undefined,
   };
 }
@@ -171,10 +179,10 @@ function readSettings(env) {
 /**
  * @param {string} name
  * @param {string | undefined} value
- * @param {number} fallback
+ * @returns {number | undefined}
  */
-function parsePort(name, value, fallback) {
-  if (value === undefined || value === '') return fallback;
+function parsePort(name, value) {
+  if (value === undefined || value === '') return undefined;
   const port = Number(value);
   if (!Number.isInteger(port) || port < 1 || port > 65535) {
     throw new Error(`${name} must be a TCP port number (1-65535), got "${value}".`);
@@ -194,9 +202,11 @@ function localPaths(root) {
     pgData: path.join(pgDir, 'data'),
     pgLog: path.join(pgDir, 'postgres.log'),
     pgDatabaseCreated: path.join(pgDir, 'database-created'),
+    pgPortFile: path.join(pgDir, 'port'),
     redisDir,
     redisPid: path.join(redisDir, 'redis.pid'),
     redisLog: path.join(redisDir, 'redis.log'),
+    redisPortFile: path.join(redisDir, 'port'),
   };
 }
 /** @typedef {ReturnType<typeof localPaths>} LocalPaths */
@@ -289,47 +299,74 @@ async function findRedisServer(log) {
 /**
  * Starts (or reuses) the PostgreSQL cluster in .quire/postgres/data.
  *
- * @param {{ programs: PostgresPrograms, paths: LocalPaths, port: number, log: Log }} options
+ * With `explicitPort` (QUIRE_PG_PORT) only that port is used. Without it, a running cluster is
+ * reused on whatever port it runs on; otherwise the first free port of portCandidates() is used
+ * and remembered in .quire/postgres/port.
+ *
+ * @param {{ programs: PostgresPrograms, paths: LocalPaths, explicitPort: number | undefined, log: Log }} options
  * @returns {Promise<StartedService>}
  */
-async function startLocalPostgres({ programs, paths, port, log }) {
-  const url = `postgres://${PG_SUPERUSER}@${LOCAL_HOST}:${port}/${PG_DATABASE}`;
+async function startLocalPostgres({ programs, paths, explicitPort, log }) {
   const runner = await preparePostgresRunner(paths, log);
+  const remembered = readPortFile(paths.pgPortFile);
 
   if (await postgresIsRunning(programs, paths, runner)) {
     const runningPort = postmasterPort(paths.pgData);
-    if (runningPort !== null && runningPort !== port) {
+    if (explicitPort !== undefined && runningPort !== null && runningPort !== explicitPort) {
       throw new Error(
-        `Quire's PostgreSQL (${paths.pgData}) is already running on port ${runningPort}, not ${port}. ` +
+        `Quire's PostgreSQL (${paths.pgData}) is already running on port ${runningPort}, not ${explicitPort}. ` +
           'Stop it with `node scripts/services.mjs down`, or set QUIRE_PG_PORT to match.',
       );
     }
+    const port = explicitPort ?? runningPort ?? remembered ?? DEFAULT_PG_PORT;
+    if (explicitPort === undefined) writePortFile(paths.pgPortFile, port);
     await waitForPostgres({ programs, port, logFile: paths.pgLog });
     log(`PostgreSQL: reusing the server already running on ${LOCAL_HOST}:${port}`);
-    return { url, stop: null };
+    return { url: postgresUrl(port), stop: null };
   }
 
-  if (await tcpAnswers(LOCAL_HOST, port, CONNECT_TIMEOUT_MS)) {
-    throw new Error(
-      `Port ${port} on ${LOCAL_HOST} is taken by a program other than Quire's PostgreSQL ` +
-        `(${paths.pgData}). Set QUIRE_PG_PORT to a free port, or set DATABASE_URL.`,
+  // Our cluster is not running, so whatever answers on a port is someone else's.
+  for (const port of portCandidates(explicitPort, remembered, DEFAULT_PG_PORT)) {
+    if (!(await portIsFree(port))) {
+      if (explicitPort !== undefined) {
+        throw new Error(
+          `Port ${port} on ${LOCAL_HOST} is taken by a program other than Quire's PostgreSQL ` +
+            `(${paths.pgData}). Set QUIRE_PG_PORT to a free port, or set DATABASE_URL.`,
+        );
+      }
+      log(`PostgreSQL: port ${port} on ${LOCAL_HOST} is taken by a program other than this checkout's server; trying the next`);
+      continue;
+    }
+
+    await initPostgresCluster({ programs, paths, runner, log });
+
+    log(`PostgreSQL ${programs.major}: starting on ${LOCAL_HOST}:${port} (log: ${paths.pgLog})`);
+    const serverOptions = `-p ${port} -k '' -c listen_addresses=${LOCAL_HOST}`;
+    const started = await runner(
+      [programs.pgCtl, '-D', paths.pgData, '-l', paths.pgLog, '-o', serverOptions, '-w', '-t', String(PG_START_TIMEOUT_S), 'start'],
+      { cwd: paths.pgDir, timeoutMs: (PG_START_TIMEOUT_S + 10) * 1_000 },
     );
+    if (started.code !== 0) {
+      // Another checkout may have taken the port between the check and the start.
+      const lostRace = explicitPort === undefined && !(await postgresIsRunning(programs, paths, runner)) && !(await portIsFree(port));
+      if (lostRace) {
+        log(`PostgreSQL: port ${port} was taken while starting; trying the next`);
+        continue;
+      }
+      throw new Error(`PostgreSQL did not start (pg_ctl: ${outputOf(started)}).\n${logTail(paths.pgLog)}`);
+    }
+    if (explicitPort === undefined) writePortFile(paths.pgPortFile, port);
+    await waitForPostgres({ programs, port, logFile: paths.pgLog });
+    const url = postgresUrl(port);
+    log(`PostgreSQL: ready at ${url}`);
+    return { url, stop: () => stopLocalPostgres({ programs, paths, runner, log }) };
   }
+  throw new Error(noFreePortMessage('PostgreSQL', DEFAULT_PG_PORT, 'QUIRE_PG_PORT', 'DATABASE_URL'));
+}
 
-  await initPostgresCluster({ programs, paths, runner, log });
-
-  log(`PostgreSQL ${programs.major}: starting on ${LOCAL_HOST}:${port} (log: ${paths.pgLog})`);
-  const serverOptions = `-p ${port} -k '' -c listen_addresses=${LOCAL_HOST}`;
-  const started = await runner(
-    [programs.pgCtl, '-D', paths.pgData, '-l', paths.pgLog, '-o', serverOptions, '-w', '-t', String(PG_START_TIMEOUT_S), 'start'],
-    { cwd: paths.pgDir, timeoutMs: (PG_START_TIMEOUT_S + 10) * 1_000 },
-  );
-  if (started.code !== 0) {
-    throw new Error(`PostgreSQL did not start (pg_ctl: ${outputOf(started)}).\n${logTail(paths.pgLog)}`);
-  }
-  await waitForPostgres({ programs, port, logFile: paths.pgLog });
-  log(`PostgreSQL: ready at ${url}`);
-  return { url, stop: () => stopLocalPostgres({ programs, paths, runner, log }) };
+/** @param {number} port */
+function postgresUrl(port) {
+  return `postgres://${PG_SUPERUSER}@${LOCAL_HOST}:${port}/${PG_DATABASE}`;
 }
 
 /**
@@ -545,49 +582,77 @@ function firstUntraversableAncestor(dir, user) {
 /**
  * Starts (or reuses) redis-server on 127.0.0.1 with its files in .quire/redis.
  *
- * @param {{ server: string, paths: LocalPaths, port: number, log: Log }} options
+ * With `explicitPort` (QUIRE_REDIS_PORT) only that port is used, and any Redis answering there is
+ * reused. Without it, only this checkout's own Redis is reused: the first port of
+ * portCandidates() that has it, or else is free, is used and remembered in .quire/redis/port.
+ *
+ * @param {{ server: string, paths: LocalPaths, explicitPort: number | undefined, log: Log }} options
  * @returns {Promise<StartedService>}
  */
-async function startLocalRedis({ server, paths, port, log }) {
-  const url = `redis://${LOCAL_HOST}:${port}`;
-  // Redis holds no users or databases Quire must create, so any Redis answering here will do.
-  if (await redisPing(port)) {
-    log(`Redis: reusing the server already answering on ${LOCAL_HOST}:${port}`);
-    return { url, stop: null };
-  }
-  if (await tcpAnswers(LOCAL_HOST, port, CONNECT_TIMEOUT_MS)) {
-    throw new Error(
-      `Port ${port} on ${LOCAL_HOST} is taken by a program that does not answer Redis PING. ` +
-        'Set QUIRE_REDIS_PORT to a free port, or set REDIS_URL.',
-    );
-  }
+async function startLocalRedis({ server, paths, explicitPort, log }) {
+  const automatic = explicitPort === undefined;
+  for (const port of portCandidates(explicitPort, readPortFile(paths.redisPortFile), DEFAULT_REDIS_PORT)) {
+    const url = `redis://${LOCAL_HOST}:${port}`;
+    if (await redisPing(port)) {
+      // Redis holds no users or databases Quire must create, so with an explicit port any Redis
+      // answering there will do; otherwise it must be this checkout's, not another's.
+      if (!automatic || (await redisIsOurs(paths, port))) {
+        if (automatic) writePortFile(paths.redisPortFile, port);
+        log(`Redis: reusing the server already answering on ${LOCAL_HOST}:${port}`);
+        return { url, stop: null };
+      }
+      log(`Redis: the server on ${LOCAL_HOST}:${port} is not this checkout's (${paths.redisDir}); trying the next port`);
+      continue;
+    }
+    if (!(await portIsFree(port))) {
+      if (!automatic) {
+        throw new Error(
+          `Port ${port} on ${LOCAL_HOST} is taken by a program that does not answer Redis PING. ` +
+            'Set QUIRE_REDIS_PORT to a free port, or set REDIS_URL.',
+        );
+      }
+      log(`Redis: port ${port} on ${LOCAL_HOST} is taken by a program other than Redis; trying the next`);
+      continue;
+    }
 
-  makeDir(paths.redisDir);
-  log(`Redis: starting on ${LOCAL_HOST}:${port} (log: ${paths.redisLog})`);
-  const started = await run(
-    server,
-    [
-      '--bind', LOCAL_HOST,
-      '--port', String(port),
-      '--dir', paths.redisDir,
-      '--daemonize', 'yes',
-      '--pidfile', paths.redisPid,
-      '--logfile', paths.redisLog,
-      '--appendonly', 'yes',
-      '--appendfsync', 'everysec',
-    ],
-    { cwd: paths.redisDir, timeoutMs: 15_000 },
-  );
-  if (started.code !== 0) {
-    throw new Error(`redis-server did not start: ${outputOf(started)}\n${logTail(paths.redisLog)}`);
-  }
-  if (!(await waitUntil(REDIS_READY_TIMEOUT_MS, () => redisPing(port)))) {
-    throw new Error(
-      `Redis did not answer PING on ${LOCAL_HOST}:${port} within ${REDIS_READY_TIMEOUT_MS / 1000}s.\n${logTail(paths.redisLog)}`,
+    makeDir(paths.redisDir);
+    log(`Redis: starting on ${LOCAL_HOST}:${port} (log: ${paths.redisLog})`);
+    const started = await run(
+      server,
+      [
+        '--bind', LOCAL_HOST,
+        '--port', String(port),
+        '--dir', paths.redisDir,
+        '--daemonize', 'yes',
+        '--pidfile', paths.redisPid,
+        '--logfile', paths.redisLog,
+        '--appendonly', 'yes',
+        '--appendfsync', 'everysec',
+      ],
+      { cwd: paths.redisDir, timeoutMs: 15_000 },
     );
+    if (started.code !== 0) {
+      throw new Error(`redis-server did not start: ${outputOf(started)}\n${logTail(paths.redisLog)}`);
+    }
+    // redis-server daemonizes before it binds the port, so a Redis that answers may be another
+    // checkout's that took the port meanwhile; ours then exits (see its log).
+    const ready = await waitUntil(REDIS_READY_TIMEOUT_MS, async () =>
+      (await redisPing(port)) && (!automatic || (await redisIsOurs(paths, port))),
+    );
+    if (!ready) {
+      if (automatic && !(await portIsFree(port)) && !(await redisIsOurs(paths, port))) {
+        log(`Redis: port ${port} was taken while starting; trying the next`);
+        continue;
+      }
+      throw new Error(
+        `Redis did not answer PING on ${LOCAL_HOST}:${port} within ${REDIS_READY_TIMEOUT_MS / 1000}s.\n${logTail(paths.redisLog)}`,
+      );
+    }
+    if (automatic) writePortFile(paths.redisPortFile, port);
+    log(`Redis: ready at ${url}`);
+    return { url, stop: () => stopLocalRedis({ paths, port, log }) };
   }
-  log(`Redis: ready at ${url}`);
-  return { url, stop: () => stopLocalRedis({ paths, port, log }) };
+  throw new Error(noFreePortMessage('Redis', DEFAULT_REDIS_PORT, 'QUIRE_REDIS_PORT', 'REDIS_URL'));
 }
 
 /**
@@ -600,10 +665,7 @@ async function stopLocalRedis({ paths, port, log }) {
     log('Redis: not running');
     return;
   }
-  const info = await redisCommand(port, 'INFO server').catch(() => '');
-  const runningPid = Number(/^process_id:(\d+)/m.exec(info)?.[1]);
-  const quirePid = readPidFile(paths.redisPid);
-  if (!runningPid || runningPid !== quirePid) {
+  if (!(await redisIsOurs(paths, port))) {
     log(`Redis: the server on ${LOCAL_HOST}:${port} is not the one Quire started in ${paths.redisDir}; leaving it running`);
     return;
   }
@@ -614,6 +676,18 @@ async function stopLocalRedis({ paths, port, log }) {
     throw new Error(`Redis on ${LOCAL_HOST}:${port} did not stop within ${STOP_TIMEOUT_MS / 1000}s.`);
   }
   log('Redis: stopped');
+}
+
+/**
+ * Whether the Redis on `port` is the one whose pid is in .quire/redis/redis.pid.
+ *
+ * @param {LocalPaths} paths
+ * @param {number} port
+ */
+async function redisIsOurs(paths, port) {
+  const info = await redisCommand(port, 'INFO server').catch(() => '');
+  const runningPid = Number(/^process_id:(\d+)/m.exec(info)?.[1]);
+  return Boolean(runningPid) && runningPid === readPidFile(paths.redisPid);
 }
 
 /** @param {number} port */
@@ -669,6 +743,74 @@ function readPidFile(file) {
   } catch {
     return null;
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Ports of the servers under .quire/
+
+/**
+ * The ports to try, in order: the explicit one alone; else the one this checkout used last, the
+ * default, and the PORT_SEARCH_SPAN ports after it.
+ *
+ * @param {number | undefined} explicitPort
+ * @param {number | null} rememberedPort
+ * @param {number} defaultPort
+ * @returns {number[]}
+ */
+function portCandidates(explicitPort, rememberedPort, defaultPort) {
+  if (explicitPort !== undefined) return [explicitPort];
+  const span = Array.from({ length: PORT_SEARCH_SPAN + 1 }, (_, i) => defaultPort + i);
+  return unique([...(rememberedPort === null ? [] : [rememberedPort]), ...span]).filter((port) => port <= 65535);
+}
+
+/**
+ * Free: nothing answers on it and it can be bound on 127.0.0.1.
+ *
+ * @param {number} port
+ */
+async function portIsFree(port) {
+  if (await tcpAnswers(LOCAL_HOST, port, CONNECT_TIMEOUT_MS)) return false;
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen({ host: LOCAL_HOST, port, exclusive: true }, () => server.close(() => resolve(true)));
+  });
+}
+
+/**
+ * @param {string} file
+ * @returns {number | null}
+ */
+function readPortFile(file) {
+  try {
+    const port = Number(fs.readFileSync(file, 'utf8').trim());
+    return Number.isInteger(port) && port >= 1 && port <= 65535 ? port : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * @param {string} file
+ * @param {number} port
+ */
+function writePortFile(file, port) {
+  if (readPortFile(file) === port) return;
+  makeDir(path.dirname(file));
+  fs.writeFileSync(file, `${port}\n`);
+}
+
+/**
+ * @param {string} name
+ * @param {number} defaultPort
+ * @param {string} portVariable
+ * @param {string} urlVariable
+ */
+function noFreePortMessage(name, defaultPort, portVariable, urlVariable) {
+  return (
+    `No free port for ${name} on ${LOCAL_HOST} among ${defaultPort}-${defaultPort + PORT_SEARCH_SPAN}. ` +
+    `Set ${portVariable} to a free port, or set ${urlVariable}.`
+  );
 }
 
 // ---------------------------------------------------------------------------------------------

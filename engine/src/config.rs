@@ -2,6 +2,7 @@
 //! everything else receives [`Settings`] explicitly.
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
 /// Default address of the gRPC API.
 pub const DEFAULT_LISTEN_ADDR: &str = "127.0.0.1:50051";
@@ -13,6 +14,44 @@ pub struct Settings {
     pub listen_addr: SocketAddr,
     /// How logs are written.
     pub log: LogSettings,
+    /// The PostgreSQL database.
+    pub database: DatabaseSettings,
+    /// Limits on what a single call may take.
+    pub limits: ApiLimits,
+}
+
+/// PostgreSQL connection settings.
+#[derive(Clone)]
+pub struct DatabaseSettings {
+    /// `DATABASE_URL`, e.g. `postgres://user@host:5432/quire`.
+    pub url: String,
+    /// `QUIRE_DB_POOL_SIZE`: most connections this replica opens (default 16).
+    pub pool_size: u32,
+    /// `QUIRE_DB_ACQUIRE_TIMEOUT_MS`: how long a call waits for a free connection (default 5000).
+    pub acquire_timeout: Duration,
+}
+
+impl std::fmt::Debug for DatabaseSettings {
+    // The URL may carry a password: never print it.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DatabaseSettings")
+            .field("url", &"<redacted>")
+            .field("pool_size", &self.pool_size)
+            .field("acquire_timeout", &self.acquire_timeout)
+            .finish()
+    }
+}
+
+/// Per-call limits.
+#[derive(Debug, Clone)]
+pub struct ApiLimits {
+    /// `QUIRE_REQUEST_TIMEOUT_MS`: the longest any unary call may run (default 10000);
+    /// a shorter client deadline (`grpc-timeout`) wins.
+    pub request_timeout: Duration,
+    /// `QUIRE_MAX_MESSAGE_BYTES`: largest request or response message (default 4 MiB).
+    pub max_message_bytes: usize,
+    /// `QUIRE_SESSION_TTL_HOURS`: how long a sign-in lasts (default 336, two weeks).
+    pub session_ttl: Duration,
 }
 
 /// Log output settings.
@@ -61,7 +100,31 @@ impl Settings {
             other => Err(format!("expected `json` or `pretty`, got `{other}`")),
         })?;
         let filter = lookup("QUIRE_LOG").unwrap_or_else(|| "info".to_owned());
-        Ok(Self { listen_addr, log: LogSettings { format, filter } })
+        let url = lookup("DATABASE_URL").filter(|url| !url.trim().is_empty()).ok_or(ConfigError {
+            variable: "DATABASE_URL",
+            problem: "is not set; expected a PostgreSQL URL such as postgres://quire@127.0.0.1:5432/quire".to_owned(),
+        })?;
+        if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+            return Err(ConfigError { variable: "DATABASE_URL", problem: "must start with postgres:// or postgresql://".to_owned() });
+        }
+        let database = DatabaseSettings {
+            url,
+            pool_size: parse_with(&lookup, "QUIRE_DB_POOL_SIZE", "16", |v| bounded(v, 1, 1000))?,
+            acquire_timeout: Duration::from_millis(parse_with(&lookup, "QUIRE_DB_ACQUIRE_TIMEOUT_MS", "5000", |v| {
+                bounded(v, 10, 600_000)
+            })?),
+        };
+        let limits = ApiLimits {
+            request_timeout: Duration::from_millis(parse_with(&lookup, "QUIRE_REQUEST_TIMEOUT_MS", "10000", |v| {
+                bounded(v, 10, 3_600_000)
+            })?),
+            max_message_bytes: parse_with(&lookup, "QUIRE_MAX_MESSAGE_BYTES", "4194304", |v| bounded(v, 65_536, 64 << 20))?
+                as usize,
+            session_ttl: Duration::from_secs(
+                3600 * parse_with(&lookup, "QUIRE_SESSION_TTL_HOURS", "336", |v| bounded(v, 1, 24 * 365))?,
+            ),
+        };
+        Ok(Self { listen_addr, log: LogSettings { format, filter }, database, limits })
     }
 }
 
@@ -75,12 +138,23 @@ fn parse_with<T>(
     parse(raw.trim()).map_err(|problem| ConfigError { variable, problem })
 }
 
+fn bounded<T: std::str::FromStr + PartialOrd + std::fmt::Display + Copy>(value: &str, min: T, max: T) -> Result<T, String> {
+    let parsed: T = value.parse().map_err(|_| format!("expected a whole number, got `{value}`"))?;
+    if parsed < min || parsed > max {
+        return Err(format!("must be between {min} and {max}, got {parsed}"));
+    }
+    Ok(parsed)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn settings(pairs: &[(&str, &str)]) -> Result<Settings, ConfigError> {
-        Settings::from_lookup(|name| pairs.iter().find(|(key, _)| *key == name).map(|(_, value)| value.to_string()))
+        let with_database = [("DATABASE_URL", "postgres://quire@127.0.0.1/quire")];
+        Settings::from_lookup(|name| {
+            pairs.iter().chain(with_database.iter()).find(|(key, _)| *key == name).map(|(_, value)| value.to_string())
+        })
     }
 
     #[test]
@@ -94,6 +168,25 @@ mod tests {
     fn a_bad_listen_address_names_its_variable() {
         let error = settings(&[("QUIRE_LISTEN_ADDR", "localhost")]).unwrap_err();
         assert_eq!(error.variable, "QUIRE_LISTEN_ADDR");
+    }
+
+    #[test]
+    fn a_missing_database_url_is_explained() {
+        let error = Settings::from_lookup(|_| None).unwrap_err();
+        assert_eq!(error.variable, "DATABASE_URL");
+        assert!(error.problem.contains("postgres://"));
+    }
+
+    #[test]
+    fn a_pool_size_out_of_range_is_rejected() {
+        let error = settings(&[("QUIRE_DB_POOL_SIZE", "0")]).unwrap_err();
+        assert_eq!(error.variable, "QUIRE_DB_POOL_SIZE");
+    }
+
+    #[test]
+    fn debug_output_never_shows_the_database_url() {
+        let settings = settings(&[("DATABASE_URL", "postgres://quire:hunter2@db/quire")]).unwrap();
+        assert!(!format!("{settings:?}").contains("hunter2"));
     }
 
     #[test]

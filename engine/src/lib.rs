@@ -1,10 +1,18 @@
-//! Quire's content engine: the quire.v1 gRPC API.
+//! Quire's content engine: the quire.v1 gRPC API over PostgreSQL.
 //!
 //! [`startup::Application`] wires the parts together; `main.rs` only reads
 //! configuration and runs it, so tests can start the same application on an
 //! ephemeral port with settings of their own.
 
+pub mod auth;
+pub mod changes;
+pub mod cli;
 pub mod config;
+pub mod domain;
+pub mod grpc;
+pub mod render;
+pub mod scheduler;
 pub mod shutdown;
 pub mod startup;
+pub mod store;
 pub mod telemetry;

@@ -1,14 +1,41 @@
-//! Building the engine (binding its port, wiring its services) separately
+//! Building the engine (binding its port, connecting its store) separately
 //! from running it, so tests can start it on port 0 and learn the address.
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
+use quire_proto::v1::author_service_server::AuthorServiceServer;
+use quire_proto::v1::change_service_server::ChangeServiceServer;
+use quire_proto::v1::comment_service_server::CommentServiceServer;
+use quire_proto::v1::post_service_server::PostServiceServer;
+use quire_proto::v1::tag_service_server::TagServiceServer;
 use tokio::net::TcpListener;
 use tokio_stream::wrappers::TcpListenerStream;
+use tokio_util::sync::CancellationToken;
+use tonic::codec::CompressionEncoding;
+use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Server;
+use tonic::{Request, Status};
+use tonic_health::ServingStatus;
+use tonic_health::server::HealthReporter;
 
+use crate::auth::Authenticator;
+use crate::changes::ChangeFeed;
 use crate::config::Settings;
+use crate::grpc::author_service::AuthorApi;
+use crate::grpc::change_service::ChangeApi;
+use crate::grpc::comment_service::CommentApi;
+use crate::grpc::post_service::PostApi;
+use crate::grpc::tag_service::TagApi;
+use crate::scheduler;
+use crate::store::{Store, StoreError};
+
+/// The services that report health by name (besides the overall "").
+const SERVICE_NAMES: [&str; 5] =
+    ["quire.v1.PostService", "quire.v1.TagService", "quire.v1.AuthorService", "quire.v1.CommentService", "quire.v1.ChangeService"];
 
 /// Errors while starting or serving.
 #[derive(Debug, thiserror::Error)]
@@ -22,6 +49,9 @@ pub enum StartupError {
         #[source]
         source: std::io::Error,
     },
+    /// The database settings are unusable.
+    #[error("invalid database settings")]
+    Store(#[from] StoreError),
     /// The reflection service could not load the descriptor set.
     #[error("cannot build the reflection service")]
     Reflection(#[from] tonic_reflection::server::Error),
@@ -34,16 +64,30 @@ pub enum StartupError {
 pub struct Application {
     listener: TcpListener,
     local_addr: SocketAddr,
+    settings: Settings,
+    store: Store,
+    migrated: bool,
 }
 
 impl Application {
-    /// Binds the listen address and prepares every service.
+    /// Binds the listen address and connects the store. Migrations are tried
+    /// once here; if the database is not reachable yet, the engine still
+    /// starts, reports NOT_SERVING and keeps trying in the background.
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
         let listener = TcpListener::bind(settings.listen_addr)
             .await
             .map_err(|source| StartupError::Bind { addr: settings.listen_addr, source })?;
-        let local_addr = listener.local_addr().map_err(|source| StartupError::Bind { addr: settings.listen_addr, source })?;
-        Ok(Self { listener, local_addr })
+        let local_addr =
+            listener.local_addr().map_err(|source| StartupError::Bind { addr: settings.listen_addr, source })?;
+        let store = Store::connect_lazy(&settings.database)?;
+        let migrated = match store.migrate().await {
+            Ok(()) => true,
+            Err(error) => {
+                tracing::warn!(error = %error, "database not ready yet; will keep trying");
+                false
+            }
+        };
+        Ok(Self { listener, local_addr, settings, store, migrated })
     }
 
     /// The address actually bound (useful with port 0).
@@ -51,10 +95,50 @@ impl Application {
         self.local_addr
     }
 
-    /// Serves until `shutdown` completes, then drains in-flight calls.
+    /// The store, for tests that inspect the database directly.
+    pub fn store(&self) -> Store {
+        self.store.clone()
+    }
+
+    /// Serves until `shutdown` completes, then drains in-flight calls and
+    /// stops the background tasks.
     pub async fn run_until(self, shutdown: impl Future<Output = ()>) -> Result<(), StartupError> {
+        let background = CancellationToken::new();
+        let ready = Arc::new(AtomicBool::new(false));
         let (health_reporter, health_service) = tonic_health::server::health_reporter();
-        health_reporter.set_service_status("", tonic_health::ServingStatus::Serving).await;
+        set_health(&health_reporter, ServingStatus::NotServing).await;
+
+        let feed = ChangeFeed::start(self.store.clone(), background.clone());
+        tokio::spawn(become_ready(
+            self.store.clone(),
+            self.migrated,
+            health_reporter,
+            ready.clone(),
+            background.clone(),
+        ));
+
+        let auth = Authenticator::new(self.store.clone());
+        let limits = &self.settings.limits;
+        let max = limits.max_message_bytes;
+        let gate = move |request: Request<()>| -> Result<Request<()>, Status> {
+            if ready.load(Ordering::Acquire) {
+                Ok(request)
+            } else {
+                Err(Status::unavailable("the engine is starting: its database is not ready yet"))
+            }
+        };
+        macro_rules! service {
+            ($server:ident, $api:expr) => {
+                InterceptedService::new(
+                    $server::new($api)
+                        .max_decoding_message_size(max)
+                        .max_encoding_message_size(max)
+                        .accept_compressed(CompressionEncoding::Gzip)
+                        .send_compressed(CompressionEncoding::Gzip),
+                    gate.clone(),
+                )
+            };
+        }
 
         let reflection_v1 = tonic_reflection::server::Builder::configure()
             .register_encoded_file_descriptor_set(quire_proto::FILE_DESCRIPTOR_SET)
@@ -66,13 +150,64 @@ impl Application {
             .build_v1alpha()?;
 
         tracing::info!(addr = %self.local_addr, "engine listening");
-        Server::builder()
+        let stop_background = background.clone();
+        let result = Server::builder()
+            .timeout(limits.request_timeout)
+            .concurrency_limit_per_connection(256)
+            .http2_keepalive_interval(Some(Duration::from_secs(30)))
+            .http2_keepalive_timeout(Some(Duration::from_secs(10)))
             .add_service(health_service)
             .add_service(reflection_v1)
             .add_service(reflection_v1alpha)
-            .serve_with_incoming_shutdown(TcpListenerStream::new(self.listener), shutdown)
-            .await?;
+            .add_service(service!(PostServiceServer, PostApi::new(self.store.clone(), auth.clone())))
+            .add_service(service!(TagServiceServer, TagApi::new(self.store.clone(), auth.clone())))
+            .add_service(service!(
+                AuthorServiceServer,
+                AuthorApi::new(self.store.clone(), auth.clone(), limits.session_ttl)
+            ))
+            .add_service(service!(CommentServiceServer, CommentApi::new(self.store.clone(), auth.clone())))
+            .add_service(service!(ChangeServiceServer, ChangeApi::new(self.store.clone(), auth, feed)))
+            .serve_with_incoming_shutdown(TcpListenerStream::new(self.listener), async move {
+                shutdown.await;
+                tracing::info!("draining in-flight calls");
+                stop_background.cancel();
+            })
+            .await;
+        background.cancel();
+        self.store.pool().close().await;
         tracing::info!("engine stopped");
-        Ok(())
+        Ok(result?)
     }
+}
+
+async fn set_health(reporter: &HealthReporter, status: ServingStatus) {
+    reporter.set_service_status("", status).await;
+    for name in SERVICE_NAMES {
+        reporter.set_service_status(name, status).await;
+    }
+}
+
+/// Applies migrations (retrying while the database is unreachable), then
+/// opens the gate, reports SERVING and starts the background duties.
+async fn become_ready(
+    store: Store,
+    mut migrated: bool,
+    health: HealthReporter,
+    ready: Arc<AtomicBool>,
+    shutdown: CancellationToken,
+) {
+    while !migrated {
+        tokio::select! {
+            () = shutdown.cancelled() => return,
+            () = tokio::time::sleep(Duration::from_secs(1)) => {}
+        }
+        match store.migrate().await {
+            Ok(()) => migrated = true,
+            Err(error) => tracing::warn!(error = %error, "database not ready yet"),
+        }
+    }
+    ready.store(true, Ordering::Release);
+    set_health(&health, ServingStatus::Serving).await;
+    tracing::info!("database migrated; serving");
+    scheduler::run(store, shutdown).await;
 }

@@ -1,0 +1,16 @@
+//! Who is calling, and what they may do.
+//!
+//! Internal services call with API keys that carry [`Scope`]s; authors call
+//! with session tokens from `Authenticate` and act within their role. Every
+//! handler resolves its [`Caller`] first, then asks [`policy`] before acting.
+
+mod authenticator;
+mod caller;
+mod password;
+pub mod policy;
+mod secrets;
+
+pub use authenticator::Authenticator;
+pub use caller::{Caller, Role, Scope};
+pub use password::{hash_password, verify_password};
+pub use secrets::{Secret, SecretKind, digest};

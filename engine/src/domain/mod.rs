@@ -1,0 +1,17 @@
+//! Types that parse, so that everything past the API edge holds valid values:
+//! a [`Slug`] is always URL-safe, an [`Etag`] always a version, a
+//! [`PageToken`] always a position that this server issued.
+
+mod etag;
+mod field_violations;
+mod limits;
+mod page_token;
+mod slug;
+mod text;
+
+pub use etag::Etag;
+pub use field_violations::{FieldViolation, FieldViolations};
+pub use limits::*;
+pub use page_token::{Cursor, PageToken, page_size};
+pub use slug::Slug;
+pub use text::{check_email, check_optional_url, check_text, parse_uuid};

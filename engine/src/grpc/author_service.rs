@@ -1,0 +1,361 @@
+//! quire.v1.AuthorService.
+
+use std::sync::LazyLock;
+use std::time::Duration;
+
+use chrono::Utc;
+use quire_proto::v1;
+use quire_proto::v1::author_service_server::AuthorService;
+use tonic::{Request, Response, Status};
+use uuid::Uuid;
+
+use super::mapping;
+use super::post_service::{not_found, store_error};
+use super::status::{ApiError, ApiResult};
+use crate::auth::{Authenticator, Caller, Role, Secret, SecretKind, hash_password, policy, verify_password};
+use crate::domain::{
+    BIO_MAX, DISPLAY_NAME_MAX, EMAIL_MAX, Etag, FieldViolations, PASSWORD_MAX, PASSWORD_MIN, PageToken, Slug, URL_MAX,
+    check_email, check_optional_url, check_text, page_size, parse_uuid,
+};
+use crate::store::authors::{self, AuthorProfile, AuthorRecord};
+use crate::store::changes::{self, NewChange, kind};
+use crate::store::{Store, credentials};
+
+/// Failed sign-ins per email within [`THROTTLE_WINDOW_MINUTES`] before further attempts are refused.
+const MAX_SIGN_IN_FAILURES: i64 = 10;
+const THROTTLE_WINDOW_MINUTES: i32 = 15;
+
+/// Verified against when the email is unknown, so that timing does not tell
+/// whether an account exists.
+static DUMMY_HASH: LazyLock<String> =
+    LazyLock::new(|| hash_password("not a real password, only for timing").unwrap_or_default());
+
+const PROFILE_PATHS: [&str; 7] = ["slug", "display_name", "email", "bio", "avatar_url", "website_url", "role"];
+
+/// The author API over the store.
+pub struct AuthorApi {
+    store: Store,
+    auth: Authenticator,
+    session_ttl: Duration,
+}
+
+impl AuthorApi {
+    /// An author API whose sessions last `session_ttl`.
+    pub fn new(store: Store, auth: Authenticator, session_ttl: Duration) -> Self {
+        Self { store, auth, session_ttl }
+    }
+
+    async fn get(&self, caller: Caller, request: v1::GetAuthorRequest) -> ApiResult<v1::GetAuthorResponse> {
+        policy::read_published(&caller)?;
+        let mut conn = self.store.pool().acquire().await.map_err(store_error)?;
+        let author = match request.key {
+            Some(v1::get_author_request::Key::Id(id)) => {
+                let id = parse_uuid(&id).map_err(|problem| ApiError::invalid("id", problem))?;
+                authors::get_by_id(&mut conn, id).await
+            }
+            Some(v1::get_author_request::Key::Slug(slug)) => {
+                let slug = Slug::parse(&slug).map_err(|problem| ApiError::invalid("slug", problem))?;
+                authors::get_by_slug(&mut conn, slug.as_str()).await
+            }
+            None => return Err(ApiError::invalid("key", "set either `id` or `slug`")),
+        }
+        .map_err(not_found("author"))?;
+        let with_email = policy::may_see_email(&caller, author.id);
+        Ok(v1::GetAuthorResponse { author: Some(mapping::author(author, with_email)) })
+    }
+
+    async fn list(&self, caller: Caller, request: v1::ListAuthorsRequest) -> ApiResult<v1::ListAuthorsResponse> {
+        policy::read_published(&caller)?;
+        let mut violations = FieldViolations::new();
+        let limit = violations.check("page_size", page_size(request.page_size, 50, 100)).unwrap_or(50);
+        let after = match PageToken::decode(&request.page_token, &[], 2) {
+            Ok(cursor) => match cursor.map(|c| Uuid::parse_str(&c[1]).map(|id| (c[0].clone(), id))).transpose() {
+                Ok(after) => after,
+                Err(_) => {
+                    violations.add("page_token", "is not a page token from a previous response to this request");
+                    None
+                }
+            },
+            Err(problem) => {
+                violations.add("page_token", problem);
+                None
+            }
+        };
+        violations.into_result()?;
+        let mut conn = self.store.pool().acquire().await.map_err(store_error)?;
+        let mut rows = authors::list(&mut conn, after, limit + 1).await?;
+        let next_page_token = if rows.len() as i64 > limit {
+            rows.truncate(limit as usize);
+            rows.last()
+                .map(|last| PageToken::encode(&[], &[last.display_name.to_lowercase(), last.id.to_string()]))
+                .unwrap_or_default()
+        } else {
+            String::new()
+        };
+        let authors = rows
+            .into_iter()
+            .map(|author| {
+                let with_email = policy::may_see_email(&caller, author.id);
+                mapping::author(author, with_email)
+            })
+            .collect();
+        Ok(v1::ListAuthorsResponse { authors, next_page_token })
+    }
+
+    async fn create(&self, caller: Caller, request: v1::CreateAuthorRequest) -> ApiResult<v1::CreateAuthorResponse> {
+        policy::manage_authors(&caller)?;
+        let author = request.author.ok_or_else(|| ApiError::invalid("author", "is required"))?;
+        let mut violations = FieldViolations::new();
+        let mut profile = AuthorProfile {
+            slug: String::new(),
+            display_name: String::new(),
+            email: String::new(),
+            bio: String::new(),
+            avatar_url: String::new(),
+            website_url: String::new(),
+            role: Role::Author as i16,
+        };
+        apply_profile(&author, &PROFILE_PATHS, &mut profile, &mut violations);
+        violations.check("password", check_password(&request.password));
+        violations.into_result()?;
+        let password_hash = hash_in_background(request.password).await?;
+        let id = Uuid::new_v4();
+        let mut tx = self.store.begin().await?;
+        authors::insert(&mut tx, id, &profile, &password_hash).await?;
+        let created = authors::get_by_id(&mut tx, id).await?;
+        tx.commit().await.map_err(store_error)?;
+        Ok(v1::CreateAuthorResponse { author: Some(mapping::author(created, true)) })
+    }
+
+    async fn update(&self, caller: Caller, request: v1::UpdateAuthorRequest) -> ApiResult<v1::UpdateAuthorResponse> {
+        let author = request.author.ok_or_else(|| ApiError::invalid("author", "is required"))?;
+        let id = parse_uuid(&author.id).map_err(|problem| ApiError::invalid("author.id", problem))?;
+        policy::update_author_profile(&caller, id)?;
+        let mut violations = FieldViolations::new();
+        let paths: Vec<&str> = match request.update_mask.as_ref().map(|mask| &mask.paths) {
+            Some(paths) if paths.iter().any(|p| p == "*") => PROFILE_PATHS.to_vec(),
+            Some(paths) => paths.iter().map(String::as_str).collect(),
+            None => Vec::new(),
+        };
+        if paths.is_empty() && request.new_password.is_empty() {
+            violations.add("update_mask", "is required: name the fields to update, or `*` for all");
+        }
+        for path in &paths {
+            if !PROFILE_PATHS.contains(path) {
+                violations.add("update_mask.paths", format!("`{path}` cannot be updated; updatable: {}", PROFILE_PATHS.join(", ")));
+            }
+        }
+        if paths.contains(&"role") && author.role != 0 {
+            policy::manage_authors(&caller)?;
+        }
+        if !request.new_password.is_empty() {
+            violations.check("new_password", check_password(&request.new_password));
+        }
+        let etag = violations.check("author.etag", Etag::parse_optional(&author.etag)).flatten();
+        violations.clone().into_result()?;
+
+        let password_hash = if request.new_password.is_empty() {
+            None
+        } else {
+            Some(hash_in_background(request.new_password.clone()).await?)
+        };
+        let mut tx = self.store.begin().await?;
+        let current = authors::lock(&mut tx, id).await.map_err(not_found("author"))?;
+        if etag.is_some_and(|etag| etag.version() != current.version) {
+            return Err(ApiError::StaleEtag);
+        }
+        let mut profile = profile_of(&current);
+        apply_profile(&author, &paths, &mut profile, &mut violations);
+        violations.into_result()?;
+        authors::update(&mut tx, id, &profile, password_hash.as_deref()).await?;
+        if password_hash.is_some() {
+            let keep = match &caller {
+                Caller::Author { session_digest, .. } => session_digest.clone(),
+                Caller::Service { .. } => Vec::new(),
+            };
+            credentials::delete_other_sessions(&mut tx, id, &keep).await?;
+        }
+        let updated = authors::get_by_id(&mut tx, id).await?;
+        if public_profile_changed(&current, &updated) {
+            let previous_author_slug = if current.slug != updated.slug { current.slug.clone() } else { String::new() };
+            changes::record(
+                &mut tx,
+                &NewChange {
+                    kind: kind::AUTHOR_UPDATED,
+                    author_slug: updated.slug.clone(),
+                    previous_author_slug,
+                    ..NewChange::default()
+                },
+            )
+            .await?;
+        }
+        tx.commit().await.map_err(store_error)?;
+        let with_email = policy::may_see_email(&caller, id);
+        Ok(v1::UpdateAuthorResponse { author: Some(mapping::author(updated, with_email)) })
+    }
+
+    async fn sign_in(&self, request: v1::AuthenticateRequest) -> ApiResult<v1::AuthenticateResponse> {
+        let mut violations = FieldViolations::new();
+        violations.check("email", check_text(&request.email, true, EMAIL_MAX));
+        violations.check("password", check_text(&request.password, true, PASSWORD_MAX));
+        violations.into_result()?;
+        let email = request.email.trim().to_owned();
+
+        let mut conn = self.store.pool().acquire().await.map_err(store_error)?;
+        let failures = credentials::recent_sign_in_failures(&mut conn, &email, THROTTLE_WINDOW_MINUTES).await?;
+        if failures >= MAX_SIGN_IN_FAILURES {
+            return Err(ApiError::ResourceExhausted {
+                message: "too many failed sign-ins for this account; try again later".to_owned(),
+                retry_after: Duration::from_secs(THROTTLE_WINDOW_MINUTES as u64 * 60),
+            });
+        }
+        let found = authors::credentials_by_email(&mut conn, &email).await?;
+        let stored_hash = found.as_ref().map(|(_, _, hash)| hash.clone()).unwrap_or_else(|| DUMMY_HASH.clone());
+        let password = request.password;
+        let matches = tokio::task::spawn_blocking(move || verify_password(&password, &stored_hash))
+            .await
+            .map_err(ApiError::internal)?;
+        let Some((author_id, _, _)) = found.filter(|_| matches) else {
+            credentials::record_sign_in_failure(&mut conn, &email).await?;
+            return Err(ApiError::Unauthenticated("wrong email or password"));
+        };
+        let secret = Secret::generate(SecretKind::Session).map_err(|error| ApiError::internal(std::io::Error::other(error.to_string())))?;
+        let ttl = chrono::Duration::from_std(self.session_ttl).unwrap_or(chrono::Duration::days(14));
+        let expire_time = Utc::now() + ttl;
+        credentials::insert_session(&mut conn, &secret.digest, author_id, expire_time).await?;
+        let author = authors::get_by_id(&mut conn, author_id).await?;
+        Ok(v1::AuthenticateResponse {
+            session_token: secret.text,
+            expire_time: Some(mapping::timestamp(expire_time)),
+            author: Some(mapping::author(author, true)),
+        })
+    }
+
+    async fn end_session(&self, caller: Caller) -> ApiResult<v1::SignOutResponse> {
+        let Caller::Author { session_digest, .. } = caller else {
+            return Err(ApiError::FailedPrecondition("sign-out needs a session token, not an API key".to_owned()));
+        };
+        let mut conn = self.store.pool().acquire().await.map_err(store_error)?;
+        credentials::delete_session(&mut conn, &session_digest).await?;
+        Ok(v1::SignOutResponse {})
+    }
+}
+
+fn check_password(password: &str) -> Result<(), String> {
+    let length = password.chars().count();
+    if length < PASSWORD_MIN || length > PASSWORD_MAX {
+        return Err(format!("must be {PASSWORD_MIN} to {PASSWORD_MAX} characters"));
+    }
+    Ok(())
+}
+
+async fn hash_in_background(password: String) -> ApiResult<String> {
+    tokio::task::spawn_blocking(move || hash_password(&password))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(|error| ApiError::internal(std::io::Error::other(error.to_string())))
+}
+
+fn profile_of(record: &AuthorRecord) -> AuthorProfile {
+    AuthorProfile {
+        slug: record.slug.clone(),
+        display_name: record.display_name.clone(),
+        email: record.email.clone(),
+        bio: record.bio.clone(),
+        avatar_url: record.avatar_url.clone(),
+        website_url: record.website_url.clone(),
+        role: record.role,
+    }
+}
+
+fn public_profile_changed(before: &AuthorRecord, after: &AuthorRecord) -> bool {
+    before.slug != after.slug
+        || before.display_name != after.display_name
+        || before.bio != after.bio
+        || before.avatar_url != after.avatar_url
+        || before.website_url != after.website_url
+}
+
+fn apply_profile(author: &v1::Author, paths: &[&str], profile: &mut AuthorProfile, violations: &mut FieldViolations) {
+    let has = |path: &str| paths.contains(&path);
+    if has("slug") {
+        if let Some(slug) = violations.check("author.slug", Slug::parse(&author.slug)) {
+            profile.slug = slug.into_string();
+        }
+    }
+    if has("display_name")
+        && violations.check("author.display_name", check_text(author.display_name.trim(), true, DISPLAY_NAME_MAX)).is_some()
+    {
+        profile.display_name = author.display_name.trim().to_owned();
+    }
+    if has("email") && violations.check("author.email", check_email(author.email.trim(), true, EMAIL_MAX)).is_some() {
+        profile.email = author.email.trim().to_owned();
+    }
+    if has("bio") && violations.check("author.bio", check_text(&author.bio, false, BIO_MAX)).is_some() {
+        profile.bio = author.bio.clone();
+    }
+    if has("avatar_url") && violations.check("author.avatar_url", check_optional_url(&author.avatar_url, URL_MAX)).is_some() {
+        profile.avatar_url = author.avatar_url.clone();
+    }
+    if has("website_url")
+        && violations.check("author.website_url", check_optional_url(&author.website_url, URL_MAX)).is_some()
+    {
+        profile.website_url = author.website_url.clone();
+    }
+    if has("role") {
+        match author.role {
+            0 => {}
+            number => match Role::from_number(number) {
+                Some(role) => profile.role = role as i16,
+                None => violations.add("author.role", "is not a known AuthorRole"),
+            },
+        }
+    }
+}
+
+#[tonic::async_trait]
+impl AuthorService for AuthorApi {
+    async fn get_author(
+        &self,
+        request: Request<v1::GetAuthorRequest>,
+    ) -> Result<Response<v1::GetAuthorResponse>, Status> {
+        let caller = self.auth.caller(request.metadata()).await?;
+        Ok(Response::new(self.get(caller, request.into_inner()).await?))
+    }
+
+    async fn list_authors(
+        &self,
+        request: Request<v1::ListAuthorsRequest>,
+    ) -> Result<Response<v1::ListAuthorsResponse>, Status> {
+        let caller = self.auth.caller(request.metadata()).await?;
+        Ok(Response::new(self.list(caller, request.into_inner()).await?))
+    }
+
+    async fn create_author(
+        &self,
+        request: Request<v1::CreateAuthorRequest>,
+    ) -> Result<Response<v1::CreateAuthorResponse>, Status> {
+        let caller = self.auth.caller(request.metadata()).await?;
+        Ok(Response::new(self.create(caller, request.into_inner()).await?))
+    }
+
+    async fn update_author(
+        &self,
+        request: Request<v1::UpdateAuthorRequest>,
+    ) -> Result<Response<v1::UpdateAuthorResponse>, Status> {
+        let caller = self.auth.caller(request.metadata()).await?;
+        Ok(Response::new(self.update(caller, request.into_inner()).await?))
+    }
+
+    async fn authenticate(
+        &self,
+        request: Request<v1::AuthenticateRequest>,
+    ) -> Result<Response<v1::AuthenticateResponse>, Status> {
+        Ok(Response::new(self.sign_in(request.into_inner()).await?))
+    }
+
+    async fn sign_out(&self, request: Request<v1::SignOutRequest>) -> Result<Response<v1::SignOutResponse>, Status> {
+        let caller = self.auth.caller(request.metadata()).await?;
+        Ok(Response::new(self.end_session(caller).await?))
+    }
+}

@@ -1,0 +1,123 @@
+//! quire.v1.ChangeService.
+
+use std::pin::Pin;
+use std::time::Duration;
+
+use quire_proto::v1;
+use quire_proto::v1::change_service_server::ChangeService;
+use tokio::sync::mpsc;
+use tokio_stream::Stream;
+use tokio_stream::wrappers::ReceiverStream;
+use tonic::{Request, Response, Status};
+
+use super::mapping;
+use super::post_service::store_error;
+use super::status::{ApiError, ApiResult};
+use crate::auth::{Authenticator, policy};
+use crate::changes::ChangeFeed;
+use crate::store::{Store, changes};
+
+/// A quiet stream sends an empty message this often, so that proxies keep
+/// it open and subscribers know the engine is alive.
+const KEEPALIVE_INTERVAL: Duration = Duration::from_secs(15);
+/// Changes per stream message.
+const BATCH: i64 = 500;
+
+/// The change stream API.
+pub struct ChangeApi {
+    store: Store,
+    auth: Authenticator,
+    feed: ChangeFeed,
+}
+
+impl ChangeApi {
+    /// A change API fed by `feed`.
+    pub fn new(store: Store, auth: Authenticator, feed: ChangeFeed) -> Self {
+        Self { store, auth, feed }
+    }
+
+    async fn start_position(&self, after_sequence: i64) -> ApiResult<i64> {
+        let mut conn = self.store.pool().acquire().await.map_err(store_error)?;
+        match after_sequence {
+            -1 => Ok(changes::head(&mut conn).await?),
+            n if n < -1 => Err(ApiError::invalid("after_sequence", "must be -1, 0 or a sequence number")),
+            0 => Ok(0),
+            n => match changes::oldest(&mut conn).await? {
+                Some(oldest) if n < oldest - 1 => Err(ApiError::OutOfRange(format!(
+                    "changes up to {} are no longer retained; treat everything as changed and resume from {}",
+                    oldest - 1,
+                    oldest - 1
+                ))),
+                _ => Ok(n),
+            },
+        }
+    }
+}
+
+type ChangeStream = Pin<Box<dyn Stream<Item = Result<v1::WatchChangesResponse, Status>> + Send>>;
+
+#[tonic::async_trait]
+impl ChangeService for ChangeApi {
+    type WatchChangesStream = ChangeStream;
+
+    async fn watch_changes(
+        &self,
+        request: Request<v1::WatchChangesRequest>,
+    ) -> Result<Response<Self::WatchChangesStream>, Status> {
+        let caller = self.auth.caller(request.metadata()).await?;
+        policy::watch_changes(&caller)?;
+        let after = self.start_position(request.into_inner().after_sequence).await?;
+        let (sender, receiver) = mpsc::channel(4);
+        tokio::spawn(stream_changes(self.store.clone(), self.feed.clone(), after, sender));
+        Ok(Response::new(Box::pin(ReceiverStream::new(receiver))))
+    }
+}
+
+/// Sends every change after `after`, then follows the feed, until the client
+/// goes away.
+async fn stream_changes(
+    store: Store,
+    feed: ChangeFeed,
+    mut after: i64,
+    sender: mpsc::Sender<Result<v1::WatchChangesResponse, Status>>,
+) {
+    let mut head = feed.subscribe();
+    loop {
+        let batch = match store.pool().acquire().await {
+            Ok(mut conn) => changes::after(&mut conn, after, BATCH).await.map_err(ApiError::from),
+            Err(error) => Err(store_error(error)),
+        };
+        let batch = match batch {
+            Ok(batch) => batch,
+            Err(error) => {
+                let _ = sender.send(Err(error.into())).await;
+                return;
+            }
+        };
+        if let Some(last) = batch.last() {
+            after = last.sequence;
+            let message = v1::WatchChangesResponse {
+                head_sequence: (*head.borrow()).max(after),
+                changes: batch.into_iter().map(mapping::change).collect(),
+            };
+            if sender.send(Ok(message)).await.is_err() {
+                return;
+            }
+            continue;
+        }
+        tokio::select! {
+            () = sender.closed() => return,
+            changed = head.changed() => {
+                if changed.is_err() {
+                    return;
+                }
+            }
+            () = tokio::time::sleep(KEEPALIVE_INTERVAL) => {
+                let keepalive = v1::WatchChangesResponse { changes: Vec::new(), head_sequence: (*head.borrow()).max(after) };
+                if sender.send(Ok(keepalive)).await.is_err() {
+                    return;
+                }
+            }
+        }
+    }
+}

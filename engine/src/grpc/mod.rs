@@ -1,0 +1,11 @@
+//! The gRPC surface: one file per service, mapping and status codes in their
+//! own files.
+
+pub mod author_service;
+pub mod change_service;
+pub mod comment_service;
+mod mapping;
+mod post_fields;
+pub mod post_service;
+pub mod status;
+pub mod tag_service;

@@ -1,0 +1,265 @@
+//! Parsing Markdown with comrak, walking its AST, and formatting it as HTML.
+//!
+//! The AST is walked rather than the HTML scraped: the table of contents, the
+//! plain text and the excerpt come from the same tree the HTML is formatted
+//! from, so they cannot disagree with it.
+
+use std::sync::LazyLock;
+
+use comrak::arena_tree::NodeEdge;
+use comrak::nodes::{AstNode, NodeValue};
+use comrak::options::Plugins;
+use comrak::{Anchorizer, Arena, Options};
+
+use super::TocItem;
+use super::highlight;
+use super::summary::ExcerptBuilder;
+
+/// CommonMark + GFM, built once: the options are read by every parse and
+/// format, and building them per call would be wasted work.
+static OPTIONS: LazyLock<Options<'static>> = LazyLock::new(|| {
+    let mut options = Options::default();
+    options.extension.strikethrough = true;
+    options.extension.table = true;
+    options.extension.autolink = true;
+    options.extension.tasklist = true;
+    options.extension.footnotes = true;
+    // An empty prefix gives every heading an id; the ids are the GFM slugs
+    // that `outline` reproduces for the table of contents.
+    options.extension.header_id_prefix = Some(String::new());
+    // Raw HTML and every URL are passed through as written: the sanitiser
+    // decides what is safe, with a real HTML parser, rather than comrak
+    // dropping raw HTML wholesale (authors want `<details>` and `<kbd>`).
+    options.render.r#unsafe = true;
+    // Classes the web app can style task lists with (no bullets, no indent).
+    options.render.tasklist_classes = true;
+    options
+});
+
+/// Render-time plugins, pointing at the process-wide syntax highlighter.
+static PLUGINS: LazyLock<Plugins<'static>> = LazyLock::new(|| {
+    let mut plugins = Plugins::default();
+    plugins.render.codefence_syntax_highlighter = Some(highlight::adapter());
+    plugins
+});
+
+/// Builds the options and the highlighter (which loads the syntax set).
+pub(super) fn warm_up() {
+    LazyLock::force(&OPTIONS);
+    LazyLock::force(&PLUGINS);
+}
+
+/// Parses `markdown` into an AST allocated in `arena`.
+pub(super) fn parse<'a>(arena: &'a Arena<'a>, markdown: &str) -> &'a AstNode<'a> {
+    comrak::parse_document(arena, markdown, &OPTIONS)
+}
+
+/// Formats the AST as HTML, with fenced code highlighted. Not yet safe: raw
+/// HTML and URLs are as the author wrote them.
+pub(super) fn to_html<'a>(root: &'a AstNode<'a>) -> String {
+    let mut html = String::new();
+    if comrak::format_html_with_plugins(root, &OPTIONS, &mut html, &PLUGINS).is_err() {
+        // Writing to a String cannot fail and the highlighter swallows its own
+        // errors, so this is unreachable in practice; were it reached, the
+        // author still gets their words back, escaped, rather than a failed
+        // write.
+        html = format!("<pre>{}</pre>", ammonia::clean_text(&outline(root).plain_text));
+    }
+    html
+}
+
+/// What one walk of the AST yields.
+#[derive(Debug)]
+pub(super) struct Outline {
+    /// Headings, with anchors equal to the ids comrak writes.
+    pub toc: Vec<TocItem>,
+    /// All the text of the body, blocks separated by newlines.
+    pub plain_text: String,
+    /// Text of the opening paragraphs, cut to an excerpt.
+    pub excerpt: String,
+}
+
+/// Walks the AST once, in document order, for the table of contents, the plain
+/// text and the excerpt.
+pub(super) fn outline<'a>(root: &'a AstNode<'a>) -> Outline {
+    // comrak's HTML formatter anchorizes the text of each heading in document
+    // order with a fresh Anchorizer; doing the same here, over the same tree,
+    // yields the same ids, duplicate suffixes (`-1`, `-2`) included.
+    let mut anchorizer = Anchorizer::new();
+    let mut toc = Vec::new();
+    let mut plain_text = String::new();
+    let mut excerpt = ExcerptBuilder::new();
+
+    // Depth counters rather than flags because these nest (a footnote holds
+    // paragraphs, a link may wrap an image).
+    let mut paragraph_depth = 0usize;
+    let mut image_depth = 0usize;
+    let mut footnote_depth = 0usize;
+
+    for edge in root.traverse() {
+        match edge {
+            NodeEdge::Start(node) => {
+                let in_excerpt = paragraph_depth > 0 && image_depth == 0 && footnote_depth == 0;
+                match &node.data().value {
+                    NodeValue::Text(text) => {
+                        plain_text.push_str(text);
+                        if in_excerpt {
+                            excerpt.push_str(text);
+                        }
+                    }
+                    NodeValue::Code(code) => {
+                        plain_text.push_str(&code.literal);
+                        if in_excerpt {
+                            excerpt.push_str(&code.literal);
+                        }
+                    }
+                    NodeValue::SoftBreak | NodeValue::LineBreak => {
+                        plain_text.push(' ');
+                        if in_excerpt {
+                            excerpt.push_str(" ");
+                        }
+                    }
+                    NodeValue::CodeBlock(block) => plain_text.push_str(&block.literal),
+                    NodeValue::Heading(heading) => {
+                        let text = node.collect_text();
+                        toc.push(TocItem {
+                            level: i32::from(heading.level),
+                            anchor: anchorizer.anchorize(&text),
+                            text,
+                        });
+                    }
+                    NodeValue::Paragraph => paragraph_depth += 1,
+                    NodeValue::Image(_) => image_depth += 1,
+                    NodeValue::FootnoteDefinition(_) => footnote_depth += 1,
+                    // Raw HTML is markup, not text; what of it survives is in
+                    // the HTML. Footnote references are just numbers.
+                    _ => {}
+                }
+            }
+            NodeEdge::End(node) => {
+                let value = &node.data().value;
+                match value {
+                    NodeValue::Paragraph => {
+                        paragraph_depth -= 1;
+                        excerpt.end_paragraph();
+                    }
+                    NodeValue::Image(_) => image_depth -= 1,
+                    NodeValue::FootnoteDefinition(_) => footnote_depth -= 1,
+                    // Cells are blocks to comrak, but a row reads as one line.
+                    NodeValue::TableCell => {
+                        plain_text.push(' ');
+                        continue;
+                    }
+                    _ => {}
+                }
+                if value.block() {
+                    end_line(&mut plain_text);
+                }
+            }
+        }
+    }
+
+    plain_text.truncate(plain_text.trim_end().len());
+    Outline {
+        toc,
+        plain_text,
+        excerpt: excerpt.finish(),
+    }
+}
+
+/// Ends the current line of `text`, once: blocks nest, and a list item ending
+/// with its paragraph must not leave an empty line behind.
+fn end_line(text: &mut String) {
+    text.truncate(text.trim_end_matches(' ').len());
+    if !text.is_empty() && !text.ends_with('\n') {
+        text.push('\n');
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn outline_of(markdown: &str) -> Outline {
+        let arena = Arena::new();
+        outline(parse(&arena, markdown))
+    }
+
+    fn html_of(markdown: &str) -> String {
+        let arena = Arena::new();
+        to_html(parse(&arena, markdown))
+    }
+
+    #[test]
+    fn toc_lists_every_heading_level_in_document_order() {
+        let toc = outline_of("###### six\n\n# one\n\n## two\n\n### three\n\n#### four\n\n##### five\n").toc;
+        let levels: Vec<i32> = toc.iter().map(|item| item.level).collect();
+        assert_eq!(levels, [6, 1, 2, 3, 4, 5]);
+    }
+
+    #[test]
+    fn toc_text_is_the_heading_without_markup() {
+        let toc = outline_of("## **Bold** and [link](https://example.com/) `code` <kbd>K</kbd>\n").toc;
+        assert_eq!(toc[0].text, "Bold and link code K");
+        assert_eq!(toc[0].anchor, "bold-and-link-code-k");
+    }
+
+    #[test]
+    fn toc_anchors_are_the_ids_comrak_writes_even_for_colliding_slugs() {
+        // "a-1" written by hand collides with the suffix the second "a" would get.
+        let markdown = "# a\n\n# a-1\n\n# a\n\n# a\n\n# A!\n";
+        let toc = outline_of(markdown).toc;
+        let html = html_of(markdown);
+        let ids: Vec<&str> = html
+            .split(r#" id=""#)
+            .skip(1)
+            .filter_map(|rest| rest.split('"').next())
+            .collect();
+        let anchors: Vec<&str> = toc.iter().map(|item| item.anchor.as_str()).collect();
+        assert_eq!(anchors, ids);
+        assert_eq!(anchors, ["a", "a-1", "a-2", "a-3", "a-4"]);
+    }
+
+    #[test]
+    fn headings_inside_containers_are_in_the_toc() {
+        let toc = outline_of("> ## quoted\n\n- ### listed\n").toc;
+        let anchors: Vec<&str> = toc.iter().map(|item| item.anchor.as_str()).collect();
+        assert_eq!(anchors, ["quoted", "listed"]);
+    }
+
+    #[test]
+    fn plain_text_separates_blocks_and_drops_markup() {
+        let plain = outline_of(
+            "# Title\n\nSome *emphasis*\nand a soft break.\n\n- one\n- two\n\n\
+             | a | b |\n|---|---|\n| c | d |\n\n```\nlet x = 1;\n```\n\n<div>raw</div>\n",
+        )
+        .plain_text;
+        assert_eq!(
+            plain,
+            "Title\nSome emphasis and a soft break.\none\ntwo\na b\nc d\nlet x = 1;"
+        );
+    }
+
+    #[test]
+    fn plain_text_keeps_image_alt_text_and_footnotes_but_not_reference_numbers() {
+        let plain = outline_of("See ![a cat](https://example.com/c.png)[^n].\n\n[^n]: Cats.\n").plain_text;
+        assert_eq!(plain, "See a cat.\nCats.");
+    }
+
+    #[test]
+    fn excerpt_skips_headings_code_images_tables_and_footnotes() {
+        let excerpt = outline_of(
+            "# Heading\n\n```\ncode\n```\n\n| t |\n|---|\n| cell |\n\n\
+             First ![img](https://example.com/i.png)para[^1].\n\n> Quoted para.\n\n[^1]: Footnote.\n",
+        )
+        .excerpt;
+        assert_eq!(excerpt, "First para. Quoted para.");
+    }
+
+    #[test]
+    fn html_is_formatted_from_the_same_tree() {
+        let html = html_of("# Hi\n\n~~x~~");
+        assert!(html.contains(r#"<h1 id="hi">"#), "{html}");
+        assert!(html.contains("<del>x</del>"), "{html}");
+    }
+}

@@ -1,0 +1,421 @@
+//! Markdown → safe HTML, done once when a post is written.
+//!
+//! Posts are read far more often than they are written, so everything a reader
+//! needs is computed here, at write time, and stored: the sanitised HTML, the
+//! table of contents, an excerpt, the plain text for full-text search, and the
+//! word count and reading time. Serving a post is then a lookup, never a render.
+//!
+//! The pipeline is one parse and one sanitising pass:
+//!
+//! 1. [`markdown`] parses CommonMark + GFM with comrak into an AST and walks it
+//!    once for the table of contents, plain text and excerpt source;
+//! 2. the same AST is formatted to HTML, with fenced code highlighted on the
+//!    server by [`highlight`] (CSS classes only, so pages need no inline styles
+//!    and a strict CSP holds);
+//! 3. [`sanitize`] runs the HTML through an allow-list with ammonia. Raw HTML
+//!    in the Markdown is passed to it rather than escaped, so authors can use
+//!    `<details>`, `<kbd>` or `<sup>`, and everything else is stripped;
+//! 4. [`summary`] turns the plain text into the excerpt, word count and
+//!    reading time.
+//!
+//! Everything expensive to build (the syntax set, comrak options, the ammonia
+//! allow-list) is built once per process; [`warm_up`] builds it eagerly so the
+//! first post written after start-up does not pay for it.
+
+mod highlight;
+mod markdown;
+mod sanitize;
+mod summary;
+
+pub use highlight::{HighlightTheme, highlight_css};
+
+/// A post body rendered for storage: everything a reader or the search index
+/// needs, so serving a post never renders Markdown.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    /// Sanitised HTML: code highlighted with CSS classes, headings with ids.
+    pub html: String,
+    /// Headings in document order; each `anchor` is the id of its heading in
+    /// [`Rendered::html`].
+    pub toc: Vec<TocItem>,
+    /// Plain text from the opening paragraphs, at most 300 characters, cut at a
+    /// word boundary and ended with "…" when cut. Empty when the body has no
+    /// paragraph.
+    pub excerpt: String,
+    /// The whole body as plain text, blocks separated by newlines, for
+    /// full-text search indexing. Includes code blocks and image alt text but
+    /// no markup and no raw HTML.
+    pub plain_text: String,
+    /// Words in [`Rendered::plain_text`]; see [`summary`] for what counts.
+    pub word_count: i32,
+    /// `ceil(word_count / 230)`; 0 for a body with no words, otherwise at
+    /// least 1.
+    pub reading_time_minutes: i32,
+}
+
+/// One heading of a post, for a table of contents.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct TocItem {
+    /// 1 to 6, as in `<h1>`–`<h6>`.
+    pub level: i32,
+    /// The heading's `id` in the rendered HTML, unique within the post.
+    pub anchor: String,
+    /// The heading as plain text, without markup.
+    pub text: String,
+}
+
+/// Renders a Markdown post body.
+///
+/// Infallible by design: every input, however malformed or hostile, renders to
+/// something, and what it renders to has been through the sanitiser.
+pub fn render(markdown: &str) -> Rendered {
+    let arena = comrak::Arena::new();
+    let root = markdown::parse(&arena, markdown);
+    let outline = markdown::outline(root);
+    let unsafe_html = markdown::to_html(root);
+    let word_count = summary::word_count(&outline.plain_text);
+
+    Rendered {
+        html: sanitize::clean(&unsafe_html),
+        toc: outline.toc,
+        excerpt: outline.excerpt,
+        reading_time_minutes: summary::reading_time_minutes(word_count),
+        word_count,
+        plain_text: outline.plain_text,
+    }
+}
+
+/// Builds the syntax set, comrak options and sanitiser now rather than on the
+/// first [`render`], which would otherwise take noticeably longer than the
+/// rest. Call it once at start-up; calling it again is free.
+pub fn warm_up() {
+    markdown::warm_up();
+    sanitize::warm_up();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Fails the test when `html` contains anything that could run script,
+    /// load a frame or navigate to a dangerous scheme.
+    #[track_caller]
+    fn assert_inert(html: &str) {
+        let lower = html.to_ascii_lowercase();
+        for needle in [
+            "<script",
+            "javascript:",
+            "vbscript:",
+            "data:",
+            "<svg",
+            "<math",
+            "<iframe",
+            "<object",
+            "<embed",
+            "<form",
+            "<button",
+            "<style",
+            "style=",
+            "xlink:",
+            "formaction",
+            "srcdoc",
+        ] {
+            assert!(!lower.contains(needle), "found {needle:?} in {html:?}");
+        }
+        // An event handler attribute: ` on` + letters + `=` anywhere inside a tag.
+        for tag in lower.split('<').skip(1) {
+            let attributes = tag.split('>').next().unwrap_or_default();
+            for word in attributes.split(|c: char| c.is_whitespace() || c == '/') {
+                assert!(
+                    !(word.starts_with("on") && word.contains('=')),
+                    "found event handler {word:?} in {html:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn script_tags_are_removed_with_their_content() {
+        let html = render("Hello\n\n<script>alert(1)</script>\n\nworld <script>alert(2)</script>").html;
+        assert_inert(&html);
+        assert!(!html.contains("alert"), "{html}");
+        assert!(html.contains("Hello") && html.contains("world"), "{html}");
+    }
+
+    #[test]
+    fn markdown_link_to_javascript_loses_its_href() {
+        let html = render("[x](javascript:alert(1))").html;
+        assert_inert(&html);
+        assert!(html.contains(">x</a>"), "{html}");
+    }
+
+    #[test]
+    fn mixed_case_javascript_scheme_in_raw_html_loses_its_href() {
+        let html = render(r#"<a href="JaVaScRiPt:alert(1)">x</a>"#).html;
+        assert_inert(&html);
+        assert!(!html.contains("href"), "{html}");
+    }
+
+    #[test]
+    fn javascript_scheme_split_by_a_tab_entity_loses_its_href() {
+        let html = render(r#"<a href="jav&#x09;ascript:alert(1)">x</a>"#).html;
+        assert_inert(&html);
+        assert!(!html.contains("href"), "{html}");
+    }
+
+    #[test]
+    fn markdown_autolink_to_javascript_loses_its_href() {
+        let html = render("<javascript:alert(1)>").html;
+        assert!(!html.contains("href"), "{html}");
+    }
+
+    #[test]
+    fn img_onerror_is_removed() {
+        let html = render("<img src=x onerror=alert(1)>").html;
+        assert_inert(&html);
+    }
+
+    #[test]
+    fn svg_with_onload_is_removed() {
+        let html = render("<svg onload=alert(1)>").html;
+        assert_inert(&html);
+    }
+
+    #[test]
+    fn script_inside_svg_is_removed() {
+        let html = render("<svg><script>alert(1)</script></svg>").html;
+        assert_inert(&html);
+        assert!(!html.contains("alert"), "{html}");
+    }
+
+    #[test]
+    fn iframes_are_removed() {
+        let html = render(r#"<iframe src="https://evil.example/"></iframe>"#).html;
+        assert_inert(&html);
+        let html = render(r#"<iframe srcdoc="<script>alert(1)</script>"></iframe>"#).html;
+        assert_inert(&html);
+    }
+
+    #[test]
+    fn data_urls_in_links_lose_their_href() {
+        let html = render(
+            r#"<a href="data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==">x</a>"#,
+        )
+        .html;
+        assert_inert(&html);
+        let html = render("[x](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)").html;
+        assert_inert(&html);
+    }
+
+    #[test]
+    fn style_attributes_are_removed() {
+        let html = render(r#"<div style="background:url(javascript:alert(1))">x</div>"#).html;
+        assert_inert(&html);
+        assert!(html.contains('x'), "{html}");
+    }
+
+    #[test]
+    fn mathml_with_xlink_href_is_removed() {
+        let html = render(r#"<math><mi xlink:href="javascript:alert(1)">x</mi></math>"#).html;
+        assert_inert(&html);
+    }
+
+    #[test]
+    fn forms_and_buttons_are_removed() {
+        let html = render("<form action=javascript:alert(1)><button>go</button></form>").html;
+        assert_inert(&html);
+        let html = render(r#"<button formaction="javascript:alert(1)">go</button>"#).html;
+        assert_inert(&html);
+    }
+
+    #[test]
+    fn markdown_image_with_javascript_source_loses_its_src() {
+        let html = render("![x](javascript:alert(1))").html;
+        assert_inert(&html);
+        assert!(!html.contains("src"), "{html}");
+    }
+
+    #[test]
+    fn event_handlers_on_allowed_tags_are_removed() {
+        let html = render(concat!(
+            "<p onclick=\"alert(1)\">p</p>\n\n",
+            "<details open ontoggle=alert(1)><summary onmouseover=alert(1)>s</summary></details>\n\n",
+            "<a href=\"https://example.com/\" onmouseover=\"alert(1)\">a</a> ",
+            "<img src=\"https://example.com/a.png\" onload=\"alert(1)\" alt=\"i\">",
+        ))
+        .html;
+        assert_inert(&html);
+        assert!(html.contains("https://example.com/a.png"), "{html}");
+        assert!(html.contains("<details open"), "{html}");
+    }
+
+    #[test]
+    fn entity_obfuscated_javascript_scheme_loses_its_href() {
+        for markdown in [
+            "[x](&#106;avascript:alert(1))",
+            r#"<a href="&#106;avascript:alert(1)">x</a>"#,
+            r#"<a href="&#x6A;&#x61;&#x76;&#x61;&#x73;&#x63;&#x72;&#x69;&#x70;&#x74;&#x3A;alert(1)">x</a>"#,
+            "![x](&#106;avascript:alert(1))",
+        ] {
+            let html = render(markdown).html;
+            assert_inert(&html);
+            assert!(!html.contains("href") && !html.contains("src"), "{html}");
+        }
+    }
+
+    #[test]
+    fn unclosed_raw_html_cannot_swallow_the_rest_of_the_page() {
+        let html = render("<div><a href=\"https://example.com/\">\n\ntext\n\n<p").html;
+        assert_inert(&html);
+        assert_eq!(html.matches("<div").count(), html.matches("</div>").count(), "{html}");
+    }
+
+    #[test]
+    fn benign_raw_html_is_kept() {
+        let html = render(
+            "<details><summary>More</summary>\n\nHidden *text*\n\n</details>\n\n\
+             Press <kbd>Ctrl</kbd>+<kbd>C</kbd>, x<sup>2</sup>, H<sub>2</sub>O.",
+        )
+        .html;
+        for tag in ["<details>", "<summary>", "<kbd>", "<sup>", "<sub>", "<em>text</em>"] {
+            assert!(html.contains(tag), "missing {tag} in {html}");
+        }
+    }
+
+    #[test]
+    fn gfm_extensions_render() {
+        let html = render(concat!(
+            "| a | b |\n|:--|--:|\n| 1 | 2 |\n\n",
+            "~~gone~~\n\n",
+            "- [x] done\n- [ ] todo\n\n",
+            "Visit https://example.com/path and www.example.org.\n\n",
+            "A claim.[^1]\n\n[^1]: The source.\n",
+        ))
+        .html;
+        for fragment in [
+            "<table>",
+            r#"<th align="left">a</th>"#,
+            r#"<td align="right">2</td>"#,
+            "<del>gone</del>",
+            r#"<input type="checkbox" checked="" disabled="""#,
+            r#"href="https://example.com/path""#,
+            r#"href="http://www.example.org""#,
+            r##"href="#fn-1""##,
+            r#"<li id="fn-1">"#,
+            r#"class="footnotes""#,
+            r#"class="footnote-ref""#,
+        ] {
+            assert!(html.contains(fragment), "missing {fragment} in {html}");
+        }
+        assert_inert(&html);
+    }
+
+    #[test]
+    fn toc_anchors_match_heading_ids_including_duplicates() {
+        let rendered = render(concat!(
+            "# Intro\n\ntext\n\n",
+            "## Set *up* `cargo`\n\n",
+            "## Intro\n\n",
+            "### Intro\n\n",
+            "Setext\n------\n\n",
+            "#### Ünïcode & “quotes”\n\n",
+            "##### five\n\n###### six\n",
+        ));
+        let anchors: Vec<&str> = rendered.toc.iter().map(|item| item.anchor.as_str()).collect();
+        assert_eq!(
+            anchors,
+            ["intro", "set-up-cargo", "intro-1", "intro-2", "setext", "ünïcode--quotes", "five", "six"]
+        );
+        let levels: Vec<i32> = rendered.toc.iter().map(|item| item.level).collect();
+        assert_eq!(levels, [1, 2, 2, 3, 2, 4, 5, 6]);
+        assert_eq!(rendered.toc[1].text, "Set up cargo");
+        for item in &rendered.toc {
+            let id = format!(r#"id="{}""#, item.anchor);
+            assert!(rendered.html.contains(&id), "missing {id} in {}", rendered.html);
+        }
+    }
+
+    #[test]
+    fn links_get_rel_nofollow_and_safe_schemes_survive() {
+        let html = render(
+            "[ext](https://example.com/) [rel](/posts/x) [frag](#top) [mail](mailto:a@example.com) [ftp](ftp://example.com/)",
+        )
+        .html;
+        assert!(html.contains(r#"href="https://example.com/""#), "{html}");
+        assert!(html.contains(r#"href="/posts/x""#), "{html}");
+        assert!(html.contains(r##"href="#top""##), "{html}");
+        assert!(html.contains(r#"href="mailto:a@example.com""#), "{html}");
+        assert!(!html.contains("ftp://"), "{html}");
+        assert!(html.contains(r#"rel="nofollow noopener noreferrer""#), "{html}");
+    }
+
+    #[test]
+    fn fenced_code_is_highlighted_with_classes_and_no_inline_styles() {
+        let html = render("```rust\nfn main() { let s = \"<b>\"; }\n```\n").html;
+        assert!(html.contains(r#"<pre class="syntax-highlighting">"#), "{html}");
+        assert!(html.contains(r#"<code class="language-rust">"#), "{html}");
+        assert!(html.contains(r#"<span class="hl-"#), "{html}");
+        assert!(html.contains("&lt;b&gt;"), "{html}");
+        assert!(!html.contains("style="), "{html}");
+    }
+
+    #[test]
+    fn plain_text_excerpt_and_counts_come_from_the_body() {
+        let rendered = render(
+            "# Title\n\nFirst *para* with a [link](https://example.com/).\n\n\
+             ```sh\necho hi\n```\n\n![alt words](https://example.com/a.png)\n\nSecond para.\n",
+        );
+        assert_eq!(rendered.excerpt, "First para with a link. Second para.");
+        assert!(rendered.plain_text.contains("echo hi"), "{}", rendered.plain_text);
+        assert!(rendered.plain_text.contains("alt words"), "{}", rendered.plain_text);
+        assert!(!rendered.plain_text.contains('*'), "{}", rendered.plain_text);
+        // Title, First para with a link, echo hi, alt words, Second para.
+        assert_eq!(rendered.word_count, 1 + 5 + 2 + 2 + 2);
+        assert_eq!(rendered.reading_time_minutes, 1);
+    }
+
+    #[test]
+    fn empty_body_renders_to_nothing() {
+        let rendered = render("");
+        assert_eq!(rendered.html, "");
+        assert!(rendered.toc.is_empty());
+        assert_eq!(rendered.excerpt, "");
+        assert_eq!(rendered.word_count, 0);
+        assert_eq!(rendered.reading_time_minutes, 0);
+    }
+
+    #[test]
+    fn a_large_post_with_code_renders_completely() {
+        let mut markdown = String::new();
+        let mut section = 0;
+        while markdown.len() < 20_000 {
+            section += 1;
+            markdown.push_str(&format!(
+                "## Section {section}\n\n\
+                 Some prose with **bold**, `code` and a [link](https://example.com/{section}).\n\
+                 It goes on for a while so that the excerpt has to be cut somewhere sensible.\n\n\
+                 ```rust\nfn section_{section}() -> u32 {{\n    // a comment\n    {section}\n}}\n```\n\n\
+                 ```python\ndef f(x):\n    return \"<x>\" * {section}\n```\n\n\
+                 | n | square |\n|---|---:|\n| {section} | {sq} |\n\n\
+                 <script>alert({section})</script>\n\n",
+                sq = section * section,
+            ));
+        }
+        let rendered = render(&markdown);
+
+        assert_eq!(rendered.toc.len(), section);
+        assert_eq!(rendered.toc[section - 1].anchor, format!("section-{section}"));
+        assert_eq!(rendered.html.matches("<pre class=\"syntax-highlighting\">").count(), 2 * section);
+        assert_eq!(rendered.html.matches("<table>").count(), section);
+        assert!(rendered.html.contains("hl-comment"), "no highlighted comment");
+        assert_inert(&rendered.html);
+        assert!(!rendered.html.contains("alert("));
+        assert!(rendered.excerpt.ends_with('…'), "{}", rendered.excerpt);
+        assert!(rendered.excerpt.chars().count() <= 300);
+        assert!(rendered.word_count > 2_000, "{}", rendered.word_count);
+        assert_eq!(
+            rendered.reading_time_minutes,
+            (rendered.word_count + 229) / 230
+        );
+    }
+}

@@ -1,0 +1,44 @@
+//! Errors of the storage layer.
+
+/// What can go wrong in the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The row does not exist (or the caller may not see it).
+    #[error("not found")]
+    NotFound,
+    /// The caller's etag no longer matches the stored version.
+    #[error("the stored version has changed")]
+    StaleEtag,
+    /// A unique value (slug, email) is taken.
+    #[error("{field} is already in use")]
+    Taken {
+        /// The request field holding the value.
+        field: &'static str,
+    },
+    /// The database could not be reached in time.
+    #[error("the database is unavailable")]
+    Unavailable(#[source] sqlx::Error),
+    /// Any other database failure.
+    #[error("database error")]
+    Database(#[source] sqlx::Error),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(error: sqlx::Error) -> Self {
+        match &error {
+            sqlx::Error::RowNotFound => Self::NotFound,
+            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => Self::Unavailable(error),
+            _ => Self::Database(error),
+        }
+    }
+}
+
+/// Maps a unique-constraint violation on `constraint` to [`StoreError::Taken`].
+pub fn taken_if_unique(error: sqlx::Error, constraint: &str, field: &'static str) -> StoreError {
+    if let sqlx::Error::Database(db) = &error {
+        if db.is_unique_violation() && db.constraint() == Some(constraint) {
+            return StoreError::Taken { field };
+        }
+    }
+    StoreError::from(error)
+}

@@ -1,0 +1,63 @@
+//! PostgreSQL: the source of truth. Only SQL lives here; what may be done and
+//! when is decided by the callers, which run these functions inside the
+//! transactions they open with [`Store::begin`].
+
+mod error;
+pub mod authors;
+pub mod changes;
+pub mod comments;
+pub mod credentials;
+pub mod idempotency;
+pub mod posts;
+pub mod tags;
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{PgPool, Postgres, Transaction};
+use std::str::FromStr;
+
+pub use error::{StoreError, taken_if_unique};
+
+use crate::config::DatabaseSettings;
+
+/// The migrations in `migrations/`, embedded in the binary.
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
+
+/// A transaction in progress.
+pub type Tx = Transaction<'static, Postgres>;
+
+/// The connection pool and the entry point to the storage functions.
+#[derive(Clone)]
+pub struct Store {
+    pool: PgPool,
+}
+
+impl Store {
+    /// A pool that connects on first use, so the engine can start (and report
+    /// NOT_SERVING) while the database is still coming up.
+    pub fn connect_lazy(settings: &DatabaseSettings) -> Result<Self, StoreError> {
+        let options = PgConnectOptions::from_str(&settings.url)
+            .map_err(StoreError::Database)?
+            .application_name("quire-engine");
+        let pool = PgPoolOptions::new()
+            .max_connections(settings.pool_size)
+            .acquire_timeout(settings.acquire_timeout)
+            .connect_lazy_with(options);
+        Ok(Self { pool })
+    }
+
+    /// Applies pending migrations (recorded in `_sqlx_migrations`; a lock
+    /// keeps concurrent replicas from applying them twice).
+    pub async fn migrate(&self) -> Result<(), sqlx::migrate::MigrateError> {
+        MIGRATOR.run(&self.pool).await
+    }
+
+    /// Starts a transaction.
+    pub async fn begin(&self) -> Result<Tx, StoreError> {
+        Ok(self.pool.begin().await?)
+    }
+
+    /// The pool, for single-statement reads.
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+}
