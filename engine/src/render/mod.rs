@@ -297,13 +297,19 @@ mod tests {
             r#"<th align="left">a</th>"#,
             r#"<td align="right">2</td>"#,
             "<del>gone</del>",
-            r#"<input type="checkbox" checked="" disabled="""#,
+            r#"<ul class="contains-task-list">"#,
+            r#"<li class="task-list-item">"#,
+            r#"class="task-list-item-checkbox""#,
+            r#"type="checkbox""#,
+            r#"checked="""#,
+            r#"disabled="""#,
             r#"href="https://example.com/path""#,
             r#"href="http://www.example.org""#,
             r##"href="#fn-1""##,
             r#"<li id="fn-1">"#,
             r#"class="footnotes""#,
             r#"class="footnote-ref""#,
+            r#"class="footnote-backref""#,
         ] {
             assert!(html.contains(fragment), "missing {fragment} in {html}");
         }

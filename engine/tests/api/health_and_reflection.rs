@@ -1,23 +1,25 @@
 use tokio_stream::StreamExt;
+use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::health_client::HealthClient;
-use tonic_health::pb::HealthCheckRequest;
+use tonic_reflection::pb::v1::ServerReflectionRequest;
 use tonic_reflection::pb::v1::server_reflection_client::ServerReflectionClient;
 use tonic_reflection::pb::v1::server_reflection_request::MessageRequest;
 use tonic_reflection::pb::v1::server_reflection_response::MessageResponse;
-use tonic_reflection::pb::v1::ServerReflectionRequest;
 
 use crate::harness::TestEngine;
 
 #[tokio::test]
-async fn health_check_answers_serving() {
+async fn health_check_answers_serving_once_migrated() {
     let engine = TestEngine::start().await;
-    let response = HealthClient::new(engine.channel.clone())
-        .check(HealthCheckRequest { service: String::new() })
-        .await
-        .expect("health check answers")
-        .into_inner();
-    assert_eq!(response.status(), ServingStatus::Serving);
+    for service in ["", "quire.v1.PostService"] {
+        let response = HealthClient::new(engine.channel.clone())
+            .check(HealthCheckRequest { service: service.to_owned() })
+            .await
+            .expect("health check answers")
+            .into_inner();
+        assert_eq!(response.status(), ServingStatus::Serving, "{service}");
+    }
 }
 
 #[tokio::test]

@@ -1,5 +1,10 @@
-//! Integration tests: each test starts the real engine on an ephemeral port
-//! and talks to it over gRPC with the generated clients.
+//! Integration tests: each test starts the real engine on a database of its
+//! own and talks to it over gRPC with the generated clients.
 
+mod access;
+mod changes;
+mod comments;
 mod harness;
 mod health_and_reflection;
+mod posts;
+mod tags_and_authors;

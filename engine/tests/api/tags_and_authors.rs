@@ -1,0 +1,104 @@
+use prost_types::FieldMask;
+use quire_proto::v1;
+use tonic::Code;
+
+use crate::harness::{TestEngine, authed};
+
+#[tokio::test]
+async fn tags_list_with_their_published_post_counts() {
+    let engine = TestEngine::start().await;
+    let (ada, _) = engine.author("ada", v1::AuthorRole::Author).await;
+    engine.published(&ada, "one", "One", "").await;
+    engine.draft(&ada, "two", "Two", "").await;
+    let tags = engine.tags().list_tags(authed(v1::ListTagsRequest::default(), &engine.admin_key)).await.unwrap();
+    let tags = tags.into_inner().tags;
+    assert_eq!(tags.len(), 1);
+    assert_eq!((tags[0].slug.as_str(), tags[0].post_count), ("rust", 1));
+    let error = engine
+        .tags()
+        .create_tag(authed(v1::CreateTagRequest { tag: Some(v1::Tag { name: "Rust".into(), ..Default::default() }) }, &engine.admin_key))
+        .await
+        .unwrap_err();
+    assert_eq!(error.code(), Code::AlreadyExists);
+    let updated = engine
+        .tags()
+        .update_tag(authed(
+            v1::UpdateTagRequest {
+                tag: Some(v1::Tag { slug: "rust".into(), description: "Systems programming".into(), ..Default::default() }),
+                update_mask: Some(FieldMask { paths: vec!["description".into()] }),
+            },
+            &engine.admin_key,
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .tag
+        .unwrap();
+    assert_eq!((updated.name.as_str(), updated.description.as_str()), ("Rust", "Systems programming"));
+}
+
+#[tokio::test]
+async fn authors_get_by_slug_hides_email_from_readers() {
+    let engine = TestEngine::start().await;
+    engine.author("ada", v1::AuthorRole::Author).await;
+    let reader = engine.key(&["content:read"]).await;
+    let author = engine
+        .authors()
+        .get_author(authed(v1::GetAuthorRequest { key: Some(v1::get_author_request::Key::Slug("ada".into())) }, &reader))
+        .await
+        .unwrap()
+        .into_inner()
+        .author
+        .unwrap();
+    assert_eq!(author.display_name, "ada");
+    assert!(author.email.is_empty());
+}
+
+#[tokio::test]
+async fn a_wrong_password_answers_unauthenticated_and_repeated_failures_are_throttled() {
+    let engine = TestEngine::start().await;
+    engine.author("ada", v1::AuthorRole::Author).await;
+    let mut codes = Vec::new();
+    for _ in 0..11 {
+        let result = engine
+            .authors()
+            .authenticate(v1::AuthenticateRequest { email: "ada@example.com".into(), password: "wrong password!".into() })
+            .await;
+        codes.push(result.unwrap_err().code());
+    }
+    assert_eq!(codes[..10], [Code::Unauthenticated; 10]);
+    assert_eq!(codes[10], Code::ResourceExhausted);
+}
+
+#[tokio::test]
+async fn signing_out_ends_the_session_at_once() {
+    let engine = TestEngine::start().await;
+    let (_, session) = engine.author("ada", v1::AuthorRole::Author).await;
+    engine.authors().sign_out(authed(v1::SignOutRequest {}, &session)).await.unwrap();
+    let error = engine.posts().list_posts(authed(v1::ListPostsRequest::default(), &session)).await.unwrap_err();
+    assert_eq!(error.code(), Code::Unauthenticated);
+}
+
+#[tokio::test]
+async fn a_duplicate_author_email_answers_already_exists_with_the_field() {
+    let engine = TestEngine::start().await;
+    engine.author("ada", v1::AuthorRole::Author).await;
+    let error = engine
+        .authors()
+        .create_author(authed(
+            v1::CreateAuthorRequest {
+                author: Some(v1::Author {
+                    slug: "ada-two".into(),
+                    display_name: "Ada Two".into(),
+                    email: "ADA@example.com".into(),
+                    ..Default::default()
+                }),
+                password: "a long enough password".into(),
+            },
+            &engine.admin_key,
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(error.code(), Code::AlreadyExists);
+    assert!(error.message().contains("author.email"), "{}", error.message());
+}
