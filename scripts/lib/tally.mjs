@@ -61,3 +61,19 @@ function countOf(line, pattern) {
   const match = stripAnsi(line).match(pattern);
   return match ? Number(match[1]) : 0;
 }
+
+/**
+ * Reads node's test runner TAP summary: "# pass 6", "# fail 0", "# skipped 0".
+ * @param {string} output
+ * @returns {Tally | null}
+ */
+export function parseNodeTest(output) {
+  const count = (name) => {
+    const matches = [...output.matchAll(new RegExp(`^# ${name} (\\d+)$`, 'gm'))];
+    return matches.length ? Number(matches[matches.length - 1][1]) : null;
+  };
+  const passed = count('pass');
+  const failed = count('fail');
+  if (passed === null || failed === null) return null;
+  return { passed, failed: failed + (count('cancelled') ?? 0), skipped: (count('skipped') ?? 0) + (count('todo') ?? 0) };
+}

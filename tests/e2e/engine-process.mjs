@@ -1,0 +1,87 @@
+// Runs the real engine binary for end-to-end tests: a fresh database, API
+// keys made with the engine's own CLI, and the server on a free port.
+import { spawn, execFile } from 'node:child_process';
+import net from 'node:net';
+import { promisify } from 'node:util';
+import pg from 'pg';
+
+const run = promisify(execFile);
+
+/** The engine binary built by `npm test` (QUIRE_ENGINE_BIN). */
+export function engineBinary() {
+  const binary = process.env.QUIRE_ENGINE_BIN;
+  if (!binary) throw new Error('QUIRE_ENGINE_BIN is not set; run the end-to-end tests through `npm test`');
+  return binary;
+}
+
+function withDatabase(url, database) {
+  const parsed = new URL(url);
+  parsed.pathname = `/${database}`;
+  return parsed.toString();
+}
+
+async function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+async function waitForPort(port, timeoutMs = 20_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const open = await new Promise((resolve) => {
+      const socket = net.connect({ host: '127.0.0.1', port });
+      socket.once('connect', () => (socket.destroy(), resolve(true)));
+      socket.once('error', () => resolve(false));
+    });
+    if (open) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`engine did not listen on ${port}`);
+}
+
+/**
+ * Starts an engine on a fresh database.
+ * @returns {Promise<{ url: string, databaseUrl: string, createKey: (scopes: string[]) => Promise<string>, stop: () => Promise<void> }>}
+ */
+export async function startEngine() {
+  const adminUrl = process.env.DATABASE_URL;
+  if (!adminUrl) throw new Error('DATABASE_URL is not set; run the end-to-end tests through `npm test`');
+  const database = `quire_e2e_${Date.now()}_${process.pid}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE "${database}"`);
+  await admin.end();
+  const databaseUrl = withDatabase(adminUrl, database);
+  const env = { ...process.env, DATABASE_URL: databaseUrl, QUIRE_LOG: 'warn' };
+
+  const createKey = async (scopes) => {
+    const args = ['keys', 'create', '--name', 'e2e', ...scopes.flatMap((scope) => ['--scope', scope])];
+    const { stdout } = await run(engineBinary(), args, { env });
+    const key = stdout.match(/^key:\s+(\S+)$/m)?.[1];
+    if (!key) throw new Error(`no key in: ${stdout}`);
+    return key;
+  };
+
+  const port = await freePort();
+  const child = spawn(engineBinary(), [], { env: { ...env, QUIRE_LISTEN_ADDR: `127.0.0.1:${port}` }, stdio: 'inherit' });
+  await waitForPort(port);
+
+  const stop = async () => {
+    if (child.exitCode === null) {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    }
+    const cleanup = new pg.Client({ connectionString: adminUrl });
+    await cleanup.connect();
+    await cleanup.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
+    await cleanup.end();
+  };
+  return { url: `http://127.0.0.1:${port}`, databaseUrl, createKey, stop };
+}
