@@ -86,9 +86,9 @@ async function main() {
   const serviceEnv = { ...process.env, DATABASE_URL: services.databaseUrl, REDIS_URL: services.redisUrl };
   try {
     if (await hasNextest()) {
-      await suite('engine: cargo nextest', 'cargo', ['nextest', 'run', '--workspace', '--no-fail-fast'], parseNextest, serviceEnv);
+      await suite('engine: cargo nextest', 'cargo', ['nextest', 'run', '--locked', '--no-fail-fast'], parseNextest, serviceEnv);
     } else {
-      await suite('engine: cargo test', 'cargo', ['test', '--workspace', '--no-fail-fast'], parseCargoTest, serviceEnv);
+      await suite('engine: cargo test', 'cargo', ['test', '--locked', '--no-fail-fast'], parseCargoTest, serviceEnv);
     }
     await run('cargo', ['build', '--locked', '--package', 'quire-engine'], { env: serviceEnv });
     const targetDir = process.env.CARGO_TARGET_DIR ?? path.join(ROOT, 'target');

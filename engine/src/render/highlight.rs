@@ -54,7 +54,8 @@ impl SyntaxHighlighterAdapter for CodeHighlighter {
         // Unknown languages (and none) are highlighted as syntect's Plain Text:
         // escaped, with no token classes.
         let mut highlighted = String::with_capacity(code.len() * 2);
-        self.syntect.write_highlighted(&mut highlighted, lang, code)?;
+        self.syntect
+            .write_highlighted(&mut highlighted, lang, code)?;
         write_escaped_unless_highlighted(output, &highlighted, code)
     }
 
@@ -175,19 +176,45 @@ const DARK: Palette = Palette {
 /// the general one (`.hl-entity`) whatever the order of the rules.
 fn stylesheet(palette: &Palette) -> String {
     let rules: [(&[&str], String); 11] = [
-        (&["comment"], format!("color: {}; font-style: italic;", palette.comment)),
-        (&["keyword", "storage"], format!("color: {};", palette.keyword)),
-        (&["string"], format!("color: {};", palette.string)),
-        (&["constant", "variable.language", "support.constant"], format!("color: {};", palette.constant)),
-        (&["entity.name.function", "support.function"], format!("color: {};", palette.function)),
         (
-            &["entity.name.type", "entity.name.class", "entity.name.struct", "entity.name.enum", "entity.other.inherited-class", "support.type", "support.class"],
+            &["comment"],
+            format!("color: {}; font-style: italic;", palette.comment),
+        ),
+        (
+            &["keyword", "storage"],
+            format!("color: {};", palette.keyword),
+        ),
+        (&["string"], format!("color: {};", palette.string)),
+        (
+            &["constant", "variable.language", "support.constant"],
+            format!("color: {};", palette.constant),
+        ),
+        (
+            &["entity.name.function", "support.function"],
+            format!("color: {};", palette.function),
+        ),
+        (
+            &[
+                "entity.name.type",
+                "entity.name.class",
+                "entity.name.struct",
+                "entity.name.enum",
+                "entity.other.inherited-class",
+                "support.type",
+                "support.class",
+            ],
             format!("color: {};", palette.type_name),
         ),
         (&["entity.name.tag"], format!("color: {};", palette.tag)),
-        (&["entity.other.attribute-name"], format!("color: {};", palette.attribute)),
+        (
+            &["entity.other.attribute-name"],
+            format!("color: {};", palette.attribute),
+        ),
         (&["invalid"], format!("color: {};", palette.invalid)),
-        (&["markup.inserted"], format!("color: {};", palette.inserted)),
+        (
+            &["markup.inserted"],
+            format!("color: {};", palette.inserted),
+        ),
         (&["markup.deleted"], format!("color: {};", palette.deleted)),
     ];
 
@@ -272,14 +299,16 @@ mod tests {
     fn a_fallback_to_raw_code_is_escaped() {
         let code = "<b>not bold</b>";
         let mut html = String::new();
-        write_escaped_unless_highlighted(&mut html, code, code).expect("writing to a String cannot fail");
+        write_escaped_unless_highlighted(&mut html, code, code)
+            .expect("writing to a String cannot fail");
         assert_eq!(html, "&lt;b&gt;not bold&lt;/b&gt;");
     }
 
     #[test]
     fn highlighted_output_is_written_as_is() {
         let mut html = String::new();
-        write_escaped_unless_highlighted(&mut html, "<span>x</span>", "x").expect("writing to a String cannot fail");
+        write_escaped_unless_highlighted(&mut html, "<span>x</span>", "x")
+            .expect("writing to a String cannot fail");
         assert_eq!(html, "<span>x</span>");
     }
 
@@ -299,15 +328,26 @@ mod tests {
             ".syntax-highlighting .hl-entity.hl-name.hl-tag"
         );
         let css = highlight_css(HighlightTheme::Light);
-        assert!(css.contains(".syntax-highlighting .hl-comment { color: #6e7781; font-style: italic; }"), "{css}");
+        assert!(
+            css.contains(
+                ".syntax-highlighting .hl-comment { color: #6e7781; font-style: italic; }"
+            ),
+            "{css}"
+        );
         assert!(!css.contains("@media"), "{css}");
     }
 
     #[test]
     fn auto_stylesheet_switches_to_dark_with_the_system() {
         let css = highlight_css(HighlightTheme::Auto);
-        assert!(css.starts_with(&highlight_css(HighlightTheme::Light)), "{css}");
-        assert!(css.contains("@media (prefers-color-scheme: dark) {"), "{css}");
+        assert!(
+            css.starts_with(&highlight_css(HighlightTheme::Light)),
+            "{css}"
+        );
+        assert!(
+            css.contains("@media (prefers-color-scheme: dark) {"),
+            "{css}"
+        );
         assert!(css.contains(&highlight_css(HighlightTheme::Dark)), "{css}");
         assert_eq!(css.matches('{').count(), css.matches('}').count());
     }

@@ -13,6 +13,7 @@ use comrak::{Anchorizer, Arena, Options};
 
 use super::TocItem;
 use super::highlight;
+use super::raw_html;
 use super::summary::ExcerptBuilder;
 
 /// CommonMark + GFM, built once: the options are read by every parse and
@@ -49,9 +50,12 @@ pub(super) fn warm_up() {
     LazyLock::force(&PLUGINS);
 }
 
-/// Parses `markdown` into an AST allocated in `arena`.
+/// Parses `markdown` into an AST allocated in `arena`, with raw HTML that
+/// would hide the rest of the post defused.
 pub(super) fn parse<'a>(arena: &'a Arena<'a>, markdown: &str) -> &'a AstNode<'a> {
-    comrak::parse_document(arena, markdown, &OPTIONS)
+    let root = comrak::parse_document(arena, markdown, &OPTIONS);
+    raw_html::defuse(root);
+    root
 }
 
 /// Formats the AST as HTML, with fenced code highlighted. Not yet safe: raw
@@ -63,7 +67,10 @@ pub(super) fn to_html<'a>(root: &'a AstNode<'a>) -> String {
         // errors, so this is unreachable in practice; were it reached, the
         // author still gets their words back, escaped, rather than a failed
         // write.
-        html = format!("<pre>{}</pre>", ammonia::clean_text(&outline(root).plain_text));
+        html = format!(
+            "<pre>{}</pre>",
+            ammonia::clean_text(&outline(root).plain_text)
+        );
     }
     html
 }
@@ -192,14 +199,17 @@ mod tests {
 
     #[test]
     fn toc_lists_every_heading_level_in_document_order() {
-        let toc = outline_of("###### six\n\n# one\n\n## two\n\n### three\n\n#### four\n\n##### five\n").toc;
+        let toc =
+            outline_of("###### six\n\n# one\n\n## two\n\n### three\n\n#### four\n\n##### five\n")
+                .toc;
         let levels: Vec<i32> = toc.iter().map(|item| item.level).collect();
         assert_eq!(levels, [6, 1, 2, 3, 4, 5]);
     }
 
     #[test]
     fn toc_text_is_the_heading_without_markup() {
-        let toc = outline_of("## **Bold** and [link](https://example.com/) `code` <kbd>K</kbd>\n").toc;
+        let toc =
+            outline_of("## **Bold** and [link](https://example.com/) `code` <kbd>K</kbd>\n").toc;
         assert_eq!(toc[0].text, "Bold and link code K");
         assert_eq!(toc[0].anchor, "bold-and-link-code-k");
     }
@@ -242,7 +252,8 @@ mod tests {
 
     #[test]
     fn plain_text_keeps_image_alt_text_and_footnotes_but_not_reference_numbers() {
-        let plain = outline_of("See ![a cat](https://example.com/c.png)[^n].\n\n[^n]: Cats.\n").plain_text;
+        let plain =
+            outline_of("See ![a cat](https://example.com/c.png)[^n].\n\n[^n]: Cats.\n").plain_text;
         assert_eq!(plain, "See a cat.\nCats.");
     }
 

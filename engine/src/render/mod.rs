@@ -7,8 +7,9 @@
 //!
 //! The pipeline is one parse and one sanitising pass:
 //!
-//! 1. [`markdown`] parses CommonMark + GFM with comrak into an AST and walks it
-//!    once for the table of contents, plain text and excerpt source;
+//! 1. [`markdown`] parses CommonMark + GFM with comrak into an AST, has
+//!    [`raw_html`] defuse raw HTML that would hide the rest of the post, and
+//!    walks the tree once for the table of contents, plain text and excerpt;
 //! 2. the same AST is formatted to HTML, with fenced code highlighted on the
 //!    server by [`highlight`] (CSS classes only, so pages need no inline styles
 //!    and a strict CSP holds);
@@ -24,6 +25,7 @@
 
 mod highlight;
 mod markdown;
+mod raw_html;
 mod sanitize;
 mod summary;
 
@@ -136,7 +138,8 @@ mod tests {
 
     #[test]
     fn script_tags_are_removed_with_their_content() {
-        let html = render("Hello\n\n<script>alert(1)</script>\n\nworld <script>alert(2)</script>").html;
+        let html =
+            render("Hello\n\n<script>alert(1)</script>\n\nworld <script>alert(2)</script>").html;
         assert_inert(&html);
         assert!(!html.contains("alert"), "{html}");
         assert!(html.contains("Hello") && html.contains("world"), "{html}");
@@ -198,10 +201,9 @@ mod tests {
 
     #[test]
     fn data_urls_in_links_lose_their_href() {
-        let html = render(
-            r#"<a href="data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==">x</a>"#,
-        )
-        .html;
+        let html =
+            render(r#"<a href="data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==">x</a>"#)
+                .html;
         assert_inert(&html);
         let html = render("[x](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)").html;
         assert_inert(&html);
@@ -267,7 +269,11 @@ mod tests {
     fn unclosed_raw_html_cannot_swallow_the_rest_of_the_page() {
         let html = render("<div><a href=\"https://example.com/\">\n\ntext\n\n<p").html;
         assert_inert(&html);
-        assert_eq!(html.matches("<div").count(), html.matches("</div>").count(), "{html}");
+        assert_eq!(
+            html.matches("<div").count(),
+            html.matches("</div>").count(),
+            "{html}"
+        );
     }
 
     #[test]
@@ -277,7 +283,14 @@ mod tests {
              Press <kbd>Ctrl</kbd>+<kbd>C</kbd>, x<sup>2</sup>, H<sub>2</sub>O.",
         )
         .html;
-        for tag in ["<details>", "<summary>", "<kbd>", "<sup>", "<sub>", "<em>text</em>"] {
+        for tag in [
+            "<details>",
+            "<summary>",
+            "<kbd>",
+            "<sup>",
+            "<sub>",
+            "<em>text</em>",
+        ] {
             assert!(html.contains(tag), "missing {tag} in {html}");
         }
     }
@@ -327,17 +340,34 @@ mod tests {
             "#### Ünïcode & “quotes”\n\n",
             "##### five\n\n###### six\n",
         ));
-        let anchors: Vec<&str> = rendered.toc.iter().map(|item| item.anchor.as_str()).collect();
+        let anchors: Vec<&str> = rendered
+            .toc
+            .iter()
+            .map(|item| item.anchor.as_str())
+            .collect();
         assert_eq!(
             anchors,
-            ["intro", "set-up-cargo", "intro-1", "intro-2", "setext", "ünïcode--quotes", "five", "six"]
+            [
+                "intro",
+                "set-up-cargo",
+                "intro-1",
+                "intro-2",
+                "setext",
+                "ünïcode--quotes",
+                "five",
+                "six"
+            ]
         );
         let levels: Vec<i32> = rendered.toc.iter().map(|item| item.level).collect();
         assert_eq!(levels, [1, 2, 2, 3, 2, 4, 5, 6]);
         assert_eq!(rendered.toc[1].text, "Set up cargo");
         for item in &rendered.toc {
             let id = format!(r#"id="{}""#, item.anchor);
-            assert!(rendered.html.contains(&id), "missing {id} in {}", rendered.html);
+            assert!(
+                rendered.html.contains(&id),
+                "missing {id} in {}",
+                rendered.html
+            );
         }
     }
 
@@ -352,13 +382,19 @@ mod tests {
         assert!(html.contains(r##"href="#top""##), "{html}");
         assert!(html.contains(r#"href="mailto:a@example.com""#), "{html}");
         assert!(!html.contains("ftp://"), "{html}");
-        assert!(html.contains(r#"rel="nofollow noopener noreferrer""#), "{html}");
+        assert!(
+            html.contains(r#"rel="nofollow noopener noreferrer""#),
+            "{html}"
+        );
     }
 
     #[test]
     fn fenced_code_is_highlighted_with_classes_and_no_inline_styles() {
         let html = render("```rust\nfn main() { let s = \"<b>\"; }\n```\n").html;
-        assert!(html.contains(r#"<pre class="syntax-highlighting">"#), "{html}");
+        assert!(
+            html.contains(r#"<pre class="syntax-highlighting">"#),
+            "{html}"
+        );
         assert!(html.contains(r#"<code class="language-rust">"#), "{html}");
         assert!(html.contains(r#"<span class="hl-"#), "{html}");
         assert!(html.contains("&lt;b&gt;"), "{html}");
@@ -372,9 +408,21 @@ mod tests {
              ```sh\necho hi\n```\n\n![alt words](https://example.com/a.png)\n\nSecond para.\n",
         );
         assert_eq!(rendered.excerpt, "First para with a link. Second para.");
-        assert!(rendered.plain_text.contains("echo hi"), "{}", rendered.plain_text);
-        assert!(rendered.plain_text.contains("alt words"), "{}", rendered.plain_text);
-        assert!(!rendered.plain_text.contains('*'), "{}", rendered.plain_text);
+        assert!(
+            rendered.plain_text.contains("echo hi"),
+            "{}",
+            rendered.plain_text
+        );
+        assert!(
+            rendered.plain_text.contains("alt words"),
+            "{}",
+            rendered.plain_text
+        );
+        assert!(
+            !rendered.plain_text.contains('*'),
+            "{}",
+            rendered.plain_text
+        );
         // Title, First para with a link, echo hi, alt words, Second para.
         assert_eq!(rendered.word_count, 1 + 5 + 2 + 2 + 2);
         assert_eq!(rendered.reading_time_minutes, 1);
@@ -410,10 +458,22 @@ mod tests {
         let rendered = render(&markdown);
 
         assert_eq!(rendered.toc.len(), section);
-        assert_eq!(rendered.toc[section - 1].anchor, format!("section-{section}"));
-        assert_eq!(rendered.html.matches("<pre class=\"syntax-highlighting\">").count(), 2 * section);
+        assert_eq!(
+            rendered.toc[section - 1].anchor,
+            format!("section-{section}")
+        );
+        assert_eq!(
+            rendered
+                .html
+                .matches("<pre class=\"syntax-highlighting\">")
+                .count(),
+            2 * section
+        );
         assert_eq!(rendered.html.matches("<table>").count(), section);
-        assert!(rendered.html.contains("hl-comment"), "no highlighted comment");
+        assert!(
+            rendered.html.contains("hl-comment"),
+            "no highlighted comment"
+        );
         assert_inert(&rendered.html);
         assert!(!rendered.html.contains("alert("));
         assert!(rendered.excerpt.ends_with('…'), "{}", rendered.excerpt);

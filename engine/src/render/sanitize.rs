@@ -19,6 +19,7 @@ use ammonia::{Builder, UrlRelative};
 use super::highlight::{CLASS_PREFIX, PRE_CLASS};
 
 /// Elements that survive, with their content.
+#[rustfmt::skip]
 const TAGS: &[&str] = &[
     // Written by the Markdown renderer.
     "a", "blockquote", "br", "code", "del", "em", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "img",
@@ -32,10 +33,16 @@ const TAGS: &[&str] = &[
 /// Elements dropped together with their content, because their content is
 /// code, a document of its own or UI rather than prose: keeping it would leak
 /// script source or form labels into the post as stray text. Everything else
-/// not in `TAGS` is unwrapped, its text kept.
-const DROPPED_WITH_CONTENT: &[&str] = &[
-    "script", "style", "template", "noscript", "iframe", "object", "embed", "svg", "math",
-    "textarea", "select",
+/// not in `TAGS` is unwrapped, its text kept. `raw_html` keeps an unclosed one
+/// from taking the rest of the post with it.
+#[rustfmt::skip]
+pub(super) const CONTENT_DROPPED: &[&str] = &[
+    // Raw text: the HTML parser reads everything up to the end tag as text.
+    "script", "style", "textarea", "title", "xmp", "iframe", "noembed", "noframes", "plaintext",
+    // Content that is never shown, or UI.
+    "noscript", "template", "object", "select",
+    // Foreign content, a playground for parser differentials.
+    "svg", "math",
 ];
 
 /// Attributes allowed on any element in `TAGS`.
@@ -47,7 +54,17 @@ const GLOBAL_ATTRIBUTES: &[&str] = &["title", "lang", "dir"];
 /// `poster`) would let `javascript:` through it.
 const ELEMENT_ATTRIBUTES: &[(&str, &[&str])] = &[
     // Footnote references have ids; heading anchors have an aria-label.
-    ("a", &["href", "id", "class", "aria-label", "data-footnote-ref", "data-footnote-backref"]),
+    (
+        "a",
+        &[
+            "href",
+            "id",
+            "class",
+            "aria-label",
+            "data-footnote-ref",
+            "data-footnote-backref",
+        ],
+    ),
     ("h1", &["id"]),
     ("h2", &["id"]),
     ("h3", &["id"]),
@@ -99,7 +116,7 @@ fn build() -> Builder<'static> {
     let mut builder = Builder::empty();
     builder
         .tags(TAGS.iter().copied().collect())
-        .clean_content_tags(DROPPED_WITH_CONTENT.iter().copied().collect())
+        .clean_content_tags(CONTENT_DROPPED.iter().copied().collect())
         .generic_attributes(GLOBAL_ATTRIBUTES.iter().copied().collect())
         .tag_attributes(
             ELEMENT_ATTRIBUTES
@@ -235,7 +252,10 @@ mod tests {
 
     #[test]
     fn ids_survive_only_where_the_renderer_writes_them() {
-        assert_eq!(clean(r#"<h2 id="intro">x</h2>"#), r#"<h2 id="intro">x</h2>"#);
+        assert_eq!(
+            clean(r#"<h2 id="intro">x</h2>"#),
+            r#"<h2 id="intro">x</h2>"#
+        );
         assert_eq!(clean(r#"<p id="config">x</p>"#), "<p>x</p>");
     }
 

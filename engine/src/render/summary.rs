@@ -76,7 +76,8 @@ impl ExcerptBuilder {
             // than an excerpt of nothing.
             _ => head,
         };
-        let kept = kept.trim_end_matches(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | ':'));
+        let kept =
+            kept.trim_end_matches(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | ':'));
         let mut excerpt = String::with_capacity(kept.len() + ELLIPSIS.len_utf8());
         excerpt.push_str(kept);
         excerpt.push(ELLIPSIS);
@@ -145,7 +146,13 @@ mod tests {
         let excerpt = excerpt_of(&[&text]);
         assert!(excerpt.chars().count() <= EXCERPT_MAX_CHARS);
         assert!(excerpt.ends_with("word…"), "{excerpt}");
-        assert!(excerpt.trim_end_matches('…').split(' ').all(|w| w == "word"), "{excerpt}");
+        assert!(
+            excerpt
+                .trim_end_matches('…')
+                .split(' ')
+                .all(|w| w == "word"),
+            "{excerpt}"
+        );
     }
 
     #[test]
