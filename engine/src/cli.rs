@@ -62,14 +62,26 @@ pub async fn migrate(store: &Store) -> anyhow::Result<()> {
 /// Runs `keys create` / `keys revoke`, printing the result for the operator.
 pub async fn keys(store: &Store, command: KeysCommand) -> anyhow::Result<()> {
     store.migrate().await.context("applying migrations")?;
-    let mut conn = store.pool().acquire().await.context("connecting to the database")?;
+    let mut conn = store
+        .pool()
+        .acquire()
+        .await
+        .context("connecting to the database")?;
     match command {
         KeysCommand::Create { name, scopes } => {
             let id = Uuid::new_v4();
-            let secret = Secret::generate(SecretKind::ApiKey).map_err(|error| anyhow::anyhow!("{error}"))?;
-            let names: Vec<String> = scopes.iter().map(|scope| scope.as_str().to_owned()).collect();
+            let secret =
+                Secret::generate(SecretKind::ApiKey).map_err(|error| anyhow::anyhow!("{error}"))?;
+            let names: Vec<String> = scopes
+                .iter()
+                .map(|scope| scope.as_str().to_owned())
+                .collect();
             credentials::insert_api_key(&mut conn, id, &name, &secret.digest, &names).await?;
-            println!("id:     {id}\nscopes: {}\nkey:    {}", names.join(" "), secret.text);
+            println!(
+                "id:     {id}\nscopes: {}\nkey:    {}",
+                names.join(" "),
+                secret.text
+            );
             eprintln!("Store the key now: it is not shown again.");
         }
         KeysCommand::Revoke { id } => {

@@ -92,7 +92,9 @@ impl Settings {
     /// environment.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let listen_addr = parse_with(&lookup, "QUIRE_LISTEN_ADDR", DEFAULT_LISTEN_ADDR, |value| {
-            value.parse::<SocketAddr>().map_err(|error| error.to_string())
+            value
+                .parse::<SocketAddr>()
+                .map_err(|error| error.to_string())
         })?;
         let format = parse_with(&lookup, "QUIRE_LOG_FORMAT", "pretty", |value| match value {
             "json" => Ok(LogFormat::Json),
@@ -105,26 +107,43 @@ impl Settings {
             problem: "is not set; expected a PostgreSQL URL such as postgres://quire@127.0.0.1:5432/quire".to_owned(),
         })?;
         if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
-            return Err(ConfigError { variable: "DATABASE_URL", problem: "must start with postgres:// or postgresql://".to_owned() });
+            return Err(ConfigError {
+                variable: "DATABASE_URL",
+                problem: "must start with postgres:// or postgresql://".to_owned(),
+            });
         }
         let database = DatabaseSettings {
             url,
             pool_size: parse_with(&lookup, "QUIRE_DB_POOL_SIZE", "16", |v| bounded(v, 1, 1000))?,
-            acquire_timeout: Duration::from_millis(parse_with(&lookup, "QUIRE_DB_ACQUIRE_TIMEOUT_MS", "5000", |v| {
-                bounded(v, 10, 600_000)
-            })?),
+            acquire_timeout: Duration::from_millis(parse_with(
+                &lookup,
+                "QUIRE_DB_ACQUIRE_TIMEOUT_MS",
+                "5000",
+                |v| bounded(v, 10, 600_000),
+            )?),
         };
         let limits = ApiLimits {
-            request_timeout: Duration::from_millis(parse_with(&lookup, "QUIRE_REQUEST_TIMEOUT_MS", "10000", |v| {
-                bounded(v, 10, 3_600_000)
-            })?),
-            max_message_bytes: parse_with(&lookup, "QUIRE_MAX_MESSAGE_BYTES", "4194304", |v| bounded(v, 65_536, 64 << 20))?
-                as usize,
+            request_timeout: Duration::from_millis(parse_with(
+                &lookup,
+                "QUIRE_REQUEST_TIMEOUT_MS",
+                "10000",
+                |v| bounded(v, 10, 3_600_000),
+            )?),
+            max_message_bytes: parse_with(&lookup, "QUIRE_MAX_MESSAGE_BYTES", "4194304", |v| {
+                bounded(v, 65_536, 64 << 20)
+            })? as usize,
             session_ttl: Duration::from_secs(
-                3600 * parse_with(&lookup, "QUIRE_SESSION_TTL_HOURS", "336", |v| bounded(v, 1, 24 * 365))?,
+                3600 * parse_with(&lookup, "QUIRE_SESSION_TTL_HOURS", "336", |v| {
+                    bounded(v, 1, 24 * 365)
+                })?,
             ),
         };
-        Ok(Self { listen_addr, log: LogSettings { format, filter }, database, limits })
+        Ok(Self {
+            listen_addr,
+            log: LogSettings { format, filter },
+            database,
+            limits,
+        })
     }
 }
 
@@ -138,8 +157,14 @@ fn parse_with<T>(
     parse(raw.trim()).map_err(|problem| ConfigError { variable, problem })
 }
 
-fn bounded<T: std::str::FromStr + PartialOrd + std::fmt::Display + Copy>(value: &str, min: T, max: T) -> Result<T, String> {
-    let parsed: T = value.parse().map_err(|_| format!("expected a whole number, got `{value}`"))?;
+fn bounded<T: std::str::FromStr + PartialOrd + std::fmt::Display + Copy>(
+    value: &str,
+    min: T,
+    max: T,
+) -> Result<T, String> {
+    let parsed: T = value
+        .parse()
+        .map_err(|_| format!("expected a whole number, got `{value}`"))?;
     if parsed < min || parsed > max {
         return Err(format!("must be between {min} and {max}, got {parsed}"));
     }
@@ -153,7 +178,11 @@ mod tests {
     fn settings(pairs: &[(&str, &str)]) -> Result<Settings, ConfigError> {
         let with_database = [("DATABASE_URL", "postgres://quire@127.0.0.1/quire")];
         Settings::from_lookup(|name| {
-            pairs.iter().chain(with_database.iter()).find(|(key, _)| *key == name).map(|(_, value)| value.to_string())
+            pairs
+                .iter()
+                .chain(with_database.iter())
+                .find(|(key, _)| *key == name)
+                .map(|(_, value)| value.to_string())
         })
     }
 

@@ -16,10 +16,17 @@ async fn main() -> anyhow::Result<()> {
     telemetry::init(&settings.log);
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => {
-            let application = Application::build(settings).await.context("starting the engine")?;
-            application.run_until(shutdown::signal()).await.context("running the engine")
+            let application = Application::build(settings)
+                .await
+                .context("starting the engine")?;
+            application
+                .run_until(shutdown::signal())
+                .await
+                .context("running the engine")
         }
         Command::Migrate => cli::migrate(&Store::connect_lazy(&settings.database)?).await,
-        Command::Keys { command } => cli::keys(&Store::connect_lazy(&settings.database)?, command).await,
+        Command::Keys { command } => {
+            cli::keys(&Store::connect_lazy(&settings.database)?, command).await
+        }
     }
 }

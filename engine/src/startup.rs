@@ -34,8 +34,13 @@ use crate::scheduler;
 use crate::store::{Store, StoreError};
 
 /// The services that report health by name (besides the overall "").
-const SERVICE_NAMES: [&str; 5] =
-    ["quire.v1.PostService", "quire.v1.TagService", "quire.v1.AuthorService", "quire.v1.CommentService", "quire.v1.ChangeService"];
+const SERVICE_NAMES: [&str; 5] = [
+    "quire.v1.PostService",
+    "quire.v1.TagService",
+    "quire.v1.AuthorService",
+    "quire.v1.CommentService",
+    "quire.v1.ChangeService",
+];
 
 /// Errors while starting or serving.
 #[derive(Debug, thiserror::Error)]
@@ -76,10 +81,17 @@ impl Application {
     pub async fn build(settings: Settings) -> Result<Self, StartupError> {
         let listener = TcpListener::bind(settings.listen_addr)
             .await
-            .map_err(|source| StartupError::Bind { addr: settings.listen_addr, source })?;
-        let local_addr =
-            listener.local_addr().map_err(|source| StartupError::Bind { addr: settings.listen_addr, source })?;
+            .map_err(|source| StartupError::Bind {
+                addr: settings.listen_addr,
+                source,
+            })?;
+        let local_addr = listener.local_addr().map_err(|source| StartupError::Bind {
+            addr: settings.listen_addr,
+            source,
+        })?;
         let store = Store::connect_lazy(&settings.database)?;
+        // Load the syntax definitions and sanitiser now, not on the first write.
+        let warm_up = tokio::task::spawn_blocking(crate::render::warm_up);
         let migrated = match store.migrate().await {
             Ok(()) => true,
             Err(error) => {
@@ -87,7 +99,16 @@ impl Application {
                 false
             }
         };
-        Ok(Self { listener, local_addr, settings, store, migrated })
+        if let Err(error) = warm_up.await {
+            tracing::warn!(%error, "warming up the renderer failed");
+        }
+        Ok(Self {
+            listener,
+            local_addr,
+            settings,
+            store,
+            migrated,
+        })
     }
 
     /// The address actually bound (useful with port 0).
@@ -124,7 +145,9 @@ impl Application {
             if ready.load(Ordering::Acquire) {
                 Ok(request)
             } else {
-                Err(Status::unavailable("the engine is starting: its database is not ready yet"))
+                Err(Status::unavailable(
+                    "the engine is starting: its database is not ready yet",
+                ))
             }
         };
         macro_rules! service {
@@ -159,14 +182,26 @@ impl Application {
             .add_service(health_service)
             .add_service(reflection_v1)
             .add_service(reflection_v1alpha)
-            .add_service(service!(PostServiceServer, PostApi::new(self.store.clone(), auth.clone())))
-            .add_service(service!(TagServiceServer, TagApi::new(self.store.clone(), auth.clone())))
+            .add_service(service!(
+                PostServiceServer,
+                PostApi::new(self.store.clone(), auth.clone())
+            ))
+            .add_service(service!(
+                TagServiceServer,
+                TagApi::new(self.store.clone(), auth.clone())
+            ))
             .add_service(service!(
                 AuthorServiceServer,
                 AuthorApi::new(self.store.clone(), auth.clone(), limits.session_ttl)
             ))
-            .add_service(service!(CommentServiceServer, CommentApi::new(self.store.clone(), auth.clone())))
-            .add_service(service!(ChangeServiceServer, ChangeApi::new(self.store.clone(), auth, feed)))
+            .add_service(service!(
+                CommentServiceServer,
+                CommentApi::new(self.store.clone(), auth.clone())
+            ))
+            .add_service(service!(
+                ChangeServiceServer,
+                ChangeApi::new(self.store.clone(), auth, feed)
+            ))
             .serve_with_incoming_shutdown(TcpListenerStream::new(self.listener), async move {
                 shutdown.await;
                 tracing::info!("draining in-flight calls");

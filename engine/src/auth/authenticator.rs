@@ -24,21 +24,36 @@ impl Authenticator {
     pub async fn caller(&self, metadata: &MetadataMap) -> ApiResult<Caller> {
         let credential = bearer(metadata)?;
         let secret_digest = digest(credential);
-        let mut conn = self.store.pool().acquire().await.map_err(|error| ApiError::from(crate::store::StoreError::from(error)))?;
+        let mut conn = self
+            .store
+            .pool()
+            .acquire()
+            .await
+            .map_err(|error| ApiError::from(crate::store::StoreError::from(error)))?;
         match SecretKind::of(credential) {
             Some(SecretKind::ApiKey) => {
                 let (key_id, names) = credentials::api_key_by_digest(&mut conn, &secret_digest)
                     .await?
                     .ok_or(ApiError::Unauthenticated("invalid credentials"))?;
-                let scopes = names.iter().filter_map(|name| Scope::parse(name).ok()).collect();
+                let scopes = names
+                    .iter()
+                    .filter_map(|name| Scope::parse(name).ok())
+                    .collect();
                 Ok(Caller::Service { key_id, scopes })
             }
             Some(SecretKind::Session) => {
                 let (id, role) = credentials::session_by_digest(&mut conn, &secret_digest)
                     .await?
-                    .ok_or(ApiError::Unauthenticated("invalid or expired session; sign in again"))?;
-                let role = Role::from_number(i32::from(role)).ok_or(ApiError::Unauthenticated("invalid credentials"))?;
-                Ok(Caller::Author { id, role, session_digest: secret_digest })
+                    .ok_or(ApiError::Unauthenticated(
+                        "invalid or expired session; sign in again",
+                    ))?;
+                let role = Role::from_number(i32::from(role))
+                    .ok_or(ApiError::Unauthenticated("invalid credentials"))?;
+                Ok(Caller::Author {
+                    id,
+                    role,
+                    session_digest: secret_digest,
+                })
             }
             None => Err(ApiError::Unauthenticated("invalid credentials")),
         }
@@ -46,14 +61,21 @@ impl Authenticator {
 }
 
 fn bearer(metadata: &MetadataMap) -> ApiResult<&str> {
-    let value = metadata.get("authorization").ok_or(ApiError::Unauthenticated(
-        "missing credentials: send `authorization: Bearer <API key or session token>`",
-    ))?;
+    let value = metadata
+        .get("authorization")
+        .ok_or(ApiError::Unauthenticated(
+            "missing credentials: send `authorization: Bearer <API key or session token>`",
+        ))?;
     value
         .to_str()
         .ok()
-        .and_then(|text| text.strip_prefix("Bearer ").or_else(|| text.strip_prefix("bearer ")))
+        .and_then(|text| {
+            text.strip_prefix("Bearer ")
+                .or_else(|| text.strip_prefix("bearer "))
+        })
         .map(str::trim)
         .filter(|credential| !credential.is_empty())
-        .ok_or(ApiError::Unauthenticated("malformed authorization metadata; expected `Bearer <credential>`"))
+        .ok_or(ApiError::Unauthenticated(
+            "malformed authorization metadata; expected `Bearer <credential>`",
+        ))
 }

@@ -19,8 +19,13 @@ pub enum Scope {
 
 impl Scope {
     /// Every scope, for listings and help texts.
-    pub const ALL: [Scope; 5] =
-        [Scope::ContentRead, Scope::ContentWrite, Scope::CommentsCreate, Scope::CommentsModerate, Scope::Admin];
+    pub const ALL: [Scope; 5] = [
+        Scope::ContentRead,
+        Scope::ContentWrite,
+        Scope::CommentsCreate,
+        Scope::CommentsModerate,
+        Scope::Admin,
+    ];
 
     /// The scope's name as stored and typed (`content:read`).
     pub fn as_str(self) -> &'static str {
@@ -35,10 +40,16 @@ impl Scope {
 
     /// Parses a scope name.
     pub fn parse(name: &str) -> Result<Self, String> {
-        Scope::ALL.into_iter().find(|scope| scope.as_str() == name).ok_or_else(|| {
-            let names: Vec<_> = Scope::ALL.iter().map(|s| s.as_str()).collect();
-            format!("unknown scope `{name}`; expected one of {}", names.join(", "))
-        })
+        Scope::ALL
+            .into_iter()
+            .find(|scope| scope.as_str() == name)
+            .ok_or_else(|| {
+                let names: Vec<_> = Scope::ALL.iter().map(|s| s.as_str()).collect();
+                format!(
+                    "unknown scope `{name}`; expected one of {}",
+                    names.join(", ")
+                )
+            })
     }
 }
 

@@ -14,13 +14,20 @@ fn denied(message: &str) -> ApiError {
 pub fn read_published(caller: &Caller) -> ApiResult<()> {
     match caller {
         Caller::Author { .. } => Ok(()),
-        _ if [Scope::ContentRead, Scope::ContentWrite, Scope::CommentsCreate, Scope::CommentsModerate]
-            .iter()
-            .any(|scope| caller.has_scope(*scope)) =>
+        _ if [
+            Scope::ContentRead,
+            Scope::ContentWrite,
+            Scope::CommentsCreate,
+            Scope::CommentsModerate,
+        ]
+        .iter()
+        .any(|scope| caller.has_scope(*scope)) =>
         {
             Ok(())
         }
-        _ => Err(denied("this credential may not read content (needs the content:read scope)")),
+        _ => Err(denied(
+            "this credential may not read content (needs the content:read scope)",
+        )),
     }
 }
 
@@ -37,7 +44,9 @@ pub fn may_see_unpublished(caller: &Caller, post_author: Uuid) -> bool {
 pub fn unpublished_listing_scope(caller: &Caller) -> ApiResult<Option<Uuid>> {
     match caller {
         Caller::Service { .. } if caller.has_scope(Scope::ContentWrite) => Ok(None),
-        Caller::Service { .. } => Err(denied("listing unpublished posts needs the content:write scope")),
+        Caller::Service { .. } => Err(denied(
+            "listing unpublished posts needs the content:write scope",
+        )),
         Caller::Author { role, .. } if *role >= Role::Editor => Ok(None),
         Caller::Author { id, .. } => Ok(Some(*id)),
     }
@@ -59,7 +68,9 @@ pub fn create_post(caller: &Caller, author: Uuid) -> ApiResult<()> {
         Caller::Service { .. } => Err(denied("creating posts needs the content:write scope")),
         Caller::Author { role, .. } if *role >= Role::Editor => Ok(()),
         Caller::Author { id, .. } if *id == author => Ok(()),
-        Caller::Author { .. } => Err(denied("only editors and admins may write posts for other authors")),
+        Caller::Author { .. } => Err(denied(
+            "only editors and admins may write posts for other authors",
+        )),
     }
 }
 
@@ -69,10 +80,13 @@ pub fn edit_post(caller: &Caller, post_author: Uuid, is_draft: bool) -> ApiResul
         Caller::Service { .. } if caller.has_scope(Scope::ContentWrite) => Ok(()),
         Caller::Service { .. } => Err(denied("changing posts needs the content:write scope")),
         Caller::Author { role, .. } if *role >= Role::Editor => Ok(()),
-        Caller::Author { id, .. } if *id != post_author => Err(denied("you may only change your own posts")),
-        Caller::Author { role: Role::Contributor, .. } if !is_draft => {
-            Err(denied("contributors may only change their own drafts"))
+        Caller::Author { id, .. } if *id != post_author => {
+            Err(denied("you may only change your own posts"))
         }
+        Caller::Author {
+            role: Role::Contributor,
+            ..
+        } if !is_draft => Err(denied("contributors may only change their own drafts")),
         Caller::Author { .. } => Ok(()),
     }
 }
@@ -83,7 +97,10 @@ pub fn publish_post(caller: &Caller, post_author: Uuid) -> ApiResult<()> {
         Caller::Service { .. } if caller.has_scope(Scope::ContentWrite) => Ok(()),
         Caller::Service { .. } => Err(denied("publishing needs the content:write scope")),
         Caller::Author { role, .. } if *role >= Role::Editor => Ok(()),
-        Caller::Author { role: Role::Contributor, .. } => Err(denied("contributors may not publish; ask an editor")),
+        Caller::Author {
+            role: Role::Contributor,
+            ..
+        } => Err(denied("contributors may not publish; ask an editor")),
         Caller::Author { id, .. } if *id == post_author => Ok(()),
         Caller::Author { .. } => Err(denied("you may only publish your own posts")),
     }
@@ -94,7 +111,9 @@ pub fn manage_tags(caller: &Caller) -> ApiResult<()> {
     match caller {
         Caller::Service { .. } if caller.has_scope(Scope::Admin) => Ok(()),
         Caller::Author { role, .. } if *role >= Role::Editor => Ok(()),
-        _ => Err(denied("managing tags needs the admin scope or an editor's session")),
+        _ => Err(denied(
+            "managing tags needs the admin scope or an editor's session",
+        )),
     }
 }
 
@@ -102,8 +121,12 @@ pub fn manage_tags(caller: &Caller) -> ApiResult<()> {
 pub fn manage_authors(caller: &Caller) -> ApiResult<()> {
     match caller {
         Caller::Service { .. } if caller.has_scope(Scope::Admin) => Ok(()),
-        Caller::Author { role: Role::Admin, .. } => Ok(()),
-        _ => Err(denied("managing authors needs the admin scope or an admin's session")),
+        Caller::Author {
+            role: Role::Admin, ..
+        } => Ok(()),
+        _ => Err(denied(
+            "managing authors needs the admin scope or an admin's session",
+        )),
     }
 }
 
@@ -125,7 +148,9 @@ pub fn create_comment(caller: &Caller) -> ApiResult<()> {
     match caller {
         Caller::Author { .. } => Ok(()),
         _ if caller.has_scope(Scope::CommentsCreate) => Ok(()),
-        _ => Err(denied("submitting comments needs the comments:create scope")),
+        _ => Err(denied(
+            "submitting comments needs the comments:create scope",
+        )),
     }
 }
 
@@ -134,7 +159,9 @@ pub fn moderate_comments(caller: &Caller) -> ApiResult<()> {
     match caller {
         Caller::Service { .. } if caller.has_scope(Scope::CommentsModerate) => Ok(()),
         Caller::Author { role, .. } if *role >= Role::Editor => Ok(()),
-        _ => Err(denied("moderating comments needs the comments:moderate scope or an editor's session")),
+        _ => Err(denied(
+            "moderating comments needs the comments:moderate scope or an editor's session",
+        )),
     }
 }
 
@@ -149,11 +176,21 @@ mod tests {
 
     fn author(role: Role) -> (Caller, Uuid) {
         let id = Uuid::new_v4();
-        (Caller::Author { id, role, session_digest: vec![] }, id)
+        (
+            Caller::Author {
+                id,
+                role,
+                session_digest: vec![],
+            },
+            id,
+        )
     }
 
     fn service(scopes: &[Scope]) -> Caller {
-        Caller::Service { key_id: Uuid::new_v4(), scopes: scopes.to_vec() }
+        Caller::Service {
+            key_id: Uuid::new_v4(),
+            scopes: scopes.to_vec(),
+        }
     }
 
     #[test]

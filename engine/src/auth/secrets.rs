@@ -25,7 +25,9 @@ impl SecretKind {
 
     /// Which kind `text` claims to be, from its prefix.
     pub fn of(text: &str) -> Option<Self> {
-        [SecretKind::ApiKey, SecretKind::Session].into_iter().find(|kind| text.starts_with(kind.prefix()))
+        [SecretKind::ApiKey, SecretKind::Session]
+            .into_iter()
+            .find(|kind| text.starts_with(kind.prefix()))
     }
 }
 

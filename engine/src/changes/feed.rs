@@ -7,8 +7,8 @@ use sqlx::postgres::PgListener;
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
-use crate::store::changes::{self, NOTIFY_CHANNEL};
 use crate::store::Store;
+use crate::store::changes::{self, NOTIFY_CHANNEL};
 
 /// How often the head is re-read even without notifications: bounds the
 /// delay if a notification is lost while the listener reconnects.
@@ -54,20 +54,24 @@ async fn follow(store: Store, sender: watch::Sender<i64>, shutdown: Cancellation
         }
         // Re-read the head after (re)connecting and on every wake-up, so a
         // notification missed in between cannot leave subscribers waiting.
-        if let Ok(mut conn) = store.pool().acquire().await {
-            if let Ok(head) = changes::head(&mut conn).await {
-                sender.send_if_modified(|current| {
-                    let moved = head > *current;
-                    if moved {
-                        *current = head;
-                    }
-                    moved
-                });
-            }
+        if let Ok(mut conn) = store.pool().acquire().await
+            && let Ok(head) = changes::head(&mut conn).await
+        {
+            sender.send_if_modified(|current| {
+                let moved = head > *current;
+                if moved {
+                    *current = head;
+                }
+                moved
+            });
         }
         let notified = async {
             match listener.as_mut() {
-                Some(active) => active.try_recv().await.map(|_| ()).map_err(|error| error.to_string()),
+                Some(active) => active
+                    .try_recv()
+                    .await
+                    .map(|_| ())
+                    .map_err(|error| error.to_string()),
                 None => std::future::pending().await,
             }
         };

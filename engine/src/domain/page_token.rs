@@ -77,7 +77,10 @@ mod tests {
     fn a_token_round_trips_its_cursor() {
         let cursor = vec!["1700000000000000".to_owned(), "0b9c…".to_owned()];
         let token = PageToken::encode(&["tag=rust"], &cursor);
-        assert_eq!(PageToken::decode(&token, &["tag=rust"], 2).unwrap(), Some(cursor));
+        assert_eq!(
+            PageToken::decode(&token, &["tag=rust"], 2).unwrap(),
+            Some(cursor)
+        );
     }
 
     #[test]

@@ -15,7 +15,9 @@ impl Slug {
         if value.len() > SLUG_MAX {
             return Err(format!("must be at most {SLUG_MAX} characters"));
         }
-        let valid_chars = value.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        let valid_chars = value
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
         if !valid_chars || value.starts_with('-') || value.ends_with('-') || value.contains("--") {
             return Err(
                 "must be lower-case letters, digits and single hyphens, not starting or ending with a hyphen (e.g. my-first-post)"
@@ -82,12 +84,24 @@ mod tests {
 
     #[test]
     fn a_well_formed_slug_parses() {
-        assert_eq!(Slug::parse("hello-world-2").unwrap().as_str(), "hello-world-2");
+        assert_eq!(
+            Slug::parse("hello-world-2").unwrap().as_str(),
+            "hello-world-2"
+        );
     }
 
     #[test]
     fn upper_case_spaces_and_double_hyphens_are_rejected() {
-        for bad in ["Hello", "hello world", "hello--world", "-hello", "hello-", "héllo", "a/b", ""] {
+        for bad in [
+            "Hello",
+            "hello world",
+            "hello--world",
+            "-hello",
+            "hello-",
+            "héllo",
+            "a/b",
+            "",
+        ] {
             assert!(Slug::parse(bad).is_err(), "{bad:?} should be rejected");
         }
     }
@@ -100,8 +114,14 @@ mod tests {
 
     #[test]
     fn names_derive_readable_slugs() {
-        assert_eq!(Slug::derive("Rust & WebAssembly!").unwrap().as_str(), "rust-webassembly");
-        assert_eq!(Slug::derive("  Café Société ").unwrap().as_str(), "cafe-societe");
+        assert_eq!(
+            Slug::derive("Rust & WebAssembly!").unwrap().as_str(),
+            "rust-webassembly"
+        );
+        assert_eq!(
+            Slug::derive("  Café Société ").unwrap().as_str(),
+            "cafe-societe"
+        );
         assert!(Slug::derive("!!!").is_none());
     }
 }

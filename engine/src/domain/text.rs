@@ -8,7 +8,10 @@ pub fn check_text(value: &str, required: bool, max: usize) -> Result<(), String>
     if value.chars().count() > max {
         return Err(format!("must be at most {max} characters"));
     }
-    if value.chars().any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t') {
+    if value
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
+    {
         return Err("must not contain control characters".to_owned());
     }
     Ok(())
@@ -27,7 +30,11 @@ pub fn check_optional_url(value: &str, max: usize) -> Result<(), String> {
         .or_else(|| value.strip_prefix("http://"))
         .ok_or_else(|| "must be an absolute http:// or https:// URL".to_owned())?;
     let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    if host.is_empty() || value.chars().any(|c| c.is_whitespace() || c.is_control() || c == '"' || c == '<' || c == '>') {
+    if host.is_empty()
+        || value
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || c == '"' || c == '<' || c == '>')
+    {
         return Err("must be an absolute http:// or https:// URL".to_owned());
     }
     Ok(())
@@ -37,7 +44,11 @@ pub fn check_optional_url(value: &str, max: usize) -> Result<(), String> {
 /// not our business.
 pub fn check_email(value: &str, required: bool, max: usize) -> Result<(), String> {
     if value.is_empty() {
-        return if required { Err("is required".to_owned()) } else { Ok(()) };
+        return if required {
+            Err("is required".to_owned())
+        } else {
+            Ok(())
+        };
     }
     if value.len() > max {
         return Err(format!("must be at most {max} characters"));
@@ -52,7 +63,11 @@ pub fn check_email(value: &str, required: bool, max: usize) -> Result<(), String
         }
         None => false,
     };
-    if valid { Ok(()) } else { Err("must be an email address like name@example.com".to_owned()) }
+    if valid {
+        Ok(())
+    } else {
+        Err("must be an email address like name@example.com".to_owned())
+    }
 }
 
 /// Parses a resource id (a UUID).
@@ -82,7 +97,13 @@ mod tests {
     #[test]
     fn only_http_urls_are_accepted() {
         assert!(check_optional_url("https://example.com/a.png", 100).is_ok());
-        for bad in ["javascript:alert(1)", "ftp://x", "https://", "//example.com", "https://a b"] {
+        for bad in [
+            "javascript:alert(1)",
+            "ftp://x",
+            "https://",
+            "//example.com",
+            "https://a b",
+        ] {
             assert!(check_optional_url(bad, 100).is_err(), "{bad}");
         }
     }

@@ -12,10 +12,12 @@ use uuid::Uuid;
 use super::mapping;
 use super::post_service::{not_found, store_error};
 use super::status::{ApiError, ApiResult};
-use crate::auth::{Authenticator, Caller, Role, Secret, SecretKind, hash_password, policy, verify_password};
+use crate::auth::{
+    Authenticator, Caller, Role, Secret, SecretKind, hash_password, policy, verify_password,
+};
 use crate::domain::{
-    BIO_MAX, DISPLAY_NAME_MAX, EMAIL_MAX, Etag, FieldViolations, PASSWORD_MAX, PASSWORD_MIN, PageToken, Slug, URL_MAX,
-    check_email, check_optional_url, check_text, page_size, parse_uuid,
+    BIO_MAX, DISPLAY_NAME_MAX, EMAIL_MAX, Etag, FieldViolations, PASSWORD_MAX, PASSWORD_MIN,
+    PageToken, Slug, URL_MAX, check_email, check_optional_url, check_text, page_size, parse_uuid,
 };
 use crate::store::authors::{self, AuthorProfile, AuthorRecord};
 use crate::store::changes::{self, NewChange, kind};
@@ -30,7 +32,15 @@ const THROTTLE_WINDOW_MINUTES: i32 = 15;
 static DUMMY_HASH: LazyLock<String> =
     LazyLock::new(|| hash_password("not a real password, only for timing").unwrap_or_default());
 
-const PROFILE_PATHS: [&str; 7] = ["slug", "display_name", "email", "bio", "avatar_url", "website_url", "role"];
+const PROFILE_PATHS: [&str; 7] = [
+    "slug",
+    "display_name",
+    "email",
+    "bio",
+    "avatar_url",
+    "website_url",
+    "role",
+];
 
 /// The author API over the store.
 pub struct AuthorApi {
@@ -42,10 +52,18 @@ pub struct AuthorApi {
 impl AuthorApi {
     /// An author API whose sessions last `session_ttl`.
     pub fn new(store: Store, auth: Authenticator, session_ttl: Duration) -> Self {
-        Self { store, auth, session_ttl }
+        Self {
+            store,
+            auth,
+            session_ttl,
+        }
     }
 
-    async fn get(&self, caller: Caller, request: v1::GetAuthorRequest) -> ApiResult<v1::GetAuthorResponse> {
+    async fn get(
+        &self,
+        caller: Caller,
+        request: v1::GetAuthorRequest,
+    ) -> ApiResult<v1::GetAuthorResponse> {
         policy::read_published(&caller)?;
         let mut conn = self.store.pool().acquire().await.map_err(store_error)?;
         let author = match request.key {
@@ -54,25 +72,40 @@ impl AuthorApi {
                 authors::get_by_id(&mut conn, id).await
             }
             Some(v1::get_author_request::Key::Slug(slug)) => {
-                let slug = Slug::parse(&slug).map_err(|problem| ApiError::invalid("slug", problem))?;
+                let slug =
+                    Slug::parse(&slug).map_err(|problem| ApiError::invalid("slug", problem))?;
                 authors::get_by_slug(&mut conn, slug.as_str()).await
             }
             None => return Err(ApiError::invalid("key", "set either `id` or `slug`")),
         }
         .map_err(not_found("author"))?;
         let with_email = policy::may_see_email(&caller, author.id);
-        Ok(v1::GetAuthorResponse { author: Some(mapping::author(author, with_email)) })
+        Ok(v1::GetAuthorResponse {
+            author: Some(mapping::author(author, with_email)),
+        })
     }
 
-    async fn list(&self, caller: Caller, request: v1::ListAuthorsRequest) -> ApiResult<v1::ListAuthorsResponse> {
+    async fn list(
+        &self,
+        caller: Caller,
+        request: v1::ListAuthorsRequest,
+    ) -> ApiResult<v1::ListAuthorsResponse> {
         policy::read_published(&caller)?;
         let mut violations = FieldViolations::new();
-        let limit = violations.check("page_size", page_size(request.page_size, 50, 100)).unwrap_or(50);
+        let limit = violations
+            .check("page_size", page_size(request.page_size, 50, 100))
+            .unwrap_or(50);
         let after = match PageToken::decode(&request.page_token, &[], 2) {
-            Ok(cursor) => match cursor.map(|c| Uuid::parse_str(&c[1]).map(|id| (c[0].clone(), id))).transpose() {
+            Ok(cursor) => match cursor
+                .map(|c| Uuid::parse_str(&c[1]).map(|id| (c[0].clone(), id)))
+                .transpose()
+            {
                 Ok(after) => after,
                 Err(_) => {
-                    violations.add("page_token", "is not a page token from a previous response to this request");
+                    violations.add(
+                        "page_token",
+                        "is not a page token from a previous response to this request",
+                    );
                     None
                 }
             },
@@ -87,7 +120,12 @@ impl AuthorApi {
         let next_page_token = if rows.len() as i64 > limit {
             rows.truncate(limit as usize);
             rows.last()
-                .map(|last| PageToken::encode(&[], &[last.display_name.to_lowercase(), last.id.to_string()]))
+                .map(|last| {
+                    PageToken::encode(
+                        &[],
+                        &[last.display_name.to_lowercase(), last.id.to_string()],
+                    )
+                })
                 .unwrap_or_default()
         } else {
             String::new()
@@ -99,12 +137,21 @@ impl AuthorApi {
                 mapping::author(author, with_email)
             })
             .collect();
-        Ok(v1::ListAuthorsResponse { authors, next_page_token })
+        Ok(v1::ListAuthorsResponse {
+            authors,
+            next_page_token,
+        })
     }
 
-    async fn create(&self, caller: Caller, request: v1::CreateAuthorRequest) -> ApiResult<v1::CreateAuthorResponse> {
+    async fn create(
+        &self,
+        caller: Caller,
+        request: v1::CreateAuthorRequest,
+    ) -> ApiResult<v1::CreateAuthorResponse> {
         policy::manage_authors(&caller)?;
-        let author = request.author.ok_or_else(|| ApiError::invalid("author", "is required"))?;
+        let author = request
+            .author
+            .ok_or_else(|| ApiError::invalid("author", "is required"))?;
         let mut violations = FieldViolations::new();
         let mut profile = AuthorProfile {
             slug: String::new(),
@@ -124,12 +171,21 @@ impl AuthorApi {
         authors::insert(&mut tx, id, &profile, &password_hash).await?;
         let created = authors::get_by_id(&mut tx, id).await?;
         tx.commit().await.map_err(store_error)?;
-        Ok(v1::CreateAuthorResponse { author: Some(mapping::author(created, true)) })
+        Ok(v1::CreateAuthorResponse {
+            author: Some(mapping::author(created, true)),
+        })
     }
 
-    async fn update(&self, caller: Caller, request: v1::UpdateAuthorRequest) -> ApiResult<v1::UpdateAuthorResponse> {
-        let author = request.author.ok_or_else(|| ApiError::invalid("author", "is required"))?;
-        let id = parse_uuid(&author.id).map_err(|problem| ApiError::invalid("author.id", problem))?;
+    async fn update(
+        &self,
+        caller: Caller,
+        request: v1::UpdateAuthorRequest,
+    ) -> ApiResult<v1::UpdateAuthorResponse> {
+        let author = request
+            .author
+            .ok_or_else(|| ApiError::invalid("author", "is required"))?;
+        let id =
+            parse_uuid(&author.id).map_err(|problem| ApiError::invalid("author.id", problem))?;
         policy::update_author_profile(&caller, id)?;
         let mut violations = FieldViolations::new();
         let paths: Vec<&str> = match request.update_mask.as_ref().map(|mask| &mask.paths) {
@@ -138,11 +194,20 @@ impl AuthorApi {
             None => Vec::new(),
         };
         if paths.is_empty() && request.new_password.is_empty() {
-            violations.add("update_mask", "is required: name the fields to update, or `*` for all");
+            violations.add(
+                "update_mask",
+                "is required: name the fields to update, or `*` for all",
+            );
         }
         for path in &paths {
             if !PROFILE_PATHS.contains(path) {
-                violations.add("update_mask.paths", format!("`{path}` cannot be updated; updatable: {}", PROFILE_PATHS.join(", ")));
+                violations.add(
+                    "update_mask.paths",
+                    format!(
+                        "`{path}` cannot be updated; updatable: {}",
+                        PROFILE_PATHS.join(", ")
+                    ),
+                );
             }
         }
         if paths.contains(&"role") && author.role != 0 {
@@ -151,7 +216,9 @@ impl AuthorApi {
         if !request.new_password.is_empty() {
             violations.check("new_password", check_password(&request.new_password));
         }
-        let etag = violations.check("author.etag", Etag::parse_optional(&author.etag)).flatten();
+        let etag = violations
+            .check("author.etag", Etag::parse_optional(&author.etag))
+            .flatten();
         violations.clone().into_result()?;
 
         let password_hash = if request.new_password.is_empty() {
@@ -160,7 +227,9 @@ impl AuthorApi {
             Some(hash_in_background(request.new_password.clone()).await?)
         };
         let mut tx = self.store.begin().await?;
-        let current = authors::lock(&mut tx, id).await.map_err(not_found("author"))?;
+        let current = authors::lock(&mut tx, id)
+            .await
+            .map_err(not_found("author"))?;
         if etag.is_some_and(|etag| etag.version() != current.version) {
             return Err(ApiError::StaleEtag);
         }
@@ -177,7 +246,11 @@ impl AuthorApi {
         }
         let updated = authors::get_by_id(&mut tx, id).await?;
         if public_profile_changed(&current, &updated) {
-            let previous_author_slug = if current.slug != updated.slug { current.slug.clone() } else { String::new() };
+            let previous_author_slug = if current.slug != updated.slug {
+                current.slug.clone()
+            } else {
+                String::new()
+            };
             changes::record(
                 &mut tx,
                 &NewChange {
@@ -191,18 +264,28 @@ impl AuthorApi {
         }
         tx.commit().await.map_err(store_error)?;
         let with_email = policy::may_see_email(&caller, id);
-        Ok(v1::UpdateAuthorResponse { author: Some(mapping::author(updated, with_email)) })
+        Ok(v1::UpdateAuthorResponse {
+            author: Some(mapping::author(updated, with_email)),
+        })
     }
 
-    async fn sign_in(&self, request: v1::AuthenticateRequest) -> ApiResult<v1::AuthenticateResponse> {
+    async fn sign_in(
+        &self,
+        request: v1::AuthenticateRequest,
+    ) -> ApiResult<v1::AuthenticateResponse> {
         let mut violations = FieldViolations::new();
         violations.check("email", check_text(&request.email, true, EMAIL_MAX));
-        violations.check("password", check_text(&request.password, true, PASSWORD_MAX));
+        violations.check(
+            "password",
+            check_text(&request.password, true, PASSWORD_MAX),
+        );
         violations.into_result()?;
         let email = request.email.trim().to_owned();
 
         let mut conn = self.store.pool().acquire().await.map_err(store_error)?;
-        let failures = credentials::recent_sign_in_failures(&mut conn, &email, THROTTLE_WINDOW_MINUTES).await?;
+        let failures =
+            credentials::recent_sign_in_failures(&mut conn, &email, THROTTLE_WINDOW_MINUTES)
+                .await?;
         if failures >= MAX_SIGN_IN_FAILURES {
             return Err(ApiError::ResourceExhausted {
                 message: "too many failed sign-ins for this account; try again later".to_owned(),
@@ -210,7 +293,10 @@ impl AuthorApi {
             });
         }
         let found = authors::credentials_by_email(&mut conn, &email).await?;
-        let stored_hash = found.as_ref().map(|(_, _, hash)| hash.clone()).unwrap_or_else(|| DUMMY_HASH.clone());
+        let stored_hash = found
+            .as_ref()
+            .map(|(_, _, hash)| hash.clone())
+            .unwrap_or_else(|| DUMMY_HASH.clone());
         let password = request.password;
         let matches = tokio::task::spawn_blocking(move || verify_password(&password, &stored_hash))
             .await
@@ -219,8 +305,10 @@ impl AuthorApi {
             credentials::record_sign_in_failure(&mut conn, &email).await?;
             return Err(ApiError::Unauthenticated("wrong email or password"));
         };
-        let secret = Secret::generate(SecretKind::Session).map_err(|error| ApiError::internal(std::io::Error::other(error.to_string())))?;
-        let ttl = chrono::Duration::from_std(self.session_ttl).unwrap_or(chrono::Duration::days(14));
+        let secret = Secret::generate(SecretKind::Session)
+            .map_err(|error| ApiError::internal(std::io::Error::other(error.to_string())))?;
+        let ttl =
+            chrono::Duration::from_std(self.session_ttl).unwrap_or(chrono::Duration::days(14));
         let expire_time = Utc::now() + ttl;
         credentials::insert_session(&mut conn, &secret.digest, author_id, expire_time).await?;
         let author = authors::get_by_id(&mut conn, author_id).await?;
@@ -233,7 +321,9 @@ impl AuthorApi {
 
     async fn end_session(&self, caller: Caller) -> ApiResult<v1::SignOutResponse> {
         let Caller::Author { session_digest, .. } = caller else {
-            return Err(ApiError::FailedPrecondition("sign-out needs a session token, not an API key".to_owned()));
+            return Err(ApiError::FailedPrecondition(
+                "sign-out needs a session token, not an API key".to_owned(),
+            ));
         };
         let mut conn = self.store.pool().acquire().await.map_err(store_error)?;
         credentials::delete_session(&mut conn, &session_digest).await?;
@@ -243,8 +333,10 @@ impl AuthorApi {
 
 fn check_password(password: &str) -> Result<(), String> {
     let length = password.chars().count();
-    if length < PASSWORD_MIN || length > PASSWORD_MAX {
-        return Err(format!("must be {PASSWORD_MIN} to {PASSWORD_MAX} characters"));
+    if !(PASSWORD_MIN..=PASSWORD_MAX).contains(&length) {
+        return Err(format!(
+            "must be {PASSWORD_MIN} to {PASSWORD_MAX} characters"
+        ));
     }
     Ok(())
 }
@@ -276,29 +368,62 @@ fn public_profile_changed(before: &AuthorRecord, after: &AuthorRecord) -> bool {
         || before.website_url != after.website_url
 }
 
-fn apply_profile(author: &v1::Author, paths: &[&str], profile: &mut AuthorProfile, violations: &mut FieldViolations) {
+fn apply_profile(
+    author: &v1::Author,
+    paths: &[&str],
+    profile: &mut AuthorProfile,
+    violations: &mut FieldViolations,
+) {
     let has = |path: &str| paths.contains(&path);
-    if has("slug") {
-        if let Some(slug) = violations.check("author.slug", Slug::parse(&author.slug)) {
-            profile.slug = slug.into_string();
-        }
+    if has("slug")
+        && let Some(slug) = violations.check("author.slug", Slug::parse(&author.slug))
+    {
+        profile.slug = slug.into_string();
     }
     if has("display_name")
-        && violations.check("author.display_name", check_text(author.display_name.trim(), true, DISPLAY_NAME_MAX)).is_some()
+        && violations
+            .check(
+                "author.display_name",
+                check_text(author.display_name.trim(), true, DISPLAY_NAME_MAX),
+            )
+            .is_some()
     {
         profile.display_name = author.display_name.trim().to_owned();
     }
-    if has("email") && violations.check("author.email", check_email(author.email.trim(), true, EMAIL_MAX)).is_some() {
+    if has("email")
+        && violations
+            .check(
+                "author.email",
+                check_email(author.email.trim(), true, EMAIL_MAX),
+            )
+            .is_some()
+    {
         profile.email = author.email.trim().to_owned();
     }
-    if has("bio") && violations.check("author.bio", check_text(&author.bio, false, BIO_MAX)).is_some() {
+    if has("bio")
+        && violations
+            .check("author.bio", check_text(&author.bio, false, BIO_MAX))
+            .is_some()
+    {
         profile.bio = author.bio.clone();
     }
-    if has("avatar_url") && violations.check("author.avatar_url", check_optional_url(&author.avatar_url, URL_MAX)).is_some() {
+    if has("avatar_url")
+        && violations
+            .check(
+                "author.avatar_url",
+                check_optional_url(&author.avatar_url, URL_MAX),
+            )
+            .is_some()
+    {
         profile.avatar_url = author.avatar_url.clone();
     }
     if has("website_url")
-        && violations.check("author.website_url", check_optional_url(&author.website_url, URL_MAX)).is_some()
+        && violations
+            .check(
+                "author.website_url",
+                check_optional_url(&author.website_url, URL_MAX),
+            )
+            .is_some()
     {
         profile.website_url = author.website_url.clone();
     }
@@ -328,7 +453,9 @@ impl AuthorService for AuthorApi {
         request: Request<v1::ListAuthorsRequest>,
     ) -> Result<Response<v1::ListAuthorsResponse>, Status> {
         let caller = self.auth.caller(request.metadata()).await?;
-        Ok(Response::new(self.list(caller, request.into_inner()).await?))
+        Ok(Response::new(
+            self.list(caller, request.into_inner()).await?,
+        ))
     }
 
     async fn create_author(
@@ -336,7 +463,9 @@ impl AuthorService for AuthorApi {
         request: Request<v1::CreateAuthorRequest>,
     ) -> Result<Response<v1::CreateAuthorResponse>, Status> {
         let caller = self.auth.caller(request.metadata()).await?;
-        Ok(Response::new(self.create(caller, request.into_inner()).await?))
+        Ok(Response::new(
+            self.create(caller, request.into_inner()).await?,
+        ))
     }
 
     async fn update_author(
@@ -344,7 +473,9 @@ impl AuthorService for AuthorApi {
         request: Request<v1::UpdateAuthorRequest>,
     ) -> Result<Response<v1::UpdateAuthorResponse>, Status> {
         let caller = self.auth.caller(request.metadata()).await?;
-        Ok(Response::new(self.update(caller, request.into_inner()).await?))
+        Ok(Response::new(
+            self.update(caller, request.into_inner()).await?,
+        ))
     }
 
     async fn authenticate(
@@ -354,7 +485,10 @@ impl AuthorService for AuthorApi {
         Ok(Response::new(self.sign_in(request.into_inner()).await?))
     }
 
-    async fn sign_out(&self, request: Request<v1::SignOutRequest>) -> Result<Response<v1::SignOutResponse>, Status> {
+    async fn sign_out(
+        &self,
+        request: Request<v1::SignOutRequest>,
+    ) -> Result<Response<v1::SignOutResponse>, Status> {
         let caller = self.auth.caller(request.metadata()).await?;
         Ok(Response::new(self.end_session(caller).await?))
     }

@@ -40,7 +40,10 @@ impl ChangeApi {
         let mut conn = self.store.pool().acquire().await.map_err(store_error)?;
         match after_sequence {
             -1 => Ok(changes::head(&mut conn).await?),
-            n if n < -1 => Err(ApiError::invalid("after_sequence", "must be -1, 0 or a sequence number")),
+            n if n < -1 => Err(ApiError::invalid(
+                "after_sequence",
+                "must be -1, 0 or a sequence number",
+            )),
             0 => Ok(0),
             n => match changes::oldest(&mut conn).await? {
                 Some(oldest) if n < oldest - 1 => Err(ApiError::OutOfRange(format!(
@@ -66,9 +69,16 @@ impl ChangeService for ChangeApi {
     ) -> Result<Response<Self::WatchChangesStream>, Status> {
         let caller = self.auth.caller(request.metadata()).await?;
         policy::watch_changes(&caller)?;
-        let after = self.start_position(request.into_inner().after_sequence).await?;
+        let after = self
+            .start_position(request.into_inner().after_sequence)
+            .await?;
         let (sender, receiver) = mpsc::channel(4);
-        tokio::spawn(stream_changes(self.store.clone(), self.feed.clone(), after, sender));
+        tokio::spawn(stream_changes(
+            self.store.clone(),
+            self.feed.clone(),
+            after,
+            sender,
+        ));
         Ok(Response::new(Box::pin(ReceiverStream::new(receiver))))
     }
 }
@@ -84,7 +94,9 @@ async fn stream_changes(
     let mut head = feed.subscribe();
     loop {
         let batch = match store.pool().acquire().await {
-            Ok(mut conn) => changes::after(&mut conn, after, BATCH).await.map_err(ApiError::from),
+            Ok(mut conn) => changes::after(&mut conn, after, BATCH)
+                .await
+                .map_err(ApiError::from),
             Err(error) => Err(store_error(error)),
         };
         let batch = match batch {

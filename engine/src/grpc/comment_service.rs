@@ -12,8 +12,8 @@ use super::post_service::{not_found, store_error};
 use super::status::{ApiError, ApiResult};
 use crate::auth::{Authenticator, Caller, policy};
 use crate::domain::{
-    CLIENT_KEY_MAX, COMMENT_BODY_MAX, COMMENTER_NAME_MAX, EMAIL_MAX, FieldViolations, PageToken, check_email,
-    check_text, page_size, parse_uuid,
+    CLIENT_KEY_MAX, COMMENT_BODY_MAX, COMMENTER_NAME_MAX, EMAIL_MAX, FieldViolations, PageToken,
+    check_email, check_text, page_size, parse_uuid,
 };
 use crate::store::changes::{self, NewChange, kind};
 use crate::store::comments::{self, CommentRecord, NewComment, status};
@@ -36,15 +36,33 @@ impl CommentApi {
         Self { store, auth }
     }
 
-    async fn create(&self, caller: Caller, request: v1::CreateCommentRequest) -> ApiResult<v1::CreateCommentResponse> {
+    async fn create(
+        &self,
+        caller: Caller,
+        request: v1::CreateCommentRequest,
+    ) -> ApiResult<v1::CreateCommentResponse> {
         policy::create_comment(&caller)?;
-        let comment = request.comment.ok_or_else(|| ApiError::invalid("comment", "is required"))?;
+        let comment = request
+            .comment
+            .ok_or_else(|| ApiError::invalid("comment", "is required"))?;
         let mut violations = FieldViolations::new();
         let post_id = violations.check("comment.post_id", parse_uuid(&comment.post_id));
-        violations.check("comment.author_name", check_text(comment.author_name.trim(), true, COMMENTER_NAME_MAX));
-        violations.check("comment.author_email", check_email(comment.author_email.trim(), false, EMAIL_MAX));
-        violations.check("comment.body", check_text(comment.body.trim(), true, COMMENT_BODY_MAX));
-        violations.check("client_key", check_text(&request.client_key, false, CLIENT_KEY_MAX));
+        violations.check(
+            "comment.author_name",
+            check_text(comment.author_name.trim(), true, COMMENTER_NAME_MAX),
+        );
+        violations.check(
+            "comment.author_email",
+            check_email(comment.author_email.trim(), false, EMAIL_MAX),
+        );
+        violations.check(
+            "comment.body",
+            check_text(comment.body.trim(), true, COMMENT_BODY_MAX),
+        );
+        violations.check(
+            "client_key",
+            check_text(&request.client_key, false, CLIENT_KEY_MAX),
+        );
         let request_id = if request.request_id.is_empty() {
             None
         } else {
@@ -55,22 +73,30 @@ impl CommentApi {
 
         let id = Uuid::new_v4();
         let mut tx = self.store.begin().await?;
-        if let Some(request_id) = request_id {
-            if let Some(existing) = idempotency::claim(&mut tx, "CreateComment", request_id, id).await? {
-                let record = comments::get(&mut tx, existing).await?;
-                tx.commit().await.map_err(store_error)?;
-                return Ok(v1::CreateCommentResponse { comment: Some(mapping::comment(record, true)) });
-            }
+        if let Some(request_id) = request_id
+            && let Some(existing) =
+                idempotency::claim(&mut tx, "CreateComment", request_id, id).await?
+        {
+            let record = comments::get(&mut tx, existing).await?;
+            tx.commit().await.map_err(store_error)?;
+            return Ok(v1::CreateCommentResponse {
+                comment: Some(mapping::comment(record, true)),
+            });
         }
-        let post = posts::get_by_id(&mut tx, post_id, View::Basic).await.map_err(not_found("post"))?;
+        let post = posts::get_by_id(&mut tx, post_id, View::Basic)
+            .await
+            .map_err(not_found("post"))?;
         if post.status != posts::status::PUBLISHED {
             return Err(ApiError::NotFound("post"));
         }
         if !request.client_key.is_empty()
-            && comments::recent_by_client(&mut tx, &request.client_key, RATE_WINDOW_MINUTES).await? >= COMMENTS_PER_CLIENT
+            && comments::recent_by_client(&mut tx, &request.client_key, RATE_WINDOW_MINUTES).await?
+                >= COMMENTS_PER_CLIENT
         {
             return Err(ApiError::ResourceExhausted {
-                message: format!("too many comments; at most {COMMENTS_PER_CLIENT} every {RATE_WINDOW_MINUTES} minutes"),
+                message: format!(
+                    "too many comments; at most {COMMENTS_PER_CLIENT} every {RATE_WINDOW_MINUTES} minutes"
+                ),
                 retry_after: Duration::from_secs(60),
             });
         }
@@ -81,7 +107,11 @@ impl CommentApi {
             author_name: comment.author_name.trim().to_owned(),
             author_email: email,
             body: comment.body.trim().to_owned(),
-            status: if trusted { status::APPROVED } else { status::PENDING },
+            status: if trusted {
+                status::APPROVED
+            } else {
+                status::PENDING
+            },
             client_key: request.client_key,
         };
         let record = comments::insert(&mut tx, id, &new).await?;
@@ -89,12 +119,20 @@ impl CommentApi {
             record_comments_changed(&mut tx, &post).await?;
         }
         tx.commit().await.map_err(store_error)?;
-        Ok(v1::CreateCommentResponse { comment: Some(mapping::comment(record, true)) })
+        Ok(v1::CreateCommentResponse {
+            comment: Some(mapping::comment(record, true)),
+        })
     }
 
-    async fn list(&self, caller: Caller, request: v1::ListCommentsRequest) -> ApiResult<v1::ListCommentsResponse> {
+    async fn list(
+        &self,
+        caller: Caller,
+        request: v1::ListCommentsRequest,
+    ) -> ApiResult<v1::ListCommentsResponse> {
         let mut violations = FieldViolations::new();
-        let limit = violations.check("page_size", page_size(request.page_size, 50, 200)).unwrap_or(50);
+        let limit = violations
+            .check("page_size", page_size(request.page_size, 50, 200))
+            .unwrap_or(50);
         let wanted = match v1::CommentStatus::try_from(request.status) {
             Ok(v1::CommentStatus::Unspecified | v1::CommentStatus::Approved) => status::APPROVED,
             Ok(v1::CommentStatus::Pending) => status::PENDING,
@@ -117,7 +155,10 @@ impl CommentApi {
         let fingerprint = [fingerprint_status.as_str(), fingerprint_post.as_str()];
         let position = match PageToken::decode(&request.page_token, &fingerprint, 2) {
             Ok(cursor) => cursor.and_then(|c| {
-                let time = c[0].parse::<i64>().ok().and_then(chrono::DateTime::from_timestamp_micros)?;
+                let time = c[0]
+                    .parse::<i64>()
+                    .ok()
+                    .and_then(chrono::DateTime::from_timestamp_micros)?;
                 Some((time, Uuid::parse_str(&c[1]).ok()?))
             }),
             Err(problem) => {
@@ -136,8 +177,12 @@ impl CommentApi {
         let mut conn = self.store.pool().acquire().await.map_err(store_error)?;
         let mut rows = match post_id {
             Some(post_id) if !moderating => {
-                let post = posts::get_by_id(&mut conn, post_id, View::Basic).await.map_err(not_found("post"))?;
-                if post.status != posts::status::PUBLISHED && !policy::may_see_unpublished(&caller, post.author_id) {
+                let post = posts::get_by_id(&mut conn, post_id, View::Basic)
+                    .await
+                    .map_err(not_found("post"))?;
+                if post.status != posts::status::PUBLISHED
+                    && !policy::may_see_unpublished(&caller, post.author_id)
+                {
                     return Err(ApiError::NotFound("post"));
                 }
                 comments::list_approved(&mut conn, post_id, position, limit + 1).await?
@@ -147,28 +192,50 @@ impl CommentApi {
         let next_page_token = if rows.len() as i64 > limit {
             rows.truncate(limit as usize);
             rows.last()
-                .map(|last| PageToken::encode(&fingerprint, &[last.create_time.timestamp_micros().to_string(), last.id.to_string()]))
+                .map(|last| {
+                    PageToken::encode(
+                        &fingerprint,
+                        &[
+                            last.create_time.timestamp_micros().to_string(),
+                            last.id.to_string(),
+                        ],
+                    )
+                })
                 .unwrap_or_default()
         } else {
             String::new()
         };
         let with_email = policy::moderate_comments(&caller).is_ok();
         Ok(v1::ListCommentsResponse {
-            comments: rows.into_iter().map(|row| mapping::comment(row, with_email)).collect(),
+            comments: rows
+                .into_iter()
+                .map(|row| mapping::comment(row, with_email))
+                .collect(),
             next_page_token,
         })
     }
 
-    async fn moderate(&self, caller: Caller, request: v1::ModerateCommentRequest) -> ApiResult<v1::ModerateCommentResponse> {
+    async fn moderate(
+        &self,
+        caller: Caller,
+        request: v1::ModerateCommentRequest,
+    ) -> ApiResult<v1::ModerateCommentResponse> {
         policy::moderate_comments(&caller)?;
         let id = parse_uuid(&request.id).map_err(|problem| ApiError::invalid("id", problem))?;
         let new_status = match v1::CommentStatus::try_from(request.status) {
             Ok(v1::CommentStatus::Approved) => status::APPROVED,
             Ok(v1::CommentStatus::Spam) => status::SPAM,
-            _ => return Err(ApiError::invalid("status", "must be COMMENT_STATUS_APPROVED or COMMENT_STATUS_SPAM")),
+            _ => {
+                return Err(ApiError::invalid(
+                    "status",
+                    "must be COMMENT_STATUS_APPROVED or COMMENT_STATUS_SPAM",
+                ));
+            }
         };
         let mut tx = self.store.begin().await?;
-        let current = comments::lock(&mut tx, id).await.map_err(not_found("comment"))?;
+        let current = comments::lock(&mut tx, id)
+            .await
+            .map_err(not_found("comment"))?;
         if current.status != new_status {
             comments::set_status(&mut tx, &current, new_status).await?;
             if current.status == status::APPROVED || new_status == status::APPROVED {
@@ -178,14 +245,22 @@ impl CommentApi {
         }
         let updated = comments::get(&mut tx, id).await?;
         tx.commit().await.map_err(store_error)?;
-        Ok(v1::ModerateCommentResponse { comment: Some(mapping::comment(updated, true)) })
+        Ok(v1::ModerateCommentResponse {
+            comment: Some(mapping::comment(updated, true)),
+        })
     }
 
-    async fn delete(&self, caller: Caller, request: v1::DeleteCommentRequest) -> ApiResult<v1::DeleteCommentResponse> {
+    async fn delete(
+        &self,
+        caller: Caller,
+        request: v1::DeleteCommentRequest,
+    ) -> ApiResult<v1::DeleteCommentResponse> {
         policy::moderate_comments(&caller)?;
         let id = parse_uuid(&request.id).map_err(|problem| ApiError::invalid("id", problem))?;
         let mut tx = self.store.begin().await?;
-        let current: CommentRecord = comments::lock(&mut tx, id).await.map_err(not_found("comment"))?;
+        let current: CommentRecord = comments::lock(&mut tx, id)
+            .await
+            .map_err(not_found("comment"))?;
         comments::delete(&mut tx, &current).await?;
         if current.status == status::APPROVED {
             let post = posts::get_by_id(&mut tx, current.post_id, View::Basic).await?;
@@ -222,7 +297,9 @@ impl CommentService for CommentApi {
         request: Request<v1::CreateCommentRequest>,
     ) -> Result<Response<v1::CreateCommentResponse>, Status> {
         let caller = self.auth.caller(request.metadata()).await?;
-        Ok(Response::new(self.create(caller, request.into_inner()).await?))
+        Ok(Response::new(
+            self.create(caller, request.into_inner()).await?,
+        ))
     }
 
     async fn list_comments(
@@ -230,7 +307,9 @@ impl CommentService for CommentApi {
         request: Request<v1::ListCommentsRequest>,
     ) -> Result<Response<v1::ListCommentsResponse>, Status> {
         let caller = self.auth.caller(request.metadata()).await?;
-        Ok(Response::new(self.list(caller, request.into_inner()).await?))
+        Ok(Response::new(
+            self.list(caller, request.into_inner()).await?,
+        ))
     }
 
     async fn moderate_comment(
@@ -238,7 +317,9 @@ impl CommentService for CommentApi {
         request: Request<v1::ModerateCommentRequest>,
     ) -> Result<Response<v1::ModerateCommentResponse>, Status> {
         let caller = self.auth.caller(request.metadata()).await?;
-        Ok(Response::new(self.moderate(caller, request.into_inner()).await?))
+        Ok(Response::new(
+            self.moderate(caller, request.into_inner()).await?,
+        ))
     }
 
     async fn delete_comment(
@@ -246,6 +327,8 @@ impl CommentService for CommentApi {
         request: Request<v1::DeleteCommentRequest>,
     ) -> Result<Response<v1::DeleteCommentResponse>, Status> {
         let caller = self.auth.caller(request.metadata()).await?;
-        Ok(Response::new(self.delete(caller, request.into_inner()).await?))
+        Ok(Response::new(
+            self.delete(caller, request.into_inner()).await?,
+        ))
     }
 }

@@ -13,16 +13,28 @@ use crate::store::tags::TagRecord;
 
 /// A timestamp on the wire.
 pub fn timestamp(time: DateTime<Utc>) -> Timestamp {
-    Timestamp { seconds: time.timestamp(), nanos: time.timestamp_subsec_nanos() as i32 }
+    Timestamp {
+        seconds: time.timestamp(),
+        nanos: time.timestamp_subsec_nanos() as i32,
+    }
 }
 
 /// A wire timestamp as a time; `None` when out of range.
 pub fn from_timestamp(timestamp: &Timestamp) -> Option<DateTime<Utc>> {
-    u32::try_from(timestamp.nanos).ok().and_then(|nanos| DateTime::from_timestamp(timestamp.seconds, nanos))
+    u32::try_from(timestamp.nanos)
+        .ok()
+        .and_then(|nanos| DateTime::from_timestamp(timestamp.seconds, nanos))
 }
 
 fn tag_refs(slugs: &[String], names: &[String]) -> Vec<v1::TagRef> {
-    slugs.iter().zip(names).map(|(slug, name)| v1::TagRef { slug: slug.clone(), name: name.clone() }).collect()
+    slugs
+        .iter()
+        .zip(names)
+        .map(|(slug, name)| v1::TagRef {
+            slug: slug.clone(),
+            name: name.clone(),
+        })
+        .collect()
 }
 
 /// A post message.
@@ -46,7 +58,11 @@ pub fn post(record: PostRecord) -> v1::Post {
             .toc
             .0
             .into_iter()
-            .map(|item| v1::TocEntry { level: item.level, anchor: item.anchor, text: item.text })
+            .map(|item| v1::TocEntry {
+                level: item.level,
+                anchor: item.anchor,
+                text: item.text,
+            })
             .collect(),
         excerpt: record.excerpt,
         word_count: record.word_count,
@@ -78,7 +94,12 @@ pub fn revision(record: RevisionRecord) -> v1::PostRevision {
         slug: record.slug,
         title: record.title,
         markdown: record.markdown,
-        tags: record.tags.0.into_iter().map(|(slug, name)| v1::TagRef { slug, name }).collect(),
+        tags: record
+            .tags
+            .0
+            .into_iter()
+            .map(|(slug, name)| v1::TagRef { slug, name })
+            .collect(),
         cover_image_url: record.cover_image_url,
         cover_image_alt: record.cover_image_alt,
         seo: Some(v1::PostSeo {
@@ -86,7 +107,10 @@ pub fn revision(record: RevisionRecord) -> v1::PostRevision {
             meta_description: record.meta_description,
             canonical_url: record.canonical_url,
         }),
-        editor_id: record.editor_id.map(|id| id.to_string()).unwrap_or_default(),
+        editor_id: record
+            .editor_id
+            .map(|id| id.to_string())
+            .unwrap_or_default(),
         create_time: Some(timestamp(record.create_time)),
     }
 }
@@ -110,7 +134,11 @@ pub fn author(record: AuthorRecord, with_email: bool) -> v1::Author {
         id: record.id.to_string(),
         slug: record.slug,
         display_name: record.display_name,
-        email: if with_email { record.email } else { String::new() },
+        email: if with_email {
+            record.email
+        } else {
+            String::new()
+        },
         bio: record.bio,
         avatar_url: record.avatar_url,
         website_url: record.website_url,
@@ -128,7 +156,11 @@ pub fn comment(record: CommentRecord, with_email: bool) -> v1::Comment {
         id: record.id.to_string(),
         post_id: record.post_id.to_string(),
         author_name: record.author_name,
-        author_email: if with_email { record.author_email } else { String::new() },
+        author_email: if with_email {
+            record.author_email
+        } else {
+            String::new()
+        },
         body: record.body,
         status: i32::from(record.status),
         create_time: Some(timestamp(record.create_time)),

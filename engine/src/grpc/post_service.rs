@@ -54,11 +54,23 @@ fn parse_id(value: &str, field: &str) -> ApiResult<Uuid> {
 /// The change record describing the transition from `before` to `after`.
 fn post_change(change_kind: i16, after: &PostRecord, before: Option<&PostRecord>) -> NewChange {
     let removed_tag_slugs = before
-        .map(|before| before.tag_slugs.iter().filter(|slug| !after.tag_slugs.contains(slug)).cloned().collect())
+        .map(|before| {
+            before
+                .tag_slugs
+                .iter()
+                .filter(|slug| !after.tag_slugs.contains(slug))
+                .cloned()
+                .collect()
+        })
         .unwrap_or_default();
-    let previous_slug = before.filter(|b| b.slug != after.slug).map(|b| b.slug.clone()).unwrap_or_default();
-    let previous_author_slug =
-        before.filter(|b| b.author_slug != after.author_slug).map(|b| b.author_slug.clone()).unwrap_or_default();
+    let previous_slug = before
+        .filter(|b| b.slug != after.slug)
+        .map(|b| b.slug.clone())
+        .unwrap_or_default();
+    let previous_author_slug = before
+        .filter(|b| b.author_slug != after.author_slug)
+        .map(|b| b.author_slug.clone())
+        .unwrap_or_default();
     NewChange {
         kind: change_kind,
         post_id: Some(after.id),
@@ -84,33 +96,54 @@ impl PostApi {
         }
     }
 
-    async fn get(&self, caller: Caller, request: v1::GetPostRequest) -> ApiResult<v1::GetPostResponse> {
+    async fn get(
+        &self,
+        caller: Caller,
+        request: v1::GetPostRequest,
+    ) -> ApiResult<v1::GetPostResponse> {
         policy::read_published(&caller)?;
         let view = view_of(request.view, View::Full)?;
         let mut conn = self.store.pool().acquire().await.map_err(store_error)?;
         let (post, slug_moved) = match request.key {
             Some(v1::get_post_request::Key::Id(id)) => {
                 let id = parse_id(&id, "id")?;
-                (posts::get_by_id(&mut conn, id, view).await.map_err(not_found("post"))?, false)
+                (
+                    posts::get_by_id(&mut conn, id, view)
+                        .await
+                        .map_err(not_found("post"))?,
+                    false,
+                )
             }
             Some(v1::get_post_request::Key::Slug(slug)) => {
-                let slug = Slug::parse(&slug).map_err(|problem| ApiError::invalid("slug", problem))?;
-                posts::get_by_slug(&mut conn, slug.as_str(), view).await.map_err(not_found("post"))?
+                let slug =
+                    Slug::parse(&slug).map_err(|problem| ApiError::invalid("slug", problem))?;
+                posts::get_by_slug(&mut conn, slug.as_str(), view)
+                    .await
+                    .map_err(not_found("post"))?
             }
             None => return Err(ApiError::invalid("key", "set either `id` or `slug`")),
         };
         let post = self.visible_post(&caller, post).await?;
-        Ok(v1::GetPostResponse { post: Some(mapping::post(post)), slug_moved })
+        Ok(v1::GetPostResponse {
+            post: Some(mapping::post(post)),
+            slug_moved,
+        })
     }
 
-    async fn list(&self, caller: Caller, request: v1::ListPostsRequest) -> ApiResult<v1::ListPostsResponse> {
+    async fn list(
+        &self,
+        caller: Caller,
+        request: v1::ListPostsRequest,
+    ) -> ApiResult<v1::ListPostsResponse> {
         policy::read_published(&caller)?;
         let mut violations = FieldViolations::new();
         let limit = violations.check("page_size", page_size(request.page_size, 20, 100));
         let mut statuses = Vec::new();
         for number in &request.statuses {
             match v1::PostStatus::try_from(*number) {
-                Ok(v1::PostStatus::Unspecified) | Err(_) => violations.add("statuses", "contains an unknown status"),
+                Ok(v1::PostStatus::Unspecified) | Err(_) => {
+                    violations.add("statuses", "contains an unknown status")
+                }
                 Ok(status) => statuses.push(status as i16),
             }
         }
@@ -135,13 +168,23 @@ impl PostApi {
         };
         let statuses_text = format!("{statuses:?}");
         let kind_text = kind.to_string();
-        let owner_text = unpublished_owner.map(|id| id.to_string()).unwrap_or_default();
+        let owner_text = unpublished_owner
+            .map(|id| id.to_string())
+            .unwrap_or_default();
         let tag_text = tag_slug.clone().unwrap_or_default();
         let author_text = author_slug.clone().unwrap_or_default();
-        let fingerprint =
-            [statuses_text.as_str(), kind_text.as_str(), tag_text.as_str(), author_text.as_str(), owner_text.as_str()];
+        let fingerprint = [
+            statuses_text.as_str(),
+            kind_text.as_str(),
+            tag_text.as_str(),
+            author_text.as_str(),
+            owner_text.as_str(),
+        ];
         let after = violations
-            .check("page_token", PageToken::decode(&request.page_token, &fingerprint, 2))
+            .check(
+                "page_token",
+                PageToken::decode(&request.page_token, &fingerprint, 2),
+            )
             .flatten()
             .map(|cursor| keyset_position(&cursor))
             .transpose()
@@ -152,7 +195,13 @@ impl PostApi {
         violations.into_result()?;
         let limit = limit.unwrap_or(20);
 
-        let filter = ListFilter { statuses, kind, tag_slug, author_slug, unpublished_owner };
+        let filter = ListFilter {
+            statuses,
+            kind,
+            tag_slug,
+            author_slug,
+            unpublished_owner,
+        };
         let mut conn = self.store.pool().acquire().await.map_err(store_error)?;
         let mut rows = posts::list(&mut conn, &filter, view, after, limit + 1).await?;
         let total_size = posts::count(&mut conn, &filter).await?;
@@ -160,7 +209,13 @@ impl PostApi {
             rows.truncate(limit as usize);
             rows.last()
                 .map(|last| {
-                    PageToken::encode(&fingerprint, &[last.sort_time.timestamp_micros().to_string(), last.id.to_string()])
+                    PageToken::encode(
+                        &fingerprint,
+                        &[
+                            last.sort_time.timestamp_micros().to_string(),
+                            last.id.to_string(),
+                        ],
+                    )
                 })
                 .unwrap_or_default()
         } else {
@@ -173,9 +228,15 @@ impl PostApi {
         })
     }
 
-    async fn create(&self, caller: Caller, request: v1::CreatePostRequest) -> ApiResult<v1::CreatePostResponse> {
+    async fn create(
+        &self,
+        caller: Caller,
+        request: v1::CreatePostRequest,
+    ) -> ApiResult<v1::CreatePostResponse> {
         policy::write_content(&caller)?;
-        let post = request.post.ok_or_else(|| ApiError::invalid("post", "is required"))?;
+        let post = request
+            .post
+            .ok_or_else(|| ApiError::invalid("post", "is required"))?;
         let mut violations = FieldViolations::new();
         let request_id = if request.request_id.is_empty() {
             None
@@ -186,41 +247,56 @@ impl PostApi {
             (_, false) => violations.check("post.author_id", parse_uuid(&post.author_id)),
             (Caller::Author { id, .. }, true) => Some(*id),
             (Caller::Service { .. }, true) => {
-                violations.add("post.author_id", "is required when creating a post with an API key");
+                violations.add(
+                    "post.author_id",
+                    "is required when creating a post with an API key",
+                );
                 None
             }
         };
         let mut content = post_fields::blank(author.unwrap_or_default());
-        post_fields::apply(&post, &FieldSet::all(), &mut content, &mut violations);
-        if content.html.is_empty() {
-            post_fields::rerender(&mut content);
-        }
+        let _ = post_fields::apply(&post, &FieldSet::all(), &mut content, &mut violations);
         violations.into_result()?;
         policy::create_post(&caller, content.author_id)?;
+        post_fields::render(&mut content).await?;
 
         let id = Uuid::new_v4();
         let mut tx = self.store.begin().await?;
-        if let Some(request_id) = request_id {
-            if let Some(existing) = idempotency::claim(&mut tx, "CreatePost", request_id, id).await? {
-                tx.commit().await.map_err(store_error)?;
-                return self.respond_with(existing).await.map(|post| v1::CreatePostResponse { post: Some(post) });
-            }
+        if let Some(request_id) = request_id
+            && let Some(existing) =
+                idempotency::claim(&mut tx, "CreatePost", request_id, id).await?
+        {
+            tx.commit().await.map_err(store_error)?;
+            return self
+                .respond_with(existing)
+                .await
+                .map(|post| v1::CreatePostResponse { post: Some(post) });
         }
         ensure_author_exists(&mut tx, content.author_id).await?;
         posts::insert(&mut tx, id, &content).await?;
         let created = posts::get_by_id(&mut tx, id, View::Full).await?;
         changes::record(&mut tx, &post_change(kind::POST_CREATED, &created, None)).await?;
         tx.commit().await.map_err(store_error)?;
-        Ok(v1::CreatePostResponse { post: Some(mapping::post(created)) })
+        Ok(v1::CreatePostResponse {
+            post: Some(mapping::post(created)),
+        })
     }
 
     async fn respond_with(&self, id: Uuid) -> ApiResult<v1::Post> {
         let mut conn = self.store.pool().acquire().await.map_err(store_error)?;
-        Ok(mapping::post(posts::get_by_id(&mut conn, id, View::Full).await?))
+        Ok(mapping::post(
+            posts::get_by_id(&mut conn, id, View::Full).await?,
+        ))
     }
 
-    async fn update(&self, caller: Caller, request: v1::UpdatePostRequest) -> ApiResult<v1::UpdatePostResponse> {
-        let post = request.post.ok_or_else(|| ApiError::invalid("post", "is required"))?;
+    async fn update(
+        &self,
+        caller: Caller,
+        request: v1::UpdatePostRequest,
+    ) -> ApiResult<v1::UpdatePostResponse> {
+        let post = request
+            .post
+            .ok_or_else(|| ApiError::invalid("post", "is required"))?;
         let id = parse_id(&post.id, "post.id")?;
         let mut violations = FieldViolations::new();
         let fields = post_fields::mask_paths(request.update_mask.as_ref(), &mut violations);
@@ -231,15 +307,22 @@ impl PostApi {
         policy::edit_post(&caller, current.author_id, current.status == status::DRAFT)?;
         check_etag(&post.etag, "post.etag", &current)?;
         let mut content = posts::content_of(&mut tx, &current).await?;
-        post_fields::apply(&post, &fields, &mut content, &mut violations);
+        let markdown_changed = post_fields::apply(&post, &fields, &mut content, &mut violations);
         violations.into_result()?;
+        if markdown_changed {
+            post_fields::render(&mut content).await?;
+        }
         if content.author_id != current.author_id {
             policy::create_post(&caller, content.author_id)?;
             ensure_author_exists(&mut tx, content.author_id).await?;
         }
-        let updated = self.write_revision(&mut tx, &caller, &current, &content).await?;
+        let updated = self
+            .write_revision(&mut tx, &caller, &current, &content)
+            .await?;
         tx.commit().await.map_err(store_error)?;
-        Ok(v1::UpdatePostResponse { post: Some(mapping::post(updated)) })
+        Ok(v1::UpdatePostResponse {
+            post: Some(mapping::post(updated)),
+        })
     }
 
     async fn write_revision(
@@ -249,13 +332,28 @@ impl PostApi {
         current: &PostRecord,
         content: &PostContent,
     ) -> ApiResult<PostRecord> {
-        posts::update(tx, current, content, current.revision + 1, caller.author_id()).await?;
+        posts::update(
+            tx,
+            current,
+            content,
+            current.revision + 1,
+            caller.author_id(),
+        )
+        .await?;
         let updated = posts::get_by_id(tx, current.id, View::Full).await?;
-        changes::record(tx, &post_change(kind::POST_UPDATED, &updated, Some(current))).await?;
+        changes::record(
+            tx,
+            &post_change(kind::POST_UPDATED, &updated, Some(current)),
+        )
+        .await?;
         Ok(updated)
     }
 
-    async fn delete(&self, caller: Caller, request: v1::DeletePostRequest) -> ApiResult<v1::DeletePostResponse> {
+    async fn delete(
+        &self,
+        caller: Caller,
+        request: v1::DeletePostRequest,
+    ) -> ApiResult<v1::DeletePostResponse> {
         let id = parse_id(&request.id, "id")?;
         let mut tx = self.store.begin().await?;
         let current = lock_visible(&mut tx, &caller, id).await?;
@@ -269,7 +367,11 @@ impl PostApi {
         Ok(v1::DeletePostResponse {})
     }
 
-    async fn publish(&self, caller: Caller, request: v1::PublishPostRequest) -> ApiResult<v1::PublishPostResponse> {
+    async fn publish(
+        &self,
+        caller: Caller,
+        request: v1::PublishPostRequest,
+    ) -> ApiResult<v1::PublishPostResponse> {
         let id = parse_id(&request.id, "id")?;
         let scheduled_for = match &request.publish_time {
             None => None,
@@ -291,7 +393,9 @@ impl PostApi {
         check_etag(&request.etag, "etag", &current)?;
         if current.status == status::PUBLISHED && scheduled_for.is_none() {
             tx.commit().await.map_err(store_error)?;
-            return Ok(v1::PublishPostResponse { post: Some(mapping::post(current)) });
+            return Ok(v1::PublishPostResponse {
+                post: Some(mapping::post(current)),
+            });
         }
         let (new_status, time, change_kind): (i16, DateTime<Utc>, i16) = match scheduled_for {
             Some(time) => (status::SCHEDULED, time, kind::POST_SCHEDULED),
@@ -301,7 +405,9 @@ impl PostApi {
         let updated = posts::get_by_id(&mut tx, id, View::Full).await?;
         changes::record(&mut tx, &post_change(change_kind, &updated, Some(&current))).await?;
         tx.commit().await.map_err(store_error)?;
-        Ok(v1::PublishPostResponse { post: Some(mapping::post(updated)) })
+        Ok(v1::PublishPostResponse {
+            post: Some(mapping::post(updated)),
+        })
     }
 
     async fn unpublish(
@@ -321,27 +427,44 @@ impl PostApi {
         };
         if current.status == new_status {
             tx.commit().await.map_err(store_error)?;
-            return Ok(v1::UnpublishPostResponse { post: Some(mapping::post(current)) });
+            return Ok(v1::UnpublishPostResponse {
+                post: Some(mapping::post(current)),
+            });
         }
         posts::set_status(&mut tx, id, new_status, publish_time).await?;
         let updated = posts::get_by_id(&mut tx, id, View::Full).await?;
-        changes::record(&mut tx, &post_change(kind::POST_UNPUBLISHED, &updated, Some(&current))).await?;
+        changes::record(
+            &mut tx,
+            &post_change(kind::POST_UNPUBLISHED, &updated, Some(&current)),
+        )
+        .await?;
         tx.commit().await.map_err(store_error)?;
-        Ok(v1::UnpublishPostResponse { post: Some(mapping::post(updated)) })
+        Ok(v1::UnpublishPostResponse {
+            post: Some(mapping::post(updated)),
+        })
     }
 
-    async fn search(&self, caller: Caller, request: v1::SearchPostsRequest) -> ApiResult<v1::SearchPostsResponse> {
+    async fn search(
+        &self,
+        caller: Caller,
+        request: v1::SearchPostsRequest,
+    ) -> ApiResult<v1::SearchPostsResponse> {
         policy::read_published(&caller)?;
         let mut violations = FieldViolations::new();
         let query = request.query.trim();
         violations.check("query", check_text(query, true, SEARCH_QUERY_MAX));
-        let limit = violations.check("page_size", page_size(request.page_size, 10, 50)).unwrap_or(10);
+        let limit = violations
+            .check("page_size", page_size(request.page_size, 10, 50))
+            .unwrap_or(10);
         let tag_slug = optional_slug(&request.tag_slug, "tag_slug", &mut violations);
         let fingerprint = [query, tag_slug.as_deref().unwrap_or("")];
         let offset = match PageToken::decode(&request.page_token, &fingerprint, 1) {
             Ok(None) => 0,
             Ok(Some(cursor)) => cursor[0].parse::<i64>().unwrap_or_else(|_| {
-                violations.add("page_token", "is not a page token from a previous response to this request");
+                violations.add(
+                    "page_token",
+                    "is not a page token from a previous response to this request",
+                );
                 0
             }),
             Err(problem) => {
@@ -358,14 +481,29 @@ impl PostApi {
         let results = hits
             .into_iter()
             .take(limit as usize)
-            .map(|hit| v1::SearchResult { post: Some(mapping::post(hit.post)), snippet_html: hit.snippet_html, score: hit.score })
+            .map(|hit| v1::SearchResult {
+                post: Some(mapping::post(hit.post)),
+                snippet_html: hit.snippet_html,
+                score: hit.score,
+            })
             .collect();
-        let next_page_token =
-            if has_more { PageToken::encode(&fingerprint, &[(offset + limit).to_string()]) } else { String::new() };
-        Ok(v1::SearchPostsResponse { results, next_page_token, total_size: i32::try_from(total_size).unwrap_or(i32::MAX) })
+        let next_page_token = if has_more {
+            PageToken::encode(&fingerprint, &[(offset + limit).to_string()])
+        } else {
+            String::new()
+        };
+        Ok(v1::SearchPostsResponse {
+            results,
+            next_page_token,
+            total_size: i32::try_from(total_size).unwrap_or(i32::MAX),
+        })
     }
 
-    async fn preview(&self, caller: Caller, request: v1::PreviewPostRequest) -> ApiResult<v1::PreviewPostResponse> {
+    async fn preview(
+        &self,
+        caller: Caller,
+        request: v1::PreviewPostRequest,
+    ) -> ApiResult<v1::PreviewPostResponse> {
         policy::write_content(&caller)?;
         if request.markdown.len() > crate::domain::MARKDOWN_MAX_BYTES {
             return Err(ApiError::invalid("markdown", "must be at most 1024 KiB"));
@@ -378,7 +516,11 @@ impl PostApi {
             toc: rendered
                 .toc
                 .into_iter()
-                .map(|item| v1::TocEntry { level: item.level, anchor: item.anchor, text: item.text })
+                .map(|item| v1::TocEntry {
+                    level: item.level,
+                    anchor: item.anchor,
+                    text: item.text,
+                })
                 .collect(),
             excerpt: rendered.excerpt,
             word_count: rendered.word_count,
@@ -393,7 +535,9 @@ impl PostApi {
     ) -> ApiResult<v1::ListPostRevisionsResponse> {
         let post_id = parse_id(&request.post_id, "post_id")?;
         let mut violations = FieldViolations::new();
-        let limit = violations.check("page_size", page_size(request.page_size, 20, 100)).unwrap_or(20);
+        let limit = violations
+            .check("page_size", page_size(request.page_size, 20, 100))
+            .unwrap_or(20);
         let post_text = post_id.to_string();
         let fingerprint = [post_text.as_str()];
         let before = match PageToken::decode(&request.page_token, &fingerprint, 1) {
@@ -405,22 +549,33 @@ impl PostApi {
         };
         violations.into_result()?;
         let mut conn = self.store.pool().acquire().await.map_err(store_error)?;
-        let post = posts::get_by_id(&mut conn, post_id, View::Basic).await.map_err(not_found("post"))?;
+        let post = posts::get_by_id(&mut conn, post_id, View::Basic)
+            .await
+            .map_err(not_found("post"))?;
         if !policy::may_see_unpublished(&caller, post.author_id) {
-            return Err(if post.status == status::PUBLISHED && policy::read_published(&caller).is_ok() {
-                ApiError::PermissionDenied("revisions are visible to the post's editors only".to_owned())
-            } else {
-                ApiError::NotFound("post")
-            });
+            return Err(
+                if post.status == status::PUBLISHED && policy::read_published(&caller).is_ok() {
+                    ApiError::PermissionDenied(
+                        "revisions are visible to the post's editors only".to_owned(),
+                    )
+                } else {
+                    ApiError::NotFound("post")
+                },
+            );
         }
         let mut rows = posts::list_revisions(&mut conn, post_id, before, limit + 1).await?;
         let next_page_token = if rows.len() as i64 > limit {
             rows.truncate(limit as usize);
-            rows.last().map(|last| PageToken::encode(&fingerprint, &[last.revision.to_string()])).unwrap_or_default()
+            rows.last()
+                .map(|last| PageToken::encode(&fingerprint, &[last.revision.to_string()]))
+                .unwrap_or_default()
         } else {
             String::new()
         };
-        Ok(v1::ListPostRevisionsResponse { revisions: rows.into_iter().map(mapping::revision).collect(), next_page_token })
+        Ok(v1::ListPostRevisionsResponse {
+            revisions: rows.into_iter().map(mapping::revision).collect(),
+            next_page_token,
+        })
     }
 
     async fn restore_revision(
@@ -430,13 +585,18 @@ impl PostApi {
     ) -> ApiResult<v1::RestorePostRevisionResponse> {
         let post_id = parse_id(&request.post_id, "post_id")?;
         if request.revision < 1 {
-            return Err(ApiError::invalid("revision", "must be a revision number (1 or more)"));
+            return Err(ApiError::invalid(
+                "revision",
+                "must be a revision number (1 or more)",
+            ));
         }
         let mut tx = self.store.begin().await?;
         let current = lock_visible(&mut tx, &caller, post_id).await?;
         policy::edit_post(&caller, current.author_id, current.status == status::DRAFT)?;
         check_etag(&request.etag, "etag", &current)?;
-        let revision = posts::get_revision(&mut tx, post_id, request.revision).await.map_err(not_found("revision"))?;
+        let revision = posts::get_revision(&mut tx, post_id, request.revision)
+            .await
+            .map_err(not_found("revision"))?;
         let mut content = posts::content_of(&mut tx, &current).await?;
         content.slug = revision.slug;
         content.title = revision.title;
@@ -447,10 +607,14 @@ impl PostApi {
         content.meta_title = revision.meta_title;
         content.meta_description = revision.meta_description;
         content.canonical_url = revision.canonical_url;
-        post_fields::rerender(&mut content);
-        let updated = self.write_revision(&mut tx, &caller, &current, &content).await?;
+        post_fields::render(&mut content).await?;
+        let updated = self
+            .write_revision(&mut tx, &caller, &current, &content)
+            .await?;
         tx.commit().await.map_err(store_error)?;
-        Ok(v1::RestorePostRevisionResponse { post: Some(mapping::post(updated)) })
+        Ok(v1::RestorePostRevisionResponse {
+            post: Some(mapping::post(updated)),
+        })
     }
 }
 
@@ -468,7 +632,9 @@ async fn lock_visible(tx: &mut Tx, caller: &Caller, id: Uuid) -> ApiResult<PostR
 async fn ensure_author_exists(tx: &mut Tx, author: Uuid) -> ApiResult<()> {
     match crate::store::authors::get_by_id(tx, author).await {
         Ok(_) => Ok(()),
-        Err(crate::store::StoreError::NotFound) => Err(ApiError::invalid("post.author_id", "no author has this id")),
+        Err(crate::store::StoreError::NotFound) => {
+            Err(ApiError::invalid("post.author_id", "no author has this id"))
+        }
         Err(error) => Err(error.into()),
     }
 }
@@ -477,7 +643,9 @@ fn optional_slug(value: &str, field: &str, violations: &mut FieldViolations) -> 
     if value.is_empty() {
         return None;
     }
-    violations.check(field, Slug::parse(value)).map(Slug::into_string)
+    violations
+        .check(field, Slug::parse(value))
+        .map(Slug::into_string)
 }
 
 fn keyset_position(cursor: &[String]) -> Result<(DateTime<Utc>, Uuid), String> {
@@ -503,7 +671,10 @@ pub fn store_error(error: sqlx::Error) -> ApiError {
 
 #[tonic::async_trait]
 impl PostService for PostApi {
-    async fn get_post(&self, request: Request<v1::GetPostRequest>) -> Result<Response<v1::GetPostResponse>, Status> {
+    async fn get_post(
+        &self,
+        request: Request<v1::GetPostRequest>,
+    ) -> Result<Response<v1::GetPostResponse>, Status> {
         let caller = self.auth.caller(request.metadata()).await?;
         Ok(Response::new(self.get(caller, request.into_inner()).await?))
     }
@@ -513,7 +684,9 @@ impl PostService for PostApi {
         request: Request<v1::ListPostsRequest>,
     ) -> Result<Response<v1::ListPostsResponse>, Status> {
         let caller = self.auth.caller(request.metadata()).await?;
-        Ok(Response::new(self.list(caller, request.into_inner()).await?))
+        Ok(Response::new(
+            self.list(caller, request.into_inner()).await?,
+        ))
     }
 
     async fn create_post(
@@ -521,7 +694,9 @@ impl PostService for PostApi {
         request: Request<v1::CreatePostRequest>,
     ) -> Result<Response<v1::CreatePostResponse>, Status> {
         let caller = self.auth.caller(request.metadata()).await?;
-        Ok(Response::new(self.create(caller, request.into_inner()).await?))
+        Ok(Response::new(
+            self.create(caller, request.into_inner()).await?,
+        ))
     }
 
     async fn update_post(
@@ -529,7 +704,9 @@ impl PostService for PostApi {
         request: Request<v1::UpdatePostRequest>,
     ) -> Result<Response<v1::UpdatePostResponse>, Status> {
         let caller = self.auth.caller(request.metadata()).await?;
-        Ok(Response::new(self.update(caller, request.into_inner()).await?))
+        Ok(Response::new(
+            self.update(caller, request.into_inner()).await?,
+        ))
     }
 
     async fn delete_post(
@@ -537,7 +714,9 @@ impl PostService for PostApi {
         request: Request<v1::DeletePostRequest>,
     ) -> Result<Response<v1::DeletePostResponse>, Status> {
         let caller = self.auth.caller(request.metadata()).await?;
-        Ok(Response::new(self.delete(caller, request.into_inner()).await?))
+        Ok(Response::new(
+            self.delete(caller, request.into_inner()).await?,
+        ))
     }
 
     async fn publish_post(
@@ -545,7 +724,9 @@ impl PostService for PostApi {
         request: Request<v1::PublishPostRequest>,
     ) -> Result<Response<v1::PublishPostResponse>, Status> {
         let caller = self.auth.caller(request.metadata()).await?;
-        Ok(Response::new(self.publish(caller, request.into_inner()).await?))
+        Ok(Response::new(
+            self.publish(caller, request.into_inner()).await?,
+        ))
     }
 
     async fn unpublish_post(
@@ -553,7 +734,9 @@ impl PostService for PostApi {
         request: Request<v1::UnpublishPostRequest>,
     ) -> Result<Response<v1::UnpublishPostResponse>, Status> {
         let caller = self.auth.caller(request.metadata()).await?;
-        Ok(Response::new(self.unpublish(caller, request.into_inner()).await?))
+        Ok(Response::new(
+            self.unpublish(caller, request.into_inner()).await?,
+        ))
     }
 
     async fn search_posts(
@@ -561,7 +744,9 @@ impl PostService for PostApi {
         request: Request<v1::SearchPostsRequest>,
     ) -> Result<Response<v1::SearchPostsResponse>, Status> {
         let caller = self.auth.caller(request.metadata()).await?;
-        Ok(Response::new(self.search(caller, request.into_inner()).await?))
+        Ok(Response::new(
+            self.search(caller, request.into_inner()).await?,
+        ))
     }
 
     async fn preview_post(
@@ -569,7 +754,9 @@ impl PostService for PostApi {
         request: Request<v1::PreviewPostRequest>,
     ) -> Result<Response<v1::PreviewPostResponse>, Status> {
         let caller = self.auth.caller(request.metadata()).await?;
-        Ok(Response::new(self.preview(caller, request.into_inner()).await?))
+        Ok(Response::new(
+            self.preview(caller, request.into_inner()).await?,
+        ))
     }
 
     async fn list_post_revisions(
@@ -577,7 +764,9 @@ impl PostService for PostApi {
         request: Request<v1::ListPostRevisionsRequest>,
     ) -> Result<Response<v1::ListPostRevisionsResponse>, Status> {
         let caller = self.auth.caller(request.metadata()).await?;
-        Ok(Response::new(self.list_revisions(caller, request.into_inner()).await?))
+        Ok(Response::new(
+            self.list_revisions(caller, request.into_inner()).await?,
+        ))
     }
 
     async fn restore_post_revision(
@@ -585,6 +774,8 @@ impl PostService for PostApi {
         request: Request<v1::RestorePostRevisionRequest>,
     ) -> Result<Response<v1::RestorePostRevisionResponse>, Status> {
         let caller = self.auth.caller(request.metadata()).await?;
-        Ok(Response::new(self.restore_revision(caller, request.into_inner()).await?))
+        Ok(Response::new(
+            self.restore_revision(caller, request.into_inner()).await?,
+        ))
     }
 }

@@ -82,7 +82,9 @@ impl From<StoreError> for ApiError {
         match error {
             StoreError::NotFound => Self::NotFound("resource"),
             StoreError::StaleEtag => Self::StaleEtag,
-            StoreError::Taken { field } => Self::AlreadyExists { field: field.to_owned() },
+            StoreError::Taken { field } => Self::AlreadyExists {
+                field: field.to_owned(),
+            },
             StoreError::Unavailable(source) => {
                 tracing::warn!(error = %source, "database unavailable");
                 Self::Unavailable("the content store is unavailable; try again shortly")
@@ -103,7 +105,10 @@ impl From<ApiError> for Status {
                     .join("; ");
                 let mut details = ErrorDetails::new();
                 for violation in violations.iter() {
-                    details.add_bad_request_violation(violation.field.clone(), violation.description.clone());
+                    details.add_bad_request_violation(
+                        violation.field.clone(),
+                        violation.description.clone(),
+                    );
                 }
                 Status::with_error_details(Code::InvalidArgument, summary, details)
             }
@@ -111,7 +116,11 @@ impl From<ApiError> for Status {
             ApiError::AlreadyExists { field } => {
                 let mut details = ErrorDetails::new();
                 details.add_bad_request_violation(field.clone(), "is already in use");
-                Status::with_error_details(Code::AlreadyExists, format!("{field} is already in use"), details)
+                Status::with_error_details(
+                    Code::AlreadyExists,
+                    format!("{field} is already in use"),
+                    details,
+                )
             }
             ApiError::StaleEtag => Status::aborted(
                 "the resource was changed by someone else since it was read (stale etag); read it again and retry",
@@ -120,7 +129,10 @@ impl From<ApiError> for Status {
             ApiError::OutOfRange(message) => Status::out_of_range(message),
             ApiError::Unauthenticated(message) => Status::unauthenticated(message),
             ApiError::PermissionDenied(message) => Status::permission_denied(message),
-            ApiError::ResourceExhausted { message, retry_after } => {
+            ApiError::ResourceExhausted {
+                message,
+                retry_after,
+            } => {
                 let details = ErrorDetails::with_retry_info(Some(retry_after));
                 Status::with_error_details(Code::ResourceExhausted, message, details)
             }

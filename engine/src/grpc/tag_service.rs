@@ -8,7 +8,9 @@ use super::mapping;
 use super::post_service::{not_found, store_error};
 use super::status::{ApiError, ApiResult};
 use crate::auth::{Authenticator, Caller, policy};
-use crate::domain::{DESCRIPTION_MAX, Etag, FieldViolations, PageToken, Slug, TAG_NAME_MAX, check_text, page_size};
+use crate::domain::{
+    DESCRIPTION_MAX, Etag, FieldViolations, PageToken, Slug, TAG_NAME_MAX, check_text, page_size,
+};
 use crate::store::changes::{self, NewChange, kind};
 use crate::store::{Store, tags};
 
@@ -24,22 +26,40 @@ impl TagApi {
         Self { store, auth }
     }
 
-    async fn get(&self, caller: Caller, request: v1::GetTagRequest) -> ApiResult<v1::GetTagResponse> {
+    async fn get(
+        &self,
+        caller: Caller,
+        request: v1::GetTagRequest,
+    ) -> ApiResult<v1::GetTagResponse> {
         policy::read_published(&caller)?;
-        let slug = Slug::parse(&request.slug).map_err(|problem| ApiError::invalid("slug", problem))?;
+        let slug =
+            Slug::parse(&request.slug).map_err(|problem| ApiError::invalid("slug", problem))?;
         let mut conn = self.store.pool().acquire().await.map_err(store_error)?;
-        let tag = tags::get(&mut conn, slug.as_str()).await.map_err(not_found("tag"))?;
-        Ok(v1::GetTagResponse { tag: Some(mapping::tag(tag)) })
+        let tag = tags::get(&mut conn, slug.as_str())
+            .await
+            .map_err(not_found("tag"))?;
+        Ok(v1::GetTagResponse {
+            tag: Some(mapping::tag(tag)),
+        })
     }
 
-    async fn list(&self, caller: Caller, request: v1::ListTagsRequest) -> ApiResult<v1::ListTagsResponse> {
+    async fn list(
+        &self,
+        caller: Caller,
+        request: v1::ListTagsRequest,
+    ) -> ApiResult<v1::ListTagsResponse> {
         policy::read_published(&caller)?;
         let mut violations = FieldViolations::new();
-        let limit = violations.check("page_size", page_size(request.page_size, 50, 200)).unwrap_or(50);
+        let limit = violations
+            .check("page_size", page_size(request.page_size, 50, 200))
+            .unwrap_or(50);
         let only_used = request.only_used.to_string();
         let fingerprint = [only_used.as_str()];
         let after = violations
-            .check("page_token", PageToken::decode(&request.page_token, &fingerprint, 2))
+            .check(
+                "page_token",
+                PageToken::decode(&request.page_token, &fingerprint, 2),
+            )
             .flatten()
             .map(|cursor| (cursor[0].clone(), cursor[1].clone()));
         violations.into_result()?;
@@ -48,21 +68,35 @@ impl TagApi {
         let next_page_token = if rows.len() as i64 > limit {
             rows.truncate(limit as usize);
             rows.last()
-                .map(|last| PageToken::encode(&fingerprint, &[last.name.to_lowercase(), last.slug.clone()]))
+                .map(|last| {
+                    PageToken::encode(&fingerprint, &[last.name.to_lowercase(), last.slug.clone()])
+                })
                 .unwrap_or_default()
         } else {
             String::new()
         };
-        Ok(v1::ListTagsResponse { tags: rows.into_iter().map(mapping::tag).collect(), next_page_token })
+        Ok(v1::ListTagsResponse {
+            tags: rows.into_iter().map(mapping::tag).collect(),
+            next_page_token,
+        })
     }
 
-    async fn create(&self, caller: Caller, request: v1::CreateTagRequest) -> ApiResult<v1::CreateTagResponse> {
+    async fn create(
+        &self,
+        caller: Caller,
+        request: v1::CreateTagRequest,
+    ) -> ApiResult<v1::CreateTagResponse> {
         policy::manage_tags(&caller)?;
-        let tag = request.tag.ok_or_else(|| ApiError::invalid("tag", "is required"))?;
+        let tag = request
+            .tag
+            .ok_or_else(|| ApiError::invalid("tag", "is required"))?;
         let mut violations = FieldViolations::new();
         let name = tag.name.trim();
         violations.check("tag.name", check_text(name, true, TAG_NAME_MAX));
-        violations.check("tag.description", check_text(&tag.description, false, DESCRIPTION_MAX));
+        violations.check(
+            "tag.description",
+            check_text(&tag.description, false, DESCRIPTION_MAX),
+        );
         let slug = Slug::derive(name);
         if slug.is_none() && !name.is_empty() {
             violations.add("tag.name", "must contain at least one letter or digit");
@@ -73,65 +107,109 @@ impl TagApi {
         tags::insert(&mut tx, slug.as_str(), name, &tag.description).await?;
         let created = tags::get(&mut tx, slug.as_str()).await?;
         tx.commit().await.map_err(store_error)?;
-        Ok(v1::CreateTagResponse { tag: Some(mapping::tag(created)) })
+        Ok(v1::CreateTagResponse {
+            tag: Some(mapping::tag(created)),
+        })
     }
 
-    async fn update(&self, caller: Caller, request: v1::UpdateTagRequest) -> ApiResult<v1::UpdateTagResponse> {
+    async fn update(
+        &self,
+        caller: Caller,
+        request: v1::UpdateTagRequest,
+    ) -> ApiResult<v1::UpdateTagResponse> {
         policy::manage_tags(&caller)?;
-        let tag = request.tag.ok_or_else(|| ApiError::invalid("tag", "is required"))?;
-        let slug = Slug::parse(&tag.slug).map_err(|problem| ApiError::invalid("tag.slug", problem))?;
+        let tag = request
+            .tag
+            .ok_or_else(|| ApiError::invalid("tag", "is required"))?;
+        let slug =
+            Slug::parse(&tag.slug).map_err(|problem| ApiError::invalid("tag.slug", problem))?;
         let mut violations = FieldViolations::new();
         let paths: Vec<&str> = match request.update_mask.as_ref().map(|mask| &mask.paths) {
             Some(paths) if paths.iter().any(|p| p == "*") => vec!["name", "description"],
             Some(paths) if !paths.is_empty() => paths.iter().map(String::as_str).collect(),
             _ => {
-                violations.add("update_mask", "is required: name the fields to update (name, description) or `*`");
+                violations.add(
+                    "update_mask",
+                    "is required: name the fields to update (name, description) or `*`",
+                );
                 Vec::new()
             }
         };
         for path in &paths {
             if !["name", "description"].contains(path) {
-                violations.add("update_mask.paths", format!("`{path}` cannot be updated; updatable: name, description"));
+                violations.add(
+                    "update_mask.paths",
+                    format!("`{path}` cannot be updated; updatable: name, description"),
+                );
             }
         }
         if paths.contains(&"name") {
             violations.check("tag.name", check_text(tag.name.trim(), true, TAG_NAME_MAX));
         }
         if paths.contains(&"description") {
-            violations.check("tag.description", check_text(&tag.description, false, DESCRIPTION_MAX));
+            violations.check(
+                "tag.description",
+                check_text(&tag.description, false, DESCRIPTION_MAX),
+            );
         }
-        let etag = violations.check("tag.etag", Etag::parse_optional(&tag.etag)).flatten();
+        let etag = violations
+            .check("tag.etag", Etag::parse_optional(&tag.etag))
+            .flatten();
         violations.into_result()?;
 
         let mut tx = self.store.begin().await?;
-        let current = tags::lock(&mut tx, slug.as_str()).await.map_err(not_found("tag"))?;
+        let current = tags::lock(&mut tx, slug.as_str())
+            .await
+            .map_err(not_found("tag"))?;
         if etag.is_some_and(|etag| etag.version() != current.version) {
             return Err(ApiError::StaleEtag);
         }
-        let name = if paths.contains(&"name") { tag.name.trim().to_owned() } else { current.name.clone() };
-        let description = if paths.contains(&"description") { tag.description.clone() } else { current.description.clone() };
+        let name = if paths.contains(&"name") {
+            tag.name.trim().to_owned()
+        } else {
+            current.name.clone()
+        };
+        let description = if paths.contains(&"description") {
+            tag.description.clone()
+        } else {
+            current.description.clone()
+        };
         tags::update(&mut tx, slug.as_str(), &name, &description).await?;
         let updated = tags::get(&mut tx, slug.as_str()).await?;
         changes::record(
             &mut tx,
-            &NewChange { kind: kind::TAG_UPDATED, tag_slug: slug.into_string(), ..NewChange::default() },
+            &NewChange {
+                kind: kind::TAG_UPDATED,
+                tag_slug: slug.into_string(),
+                ..NewChange::default()
+            },
         )
         .await?;
         tx.commit().await.map_err(store_error)?;
-        Ok(v1::UpdateTagResponse { tag: Some(mapping::tag(updated)) })
+        Ok(v1::UpdateTagResponse {
+            tag: Some(mapping::tag(updated)),
+        })
     }
 }
 
 #[tonic::async_trait]
 impl TagService for TagApi {
-    async fn get_tag(&self, request: Request<v1::GetTagRequest>) -> Result<Response<v1::GetTagResponse>, Status> {
+    async fn get_tag(
+        &self,
+        request: Request<v1::GetTagRequest>,
+    ) -> Result<Response<v1::GetTagResponse>, Status> {
         let caller = self.auth.caller(request.metadata()).await?;
         Ok(Response::new(self.get(caller, request.into_inner()).await?))
     }
 
-    async fn list_tags(&self, request: Request<v1::ListTagsRequest>) -> Result<Response<v1::ListTagsResponse>, Status> {
+    async fn list_tags(
+        &self,
+        request: Request<v1::ListTagsRequest>,
+    ) -> Result<Response<v1::ListTagsResponse>, Status> {
         let caller = self.auth.caller(request.metadata()).await?;
-        Ok(Response::new(self.list(caller, request.into_inner()).await?))
+        Ok(Response::new(
+            self.list(caller, request.into_inner()).await?,
+        ))
     }
 
     async fn create_tag(
@@ -139,7 +217,9 @@ impl TagService for TagApi {
         request: Request<v1::CreateTagRequest>,
     ) -> Result<Response<v1::CreateTagResponse>, Status> {
         let caller = self.auth.caller(request.metadata()).await?;
-        Ok(Response::new(self.create(caller, request.into_inner()).await?))
+        Ok(Response::new(
+            self.create(caller, request.into_inner()).await?,
+        ))
     }
 
     async fn update_tag(
@@ -147,6 +227,8 @@ impl TagService for TagApi {
         request: Request<v1::UpdateTagRequest>,
     ) -> Result<Response<v1::UpdateTagResponse>, Status> {
         let caller = self.auth.caller(request.metadata()).await?;
-        Ok(Response::new(self.update(caller, request.into_inner()).await?))
+        Ok(Response::new(
+            self.update(caller, request.into_inner()).await?,
+        ))
     }
 }

@@ -43,13 +43,19 @@ const SELECT: &str = "SELECT a.id, a.slug, a.display_name, a.email, a.bio, a.ava
 /// Reads an author by id.
 pub async fn get_by_id(conn: &mut PgConnection, id: Uuid) -> Result<AuthorRecord, StoreError> {
     let sql = format!("{SELECT} WHERE a.id = $1");
-    Ok(sqlx::query_as::<_, AuthorRecord>(&sql).bind(id).fetch_one(conn).await?)
+    Ok(sqlx::query_as::<_, AuthorRecord>(&sql)
+        .bind(id)
+        .fetch_one(conn)
+        .await?)
 }
 
 /// Reads an author by slug.
 pub async fn get_by_slug(conn: &mut PgConnection, slug: &str) -> Result<AuthorRecord, StoreError> {
     let sql = format!("{SELECT} WHERE a.slug = $1");
-    Ok(sqlx::query_as::<_, AuthorRecord>(&sql).bind(slug).fetch_one(conn).await?)
+    Ok(sqlx::query_as::<_, AuthorRecord>(&sql)
+        .bind(slug)
+        .fetch_one(conn)
+        .await?)
 }
 
 /// Lists authors by display name after the keyset position (lower-case name, id).
@@ -105,7 +111,10 @@ pub async fn insert(
 
 /// Locks an author and reads them.
 pub async fn lock(conn: &mut PgConnection, id: Uuid) -> Result<AuthorRecord, StoreError> {
-    sqlx::query("SELECT 1 FROM authors WHERE id = $1 FOR UPDATE").bind(id).fetch_one(&mut *conn).await?;
+    sqlx::query("SELECT 1 FROM authors WHERE id = $1 FOR UPDATE")
+        .bind(id)
+        .fetch_one(&mut *conn)
+        .await?;
     get_by_id(conn, id).await
 }
 
@@ -141,13 +150,19 @@ pub async fn credentials_by_email(
     conn: &mut PgConnection,
     email: &str,
 ) -> Result<Option<(Uuid, i16, String)>, StoreError> {
-    Ok(sqlx::query_as("SELECT id, role, password_hash FROM authors WHERE lower(email) = lower($1)")
+    Ok(
+        sqlx::query_as(
+            "SELECT id, role, password_hash FROM authors WHERE lower(email) = lower($1)",
+        )
         .bind(email)
         .fetch_optional(conn)
-        .await?)
+        .await?,
+    )
 }
 
 /// Whether any author exists (first-start bootstrap).
 pub async fn any_exist(conn: &mut PgConnection) -> Result<bool, StoreError> {
-    Ok(sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM authors)").fetch_one(conn).await?)
+    Ok(sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM authors)")
+        .fetch_one(conn)
+        .await?)
 }

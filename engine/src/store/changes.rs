@@ -76,9 +76,10 @@ pub struct ChangeRecord {
 /// that has read up to N never finds a smaller number committing later. Call
 /// it last in the transaction, to hold that lock as briefly as possible.
 pub async fn record(conn: &mut PgConnection, change: &NewChange) -> Result<i64, StoreError> {
-    let sequence: i64 = sqlx::query_scalar("UPDATE change_sequence SET last = last + 1 RETURNING last")
-        .fetch_one(&mut *conn)
-        .await?;
+    let sequence: i64 =
+        sqlx::query_scalar("UPDATE change_sequence SET last = last + 1 RETURNING last")
+            .fetch_one(&mut *conn)
+            .await?;
     sqlx::query(
         "INSERT INTO changes (sequence, kind, post_id, slug, previous_slug, post_kind, status, was_published,
              tag_slugs, removed_tag_slugs, author_slug, previous_author_slug, tag_slug)
@@ -109,22 +110,34 @@ pub async fn record(conn: &mut PgConnection, change: &NewChange) -> Result<i64, 
 }
 
 /// Changes after `after`, oldest first.
-pub async fn after(conn: &mut PgConnection, after: i64, limit: i64) -> Result<Vec<ChangeRecord>, StoreError> {
-    Ok(sqlx::query_as::<_, ChangeRecord>("SELECT * FROM changes WHERE sequence > $1 ORDER BY sequence LIMIT $2")
-        .bind(after)
-        .bind(limit)
-        .fetch_all(conn)
-        .await?)
+pub async fn after(
+    conn: &mut PgConnection,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<ChangeRecord>, StoreError> {
+    Ok(sqlx::query_as::<_, ChangeRecord>(
+        "SELECT * FROM changes WHERE sequence > $1 ORDER BY sequence LIMIT $2",
+    )
+    .bind(after)
+    .bind(limit)
+    .fetch_all(conn)
+    .await?)
 }
 
 /// The newest committed sequence.
 pub async fn head(conn: &mut PgConnection) -> Result<i64, StoreError> {
-    Ok(sqlx::query_scalar("SELECT COALESCE(max(sequence), 0) FROM changes").fetch_one(conn).await?)
+    Ok(
+        sqlx::query_scalar("SELECT COALESCE(max(sequence), 0) FROM changes")
+            .fetch_one(conn)
+            .await?,
+    )
 }
 
 /// The oldest retained sequence, if any change is retained.
 pub async fn oldest(conn: &mut PgConnection) -> Result<Option<i64>, StoreError> {
-    Ok(sqlx::query_scalar("SELECT min(sequence) FROM changes").fetch_one(conn).await?)
+    Ok(sqlx::query_scalar("SELECT min(sequence) FROM changes")
+        .fetch_one(conn)
+        .await?)
 }
 
 /// Forgets changes older than the retention period (30 days), keeping the newest.

@@ -41,7 +41,11 @@ pub struct NewComment {
 }
 
 /// Stores a comment (and counts it on the post when approved).
-pub async fn insert(conn: &mut PgConnection, id: Uuid, comment: &NewComment) -> Result<CommentRecord, StoreError> {
+pub async fn insert(
+    conn: &mut PgConnection,
+    id: Uuid,
+    comment: &NewComment,
+) -> Result<CommentRecord, StoreError> {
     let record = sqlx::query_as::<_, CommentRecord>(
         "INSERT INTO comments (id, post_id, author_name, author_email, body, status, client_key)
          VALUES ($1, $2, $3, $4, $5, $6, $7)
@@ -75,7 +79,10 @@ pub async fn get(conn: &mut PgConnection, id: Uuid) -> Result<CommentRecord, Sto
 
 /// Locks and reads a comment.
 pub async fn lock(conn: &mut PgConnection, id: Uuid) -> Result<CommentRecord, StoreError> {
-    sqlx::query("SELECT 1 FROM comments WHERE id = $1 FOR UPDATE").bind(id).fetch_one(&mut *conn).await?;
+    sqlx::query("SELECT 1 FROM comments WHERE id = $1 FOR UPDATE")
+        .bind(id)
+        .fetch_one(&mut *conn)
+        .await?;
     get(conn, id).await
 }
 
@@ -124,7 +131,11 @@ pub async fn list_by_status(
 }
 
 /// Sets a locked comment's status and recounts its post's approved comments.
-pub async fn set_status(conn: &mut PgConnection, comment: &CommentRecord, status: i16) -> Result<(), StoreError> {
+pub async fn set_status(
+    conn: &mut PgConnection,
+    comment: &CommentRecord,
+    status: i16,
+) -> Result<(), StoreError> {
     sqlx::query("UPDATE comments SET status = $2, update_time = now() WHERE id = $1")
         .bind(comment.id)
         .bind(status)
@@ -135,7 +146,10 @@ pub async fn set_status(conn: &mut PgConnection, comment: &CommentRecord, status
 
 /// Deletes a locked comment and recounts its post's approved comments.
 pub async fn delete(conn: &mut PgConnection, comment: &CommentRecord) -> Result<(), StoreError> {
-    sqlx::query("DELETE FROM comments WHERE id = $1").bind(comment.id).execute(&mut *conn).await?;
+    sqlx::query("DELETE FROM comments WHERE id = $1")
+        .bind(comment.id)
+        .execute(&mut *conn)
+        .await?;
     recount(conn, comment.post_id).await
 }
 
@@ -164,7 +178,11 @@ pub async fn email_is_trusted(conn: &mut PgConnection, email: &str) -> Result<bo
 }
 
 /// Comments submitted by `client_key` in the last `minutes`.
-pub async fn recent_by_client(conn: &mut PgConnection, client_key: &str, minutes: i32) -> Result<i64, StoreError> {
+pub async fn recent_by_client(
+    conn: &mut PgConnection,
+    client_key: &str,
+    minutes: i32,
+) -> Result<i64, StoreError> {
     Ok(sqlx::query_scalar(
         "SELECT count(*) FROM comments WHERE client_key = $1 AND create_time > now() - make_interval(mins => $2)",
     )

@@ -29,18 +29,22 @@ pub async fn api_key_by_digest(
     conn: &mut PgConnection,
     digest: &[u8],
 ) -> Result<Option<(Uuid, Vec<String>)>, StoreError> {
-    Ok(sqlx::query_as("SELECT id, scopes FROM api_keys WHERE key_digest = $1 AND revoke_time IS NULL")
-        .bind(digest)
-        .fetch_optional(conn)
-        .await?)
+    Ok(sqlx::query_as(
+        "SELECT id, scopes FROM api_keys WHERE key_digest = $1 AND revoke_time IS NULL",
+    )
+    .bind(digest)
+    .fetch_optional(conn)
+    .await?)
 }
 
 /// Revokes a key by id; returns whether it existed.
 pub async fn revoke_api_key(conn: &mut PgConnection, id: Uuid) -> Result<bool, StoreError> {
-    let result = sqlx::query("UPDATE api_keys SET revoke_time = now() WHERE id = $1 AND revoke_time IS NULL")
-        .bind(id)
-        .execute(conn)
-        .await?;
+    let result = sqlx::query(
+        "UPDATE api_keys SET revoke_time = now() WHERE id = $1 AND revoke_time IS NULL",
+    )
+    .bind(id)
+    .execute(conn)
+    .await?;
     Ok(result.rows_affected() == 1)
 }
 
@@ -61,7 +65,10 @@ pub async fn insert_session(
 }
 
 /// The author id and role of the live session with `digest`.
-pub async fn session_by_digest(conn: &mut PgConnection, digest: &[u8]) -> Result<Option<(Uuid, i16)>, StoreError> {
+pub async fn session_by_digest(
+    conn: &mut PgConnection,
+    digest: &[u8],
+) -> Result<Option<(Uuid, i16)>, StoreError> {
     Ok(sqlx::query_as(
         "SELECT a.id, a.role FROM sessions s JOIN authors a ON a.id = s.author_id
          WHERE s.token_digest = $1 AND s.expire_time > now()",
@@ -73,12 +80,19 @@ pub async fn session_by_digest(conn: &mut PgConnection, digest: &[u8]) -> Result
 
 /// Ends one session.
 pub async fn delete_session(conn: &mut PgConnection, digest: &[u8]) -> Result<(), StoreError> {
-    sqlx::query("DELETE FROM sessions WHERE token_digest = $1").bind(digest).execute(conn).await?;
+    sqlx::query("DELETE FROM sessions WHERE token_digest = $1")
+        .bind(digest)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
 /// Ends every session of an author except `keep`.
-pub async fn delete_other_sessions(conn: &mut PgConnection, author_id: Uuid, keep: &[u8]) -> Result<(), StoreError> {
+pub async fn delete_other_sessions(
+    conn: &mut PgConnection,
+    author_id: Uuid,
+    keep: &[u8],
+) -> Result<(), StoreError> {
     sqlx::query("DELETE FROM sessions WHERE author_id = $1 AND token_digest <> $2")
         .bind(author_id)
         .bind(keep)
@@ -88,13 +102,23 @@ pub async fn delete_other_sessions(conn: &mut PgConnection, author_id: Uuid, kee
 }
 
 /// Records a failed sign-in for `email`.
-pub async fn record_sign_in_failure(conn: &mut PgConnection, email: &str) -> Result<(), StoreError> {
-    sqlx::query("INSERT INTO sign_in_failures (email) VALUES (lower($1))").bind(email).execute(conn).await?;
+pub async fn record_sign_in_failure(
+    conn: &mut PgConnection,
+    email: &str,
+) -> Result<(), StoreError> {
+    sqlx::query("INSERT INTO sign_in_failures (email) VALUES (lower($1))")
+        .bind(email)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
 /// Failed sign-ins for `email` in the last `minutes`.
-pub async fn recent_sign_in_failures(conn: &mut PgConnection, email: &str, minutes: i32) -> Result<i64, StoreError> {
+pub async fn recent_sign_in_failures(
+    conn: &mut PgConnection,
+    email: &str,
+    minutes: i32,
+) -> Result<i64, StoreError> {
     Ok(sqlx::query_scalar(
         "SELECT count(*) FROM sign_in_failures
          WHERE lower(email) = lower($1) AND fail_time > now() - make_interval(mins => $2)",
@@ -107,7 +131,11 @@ pub async fn recent_sign_in_failures(conn: &mut PgConnection, email: &str, minut
 
 /// Forgets expired sessions and old sign-in failures.
 pub async fn prune(conn: &mut PgConnection) -> Result<(), StoreError> {
-    sqlx::query("DELETE FROM sessions WHERE expire_time < now()").execute(&mut *conn).await?;
-    sqlx::query("DELETE FROM sign_in_failures WHERE fail_time < now() - interval '1 day'").execute(conn).await?;
+    sqlx::query("DELETE FROM sessions WHERE expire_time < now()")
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("DELETE FROM sign_in_failures WHERE fail_time < now() - interval '1 day'")
+        .execute(conn)
+        .await?;
     Ok(())
 }

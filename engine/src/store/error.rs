@@ -27,7 +27,9 @@ impl From<sqlx::Error> for StoreError {
     fn from(error: sqlx::Error) -> Self {
         match &error {
             sqlx::Error::RowNotFound => Self::NotFound,
-            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => Self::Unavailable(error),
+            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
+                Self::Unavailable(error)
+            }
             _ => Self::Database(error),
         }
     }
@@ -35,10 +37,11 @@ impl From<sqlx::Error> for StoreError {
 
 /// Maps a unique-constraint violation on `constraint` to [`StoreError::Taken`].
 pub fn taken_if_unique(error: sqlx::Error, constraint: &str, field: &'static str) -> StoreError {
-    if let sqlx::Error::Database(db) = &error {
-        if db.is_unique_violation() && db.constraint() == Some(constraint) {
-            return StoreError::Taken { field };
-        }
+    if let sqlx::Error::Database(db) = &error
+        && db.is_unique_violation()
+        && db.constraint() == Some(constraint)
+    {
+        return StoreError::Taken { field };
     }
     StoreError::from(error)
 }

@@ -26,19 +26,21 @@ pub async fn claim(
     if inserted.rows_affected() == 1 {
         return Ok(None);
     }
-    let existing: Uuid =
-        sqlx::query_scalar("SELECT resource_id FROM idempotency_keys WHERE method = $1 AND request_id = $2")
-            .bind(method)
-            .bind(request_id)
-            .fetch_one(&mut *conn)
-            .await?;
+    let existing: Uuid = sqlx::query_scalar(
+        "SELECT resource_id FROM idempotency_keys WHERE method = $1 AND request_id = $2",
+    )
+    .bind(method)
+    .bind(request_id)
+    .fetch_one(&mut *conn)
+    .await?;
     Ok(Some(existing))
 }
 
 /// Forgets keys older than a day.
 pub async fn prune(conn: &mut PgConnection) -> Result<u64, StoreError> {
-    let result = sqlx::query("DELETE FROM idempotency_keys WHERE create_time < now() - interval '1 day'")
-        .execute(conn)
-        .await?;
+    let result =
+        sqlx::query("DELETE FROM idempotency_keys WHERE create_time < now() - interval '1 day'")
+            .execute(conn)
+            .await?;
     Ok(result.rows_affected())
 }

@@ -2,11 +2,11 @@
 //! when is decided by the callers, which run these functions inside the
 //! transactions they open with [`Store::begin`].
 
-mod error;
 pub mod authors;
 pub mod changes;
 pub mod comments;
 pub mod credentials;
+mod error;
 pub mod idempotency;
 pub mod posts;
 pub mod tags;

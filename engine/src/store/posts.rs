@@ -93,7 +93,10 @@ macro_rules! from_posts {
 
 const COLUMNS_BASIC: &str = post_columns!("'' AS markdown, '' AS html, '[]'::jsonb AS toc");
 const SELECT_FULL: &str = concat!(post_columns!("p.markdown, p.html, p.toc"), from_posts!());
-const SELECT_BASIC: &str = concat!(post_columns!("'' AS markdown, '' AS html, '[]'::jsonb AS toc"), from_posts!());
+const SELECT_BASIC: &str = concat!(
+    post_columns!("'' AS markdown, '' AS html, '[]'::jsonb AS toc"),
+    from_posts!()
+);
 
 fn select(view: View) -> &'static str {
     match view {
@@ -103,19 +106,40 @@ fn select(view: View) -> &'static str {
 }
 
 /// Reads a post by id.
-pub async fn get_by_id(conn: &mut PgConnection, id: Uuid, view: View) -> Result<PostRecord, StoreError> {
+pub async fn get_by_id(
+    conn: &mut PgConnection,
+    id: Uuid,
+    view: View,
+) -> Result<PostRecord, StoreError> {
     let sql = format!("{} WHERE p.id = $1", select(view));
-    Ok(sqlx::query_as::<_, PostRecord>(&sql).bind(id).fetch_one(conn).await?)
+    Ok(sqlx::query_as::<_, PostRecord>(&sql)
+        .bind(id)
+        .fetch_one(conn)
+        .await?)
 }
 
 /// Reads a post by its current slug, or by an earlier one (then `true`).
-pub async fn get_by_slug(conn: &mut PgConnection, slug: &str, view: View) -> Result<(PostRecord, bool), StoreError> {
+pub async fn get_by_slug(
+    conn: &mut PgConnection,
+    slug: &str,
+    view: View,
+) -> Result<(PostRecord, bool), StoreError> {
     let sql = format!("{} WHERE p.slug = $1", select(view));
-    if let Some(post) = sqlx::query_as::<_, PostRecord>(&sql).bind(slug).fetch_optional(&mut *conn).await? {
+    if let Some(post) = sqlx::query_as::<_, PostRecord>(&sql)
+        .bind(slug)
+        .fetch_optional(&mut *conn)
+        .await?
+    {
         return Ok((post, false));
     }
-    let sql = format!("{} WHERE p.id = (SELECT post_id FROM post_slug_history WHERE slug = $1)", select(view));
-    let post = sqlx::query_as::<_, PostRecord>(&sql).bind(slug).fetch_one(conn).await?;
+    let sql = format!(
+        "{} WHERE p.id = (SELECT post_id FROM post_slug_history WHERE slug = $1)",
+        select(view)
+    );
+    let post = sqlx::query_as::<_, PostRecord>(&sql)
+        .bind(slug)
+        .fetch_one(conn)
+        .await?;
     Ok((post, true))
 }
 
@@ -163,7 +187,8 @@ pub async fn list(
 
 /// Counts the posts a listing matches.
 pub async fn count(conn: &mut PgConnection, filter: &ListFilter) -> Result<i64, StoreError> {
-    let sql = format!("SELECT count(*) FROM posts p JOIN authors a ON a.id = p.author_id {LIST_WHERE}");
+    let sql =
+        format!("SELECT count(*) FROM posts p JOIN authors a ON a.id = p.author_id {LIST_WHERE}");
     Ok(sqlx::query_scalar(&sql)
         .bind(&filter.statuses)
         .bind(filter.kind)
@@ -198,48 +223,48 @@ pub struct PostContent {
 }
 
 /// Inserts a new draft. A slug in use answers [`StoreError::Taken`].
-pub async fn insert(conn: &mut PgConnection, id: Uuid, content: &PostContent) -> Result<(), StoreError> {
-    sqlx::query("DELETE FROM post_slug_history WHERE slug = $1").bind(&content.slug).execute(&mut *conn).await?;
-    sqlx::query(
+pub async fn insert(
+    conn: &mut PgConnection,
+    id: Uuid,
+    content: &PostContent,
+) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM post_slug_history WHERE slug = $1")
+        .bind(&content.slug)
+        .execute(&mut *conn)
+        .await?;
+    let query = sqlx::query(
         "INSERT INTO posts (id, slug, kind, status, title, markdown, html, toc, excerpt, plain_text, word_count,
              reading_time_minutes, author_id, cover_image_url, cover_image_alt, meta_title, meta_description,
              canonical_url, sort_time)
          VALUES ($1, $2, $3, 1, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, now())",
     )
-    .bind(id)
-    .bind(&content.slug)
-    .bind(content.kind)
-    .bind(&content.title)
-    .bind(&content.markdown)
-    .bind(&content.html)
-    .bind(Json(&content.toc))
-    .bind(&content.excerpt)
-    .bind(&content.plain_text)
-    .bind(content.word_count)
-    .bind(content.reading_time_minutes)
-    .bind(content.author_id)
-    .bind(&content.cover_image_url)
-    .bind(&content.cover_image_alt)
-    .bind(&content.meta_title)
-    .bind(&content.meta_description)
-    .bind(&content.canonical_url)
-    .execute(&mut *conn)
-    .await
-    .map_err(|error| taken_if_unique(error, "posts_slug_key", "post.slug"))?;
+    .bind(id);
+    bind_content(query, content)
+        .execute(&mut *conn)
+        .await
+        .map_err(|error| taken_if_unique(error, "posts_slug_key", "post.slug"))?;
     replace_tags(conn, id, &content.tags).await?;
     insert_revision(conn, id, 1, content, None).await
 }
 
 /// Locks a post for the rest of the transaction and reads it in full.
 pub async fn lock(conn: &mut PgConnection, id: Uuid) -> Result<PostRecord, StoreError> {
-    sqlx::query("SELECT 1 FROM posts WHERE id = $1 FOR UPDATE").bind(id).fetch_one(&mut *conn).await?;
+    sqlx::query("SELECT 1 FROM posts WHERE id = $1 FOR UPDATE")
+        .bind(id)
+        .fetch_one(&mut *conn)
+        .await?;
     get_by_id(conn, id, View::Full).await
 }
 
 /// Reads the stored content of a locked post, for applying an update mask.
-pub async fn content_of(conn: &mut PgConnection, post: &PostRecord) -> Result<PostContent, StoreError> {
-    let plain_text: String =
-        sqlx::query_scalar("SELECT plain_text FROM posts WHERE id = $1").bind(post.id).fetch_one(conn).await?;
+pub async fn content_of(
+    conn: &mut PgConnection,
+    post: &PostRecord,
+) -> Result<PostContent, StoreError> {
+    let plain_text: String = sqlx::query_scalar("SELECT plain_text FROM posts WHERE id = $1")
+        .bind(post.id)
+        .fetch_one(conn)
+        .await?;
     Ok(PostContent {
         slug: post.slug.clone(),
         kind: post.kind,
@@ -257,7 +282,12 @@ pub async fn content_of(conn: &mut PgConnection, post: &PostRecord) -> Result<Po
         meta_title: post.meta_title.clone(),
         meta_description: post.meta_description.clone(),
         canonical_url: post.canonical_url.clone(),
-        tags: post.tag_slugs.iter().cloned().zip(post.tag_names.iter().cloned()).collect(),
+        tags: post
+            .tag_slugs
+            .iter()
+            .cloned()
+            .zip(post.tag_names.iter().cloned())
+            .collect(),
     })
 }
 
@@ -271,41 +301,29 @@ pub async fn update(
     editor: Option<Uuid>,
 ) -> Result<(), StoreError> {
     if content.slug != current.slug {
-        sqlx::query("DELETE FROM post_slug_history WHERE slug = $1").bind(&content.slug).execute(&mut *conn).await?;
+        sqlx::query("DELETE FROM post_slug_history WHERE slug = $1")
+            .bind(&content.slug)
+            .execute(&mut *conn)
+            .await?;
         sqlx::query("INSERT INTO post_slug_history (slug, post_id) VALUES ($1, $2)")
             .bind(&current.slug)
             .bind(current.id)
             .execute(&mut *conn)
             .await?;
     }
-    sqlx::query(
+    let query = sqlx::query(
         "UPDATE posts SET slug = $2, kind = $3, title = $4, markdown = $5, html = $6, toc = $7, excerpt = $8,
              plain_text = $9, word_count = $10, reading_time_minutes = $11, author_id = $12, cover_image_url = $13,
              cover_image_alt = $14, meta_title = $15, meta_description = $16, canonical_url = $17,
              revision = $18, version = version + 1, update_time = now()
          WHERE id = $1",
     )
-    .bind(current.id)
-    .bind(&content.slug)
-    .bind(content.kind)
-    .bind(&content.title)
-    .bind(&content.markdown)
-    .bind(&content.html)
-    .bind(Json(&content.toc))
-    .bind(&content.excerpt)
-    .bind(&content.plain_text)
-    .bind(content.word_count)
-    .bind(content.reading_time_minutes)
-    .bind(content.author_id)
-    .bind(&content.cover_image_url)
-    .bind(&content.cover_image_alt)
-    .bind(&content.meta_title)
-    .bind(&content.meta_description)
-    .bind(&content.canonical_url)
-    .bind(revision)
-    .execute(&mut *conn)
-    .await
-    .map_err(|error| taken_if_unique(error, "posts_slug_key", "post.slug"))?;
+    .bind(current.id);
+    bind_content(query, content)
+        .bind(revision)
+        .execute(&mut *conn)
+        .await
+        .map_err(|error| taken_if_unique(error, "posts_slug_key", "post.slug"))?;
     replace_tags(conn, current.id, &content.tags).await?;
     insert_revision(conn, current.id, revision, content, editor).await
 }
@@ -332,12 +350,44 @@ pub async fn set_status(
 
 /// Deletes a post with its tags, revisions, slug history and comments.
 pub async fn delete(conn: &mut PgConnection, id: Uuid) -> Result<(), StoreError> {
-    sqlx::query("DELETE FROM posts WHERE id = $1").bind(id).execute(conn).await?;
+    sqlx::query("DELETE FROM posts WHERE id = $1")
+        .bind(id)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
-async fn replace_tags(conn: &mut PgConnection, post_id: Uuid, tags: &[(String, String)]) -> Result<(), StoreError> {
-    let (slugs, names): (Vec<&str>, Vec<&str>) = tags.iter().map(|(s, n)| (s.as_str(), n.as_str())).unzip();
+/// Binds the content columns in the order both INSERT and UPDATE list them
+/// (after the id: slug, kind, title, … canonical_url).
+fn bind_content<'q>(query: PgQuery<'q>, content: &'q PostContent) -> PgQuery<'q> {
+    query
+        .bind(&content.slug)
+        .bind(content.kind)
+        .bind(&content.title)
+        .bind(&content.markdown)
+        .bind(&content.html)
+        .bind(Json(&content.toc))
+        .bind(&content.excerpt)
+        .bind(&content.plain_text)
+        .bind(content.word_count)
+        .bind(content.reading_time_minutes)
+        .bind(content.author_id)
+        .bind(&content.cover_image_url)
+        .bind(&content.cover_image_alt)
+        .bind(&content.meta_title)
+        .bind(&content.meta_description)
+        .bind(&content.canonical_url)
+}
+
+type PgQuery<'q> = sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>;
+
+async fn replace_tags(
+    conn: &mut PgConnection,
+    post_id: Uuid,
+    tags: &[(String, String)],
+) -> Result<(), StoreError> {
+    let (slugs, names): (Vec<&str>, Vec<&str>) =
+        tags.iter().map(|(s, n)| (s.as_str(), n.as_str())).unzip();
     sqlx::query(
         "INSERT INTO tags (slug, name) SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT (slug) DO NOTHING",
     )
@@ -345,7 +395,10 @@ async fn replace_tags(conn: &mut PgConnection, post_id: Uuid, tags: &[(String, S
     .bind(&names)
     .execute(&mut *conn)
     .await?;
-    sqlx::query("DELETE FROM post_tags WHERE post_id = $1").bind(post_id).execute(&mut *conn).await?;
+    sqlx::query("DELETE FROM post_tags WHERE post_id = $1")
+        .bind(post_id)
+        .execute(&mut *conn)
+        .await?;
     sqlx::query(
         "INSERT INTO post_tags (post_id, tag_slug, position)
          SELECT $1, slug, ordinality::smallint FROM unnest($2::text[]) WITH ORDINALITY AS t(slug, ordinality)",
@@ -423,12 +476,18 @@ pub async fn list_revisions(
 }
 
 /// Reads one revision.
-pub async fn get_revision(conn: &mut PgConnection, post_id: Uuid, revision: i64) -> Result<RevisionRecord, StoreError> {
-    Ok(sqlx::query_as::<_, RevisionRecord>("SELECT * FROM post_revisions WHERE post_id = $1 AND revision = $2")
-        .bind(post_id)
-        .bind(revision)
-        .fetch_one(conn)
-        .await?)
+pub async fn get_revision(
+    conn: &mut PgConnection,
+    post_id: Uuid,
+    revision: i64,
+) -> Result<RevisionRecord, StoreError> {
+    Ok(sqlx::query_as::<_, RevisionRecord>(
+        "SELECT * FROM post_revisions WHERE post_id = $1 AND revision = $2",
+    )
+    .bind(post_id)
+    .bind(revision)
+    .fetch_one(conn)
+    .await?)
 }
 
 /// A search hit.
@@ -468,13 +527,27 @@ pub async fn search(
          FROM hits JOIN posts p ON p.id = hits.id JOIN authors a ON a.id = p.author_id
          ORDER BY hits.score DESC, p.sort_time DESC, p.id DESC"
     );
-    Ok(sqlx::query_as::<_, SearchHit>(&sql).bind(query).bind(tag_slug).bind(offset).bind(limit).fetch_all(conn).await?)
+    Ok(sqlx::query_as::<_, SearchHit>(&sql)
+        .bind(query)
+        .bind(tag_slug)
+        .bind(offset)
+        .bind(limit)
+        .fetch_all(conn)
+        .await?)
 }
 
 /// Counts search matches.
-pub async fn search_count(conn: &mut PgConnection, query: &str, tag_slug: Option<&str>) -> Result<i64, StoreError> {
+pub async fn search_count(
+    conn: &mut PgConnection,
+    query: &str,
+    tag_slug: Option<&str>,
+) -> Result<i64, StoreError> {
     let sql = format!("SELECT count(*) FROM posts p {SEARCH_WHERE}");
-    Ok(sqlx::query_scalar(&sql).bind(query).bind(tag_slug).fetch_one(conn).await?)
+    Ok(sqlx::query_scalar(&sql)
+        .bind(query)
+        .bind(tag_slug)
+        .fetch_one(conn)
+        .await?)
 }
 
 /// Publishes every scheduled post whose time has come, returning them.

@@ -17,7 +17,8 @@ pub struct TagRecord {
     pub update_time: DateTime<Utc>,
 }
 
-const SELECT: &str = "SELECT t.slug, t.name, t.description, t.version, t.create_time, t.update_time,
+const SELECT: &str =
+    "SELECT t.slug, t.name, t.description, t.version, t.create_time, t.update_time,
         (SELECT count(*) FROM post_tags pt JOIN posts p ON p.id = pt.post_id
           WHERE pt.tag_slug = t.slug AND p.status = 3 AND p.kind = 1) AS post_count
     FROM tags t ";
@@ -25,7 +26,10 @@ const SELECT: &str = "SELECT t.slug, t.name, t.description, t.version, t.create_
 /// Reads a tag.
 pub async fn get(conn: &mut PgConnection, slug: &str) -> Result<TagRecord, StoreError> {
     let sql = format!("{SELECT} WHERE t.slug = $1");
-    Ok(sqlx::query_as::<_, TagRecord>(&sql).bind(slug).fetch_one(conn).await?)
+    Ok(sqlx::query_as::<_, TagRecord>(&sql)
+        .bind(slug)
+        .fetch_one(conn)
+        .await?)
 }
 
 /// Lists tags by name after the keyset position `after` (lower-case name, slug).
@@ -50,7 +54,12 @@ pub async fn list(
 }
 
 /// Inserts a tag.
-pub async fn insert(conn: &mut PgConnection, slug: &str, name: &str, description: &str) -> Result<(), StoreError> {
+pub async fn insert(
+    conn: &mut PgConnection,
+    slug: &str,
+    name: &str,
+    description: &str,
+) -> Result<(), StoreError> {
     sqlx::query("INSERT INTO tags (slug, name, description) VALUES ($1, $2, $3)")
         .bind(slug)
         .bind(name)
@@ -63,12 +72,20 @@ pub async fn insert(conn: &mut PgConnection, slug: &str, name: &str, description
 
 /// Locks a tag and reads it.
 pub async fn lock(conn: &mut PgConnection, slug: &str) -> Result<TagRecord, StoreError> {
-    sqlx::query("SELECT 1 FROM tags WHERE slug = $1 FOR UPDATE").bind(slug).fetch_one(&mut *conn).await?;
+    sqlx::query("SELECT 1 FROM tags WHERE slug = $1 FOR UPDATE")
+        .bind(slug)
+        .fetch_one(&mut *conn)
+        .await?;
     get(conn, slug).await
 }
 
 /// Writes a locked tag's name and description.
-pub async fn update(conn: &mut PgConnection, slug: &str, name: &str, description: &str) -> Result<(), StoreError> {
+pub async fn update(
+    conn: &mut PgConnection,
+    slug: &str,
+    name: &str,
+    description: &str,
+) -> Result<(), StoreError> {
     sqlx::query(
         "UPDATE tags SET name = $2, description = $3, version = version + 1, update_time = now() WHERE slug = $1",
     )

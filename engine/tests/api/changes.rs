@@ -9,7 +9,12 @@ async fn collect(engine: &TestEngine, after: i64, want: usize) -> Vec<v1::Change
     let reader = engine.key(&["content:read"]).await;
     let mut stream = engine
         .changes()
-        .watch_changes(authed(v1::WatchChangesRequest { after_sequence: after }, &reader))
+        .watch_changes(authed(
+            v1::WatchChangesRequest {
+                after_sequence: after,
+            },
+            &reader,
+        ))
         .await
         .expect("watch")
         .into_inner();
@@ -34,9 +39,15 @@ async fn watching_from_sequence_n_delivers_n_plus_one_onwards_in_order_exactly_o
     }
     // 4 creates + 4 publishes = sequences 1..=8.
     let all = collect(&engine, 0, 8).await;
-    assert_eq!(all.iter().map(|c| c.sequence).collect::<Vec<_>>(), (1..=8).collect::<Vec<_>>());
+    assert_eq!(
+        all.iter().map(|c| c.sequence).collect::<Vec<_>>(),
+        (1..=8).collect::<Vec<_>>()
+    );
     let resumed = collect(&engine, 5, 3).await;
-    assert_eq!(resumed.iter().map(|c| c.sequence).collect::<Vec<_>>(), [6, 7, 8]);
+    assert_eq!(
+        resumed.iter().map(|c| c.sequence).collect::<Vec<_>>(),
+        [6, 7, 8]
+    );
     // Sequence 6 publishes p-2; 7 and 8 create and publish p-3.
     assert_eq!(resumed[0].kind(), v1::ChangeKind::PostPublished);
     assert_eq!(resumed[1].kind(), v1::ChangeKind::PostCreated);
@@ -53,7 +64,10 @@ async fn a_live_stream_receives_changes_committed_after_it_started() {
     let reader = engine.key(&["content:read"]).await;
     let mut stream = engine
         .changes()
-        .watch_changes(authed(v1::WatchChangesRequest { after_sequence: -1 }, &reader))
+        .watch_changes(authed(
+            v1::WatchChangesRequest { after_sequence: -1 },
+            &reader,
+        ))
         .await
         .unwrap()
         .into_inner();
@@ -63,18 +77,30 @@ async fn a_live_stream_receives_changes_committed_after_it_started() {
     engine
         .posts()
         .update_post(authed(
-            v1::UpdatePostRequest { post: Some(post), update_mask: Some(prost_types::FieldMask { paths: vec!["slug".into()] }) },
+            v1::UpdatePostRequest {
+                post: Some(post),
+                update_mask: Some(prost_types::FieldMask {
+                    paths: vec!["slug".into()],
+                }),
+            },
             &engine.admin_key,
         ))
         .await
         .unwrap();
     let mut seen = Vec::new();
     while seen.len() < 3 {
-        let message = tokio::time::timeout(Duration::from_secs(5), stream.next()).await.unwrap().unwrap().unwrap();
+        let message = tokio::time::timeout(Duration::from_secs(5), stream.next())
+            .await
+            .unwrap()
+            .unwrap()
+            .unwrap();
         seen.extend(message.changes);
     }
     let rename = &seen[2];
     assert_eq!(rename.kind(), v1::ChangeKind::PostUpdated);
-    assert_eq!((rename.slug.as_str(), rename.previous_slug.as_str()), ("renamed", "live"));
+    assert_eq!(
+        (rename.slug.as_str(), rename.previous_slug.as_str()),
+        ("renamed", "live")
+    );
     assert!(rename.was_published);
 }

@@ -33,21 +33,34 @@ fn admin_url() -> String {
 
 fn with_database(url: &str, database: &str) -> String {
     let (base, _) = url.rsplit_once('/').expect("DATABASE_URL has a path");
-    let query = url.split_once('?').map(|(_, query)| format!("?{query}")).unwrap_or_default();
+    let query = url
+        .split_once('?')
+        .map(|(_, query)| format!("?{query}"))
+        .unwrap_or_default();
     format!("{base}/{database}{query}")
 }
 
 /// Drops test databases left by runs more than an hour old.
 async fn drop_stale_databases(admin: &mut sqlx::PgConnection) {
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_secs();
-    let names: Vec<String> = sqlx::query_scalar("SELECT datname FROM pg_database WHERE datname LIKE 'quire_test_%'")
-        .fetch_all(&mut *admin)
-        .await
-        .unwrap_or_default();
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs();
+    let names: Vec<String> =
+        sqlx::query_scalar("SELECT datname FROM pg_database WHERE datname LIKE 'quire_test_%'")
+            .fetch_all(&mut *admin)
+            .await
+            .unwrap_or_default();
     for name in names {
-        let created: u64 = name.split('_').nth(2).and_then(|s| s.parse().ok()).unwrap_or(now);
+        let created: u64 = name
+            .split('_')
+            .nth(2)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(now);
         if now.saturating_sub(created) > 3600 {
-            let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).execute(&mut *admin).await;
+            let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                .execute(&mut *admin)
+                .await;
         }
     }
 }
@@ -55,15 +68,25 @@ async fn drop_stale_databases(admin: &mut sqlx::PgConnection) {
 /// A fresh, empty database; returns its URL.
 pub async fn fresh_database() -> String {
     let admin_url = admin_url();
-    let mut admin = sqlx::PgConnection::connect(&admin_url).await.expect("connect to DATABASE_URL");
-    CLEANUP.get_or_init(|| drop_stale_databases(&mut admin)).await;
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default().as_secs();
+    let mut admin = sqlx::PgConnection::connect(&admin_url)
+        .await
+        .expect("connect to DATABASE_URL");
+    CLEANUP
+        .get_or_init(|| drop_stale_databases(&mut admin))
+        .await;
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs();
     let name = format!(
         "quire_test_{now}_{}_{}",
         std::process::id(),
         COUNTER.fetch_add(1, Ordering::Relaxed)
     );
-    sqlx::query(&format!("CREATE DATABASE \"{name}\"")).execute(&mut admin).await.expect("create test database");
+    sqlx::query(&format!("CREATE DATABASE \"{name}\""))
+        .execute(&mut admin)
+        .await
+        .expect("create test database");
     with_database(&admin_url, &name)
 }
 
@@ -108,7 +131,13 @@ impl TestEngine {
             .await
             .expect("engine accepts connections");
         let admin_key = create_key(&store, &["admin"]).await;
-        let engine = Self { channel, store, database_url, admin_key, _stop: stop };
+        let engine = Self {
+            channel,
+            store,
+            database_url,
+            admin_key,
+            _stop: stop,
+        };
         engine.wait_until_serving().await;
         engine
     }
@@ -117,10 +146,14 @@ impl TestEngine {
         let mut health = tonic_health::pb::health_client::HealthClient::new(self.channel.clone());
         for _ in 0..100 {
             let status = health
-                .check(tonic_health::pb::HealthCheckRequest { service: String::new() })
+                .check(tonic_health::pb::HealthCheckRequest {
+                    service: String::new(),
+                })
                 .await
                 .map(|r| r.into_inner().status);
-            if status.is_ok_and(|s| s == tonic_health::pb::health_check_response::ServingStatus::Serving as i32) {
+            if status.is_ok_and(|s| {
+                s == tonic_health::pb::health_check_response::ServingStatus::Serving as i32
+            }) {
                 return;
             }
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
@@ -178,7 +211,10 @@ impl TestEngine {
             .expect("author");
         let session = self
             .authors()
-            .authenticate(v1::AuthenticateRequest { email: author.email.clone(), password })
+            .authenticate(v1::AuthenticateRequest {
+                email: author.email.clone(),
+                password,
+            })
             .await
             .expect("sign in")
             .into_inner()
@@ -187,7 +223,13 @@ impl TestEngine {
     }
 
     /// Creates a draft through the API with the admin key.
-    pub async fn draft(&self, author: &v1::Author, slug: &str, title: &str, markdown: &str) -> v1::Post {
+    pub async fn draft(
+        &self,
+        author: &v1::Author,
+        slug: &str,
+        title: &str,
+        markdown: &str,
+    ) -> v1::Post {
         self.posts()
             .create_post(authed(
                 v1::CreatePostRequest {
@@ -196,7 +238,10 @@ impl TestEngine {
                         title: title.to_owned(),
                         markdown: markdown.to_owned(),
                         author_id: author.id.clone(),
-                        tags: vec![v1::TagRef { name: "Rust".to_owned(), slug: String::new() }],
+                        tags: vec![v1::TagRef {
+                            name: "Rust".to_owned(),
+                            slug: String::new(),
+                        }],
                         ..Default::default()
                     }),
                     request_id: String::new(),
@@ -211,11 +256,21 @@ impl TestEngine {
     }
 
     /// Creates and publishes a post.
-    pub async fn published(&self, author: &v1::Author, slug: &str, title: &str, markdown: &str) -> v1::Post {
+    pub async fn published(
+        &self,
+        author: &v1::Author,
+        slug: &str,
+        title: &str,
+        markdown: &str,
+    ) -> v1::Post {
         let draft = self.draft(author, slug, title, markdown).await;
         self.posts()
             .publish_post(authed(
-                v1::PublishPostRequest { id: draft.id, etag: String::new(), publish_time: None },
+                v1::PublishPostRequest {
+                    id: draft.id,
+                    etag: String::new(),
+                    publish_time: None,
+                },
                 &self.admin_key,
             ))
             .await
@@ -230,23 +285,32 @@ async fn create_key(store: &Store, scopes: &[&str]) -> String {
     let secret = Secret::generate(SecretKind::ApiKey).expect("randomness");
     let scopes: Vec<String> = scopes.iter().map(|s| s.to_string()).collect();
     let mut conn = store.pool().acquire().await.expect("connection");
-    credentials::insert_api_key(&mut conn, Uuid::new_v4(), "test", &secret.digest, &scopes).await.expect("insert key");
+    credentials::insert_api_key(&mut conn, Uuid::new_v4(), "test", &secret.digest, &scopes)
+        .await
+        .expect("insert key");
     secret.text
 }
 
 /// A request carrying `authorization: Bearer <credential>`.
 pub fn authed<T>(message: T, credential: &str) -> Request<T> {
     let mut request = Request::new(message);
-    request
-        .metadata_mut()
-        .insert("authorization", format!("Bearer {credential}").parse().expect("ascii credential"));
+    request.metadata_mut().insert(
+        "authorization",
+        format!("Bearer {credential}")
+            .parse()
+            .expect("ascii credential"),
+    );
     request
 }
 
 /// The field names of an INVALID_ARGUMENT's BadRequest detail.
 pub fn violated_fields(status: &Status) -> Vec<String> {
     use tonic_types::StatusExt;
-    assert_eq!(status.code(), Code::InvalidArgument, "expected INVALID_ARGUMENT, got {status:?}");
+    assert_eq!(
+        status.code(),
+        Code::InvalidArgument,
+        "expected INVALID_ARGUMENT, got {status:?}"
+    );
     status
         .get_details_bad_request()
         .map(|bad| bad.field_violations.into_iter().map(|v| v.field).collect())

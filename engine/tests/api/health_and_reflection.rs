@@ -14,7 +14,9 @@ async fn health_check_answers_serving_once_migrated() {
     let engine = TestEngine::start().await;
     for service in ["", "quire.v1.PostService"] {
         let response = HealthClient::new(engine.channel.clone())
-            .check(HealthCheckRequest { service: service.to_owned() })
+            .check(HealthCheckRequest {
+                service: service.to_owned(),
+            })
             .await
             .expect("health check answers")
             .into_inner();
@@ -34,11 +36,17 @@ async fn reflection_lists_every_quire_service() {
         .await
         .expect("reflection answers")
         .into_inner();
-    let Some(Ok(response)) = responses.next().await else { panic!("no reflection response") };
+    let Some(Ok(response)) = responses.next().await else {
+        panic!("no reflection response")
+    };
     let Some(MessageResponse::ListServicesResponse(list)) = response.message_response else {
         panic!("unexpected reflection response: {response:?}")
     };
-    let names: Vec<_> = list.service.into_iter().map(|service| service.name).collect();
+    let names: Vec<_> = list
+        .service
+        .into_iter()
+        .map(|service| service.name)
+        .collect();
     for expected in [
         "quire.v1.PostService",
         "quire.v1.TagService",
@@ -47,6 +55,9 @@ async fn reflection_lists_every_quire_service() {
         "quire.v1.ChangeService",
         "grpc.health.v1.Health",
     ] {
-        assert!(names.iter().any(|name| name == expected), "{expected} missing from {names:?}");
+        assert!(
+            names.iter().any(|name| name == expected),
+            "{expected} missing from {names:?}"
+        );
     }
 }

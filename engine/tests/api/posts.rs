@@ -7,7 +7,10 @@ use tonic::Code;
 use crate::harness::{TestEngine, authed, violated_fields};
 
 fn get_by_slug(slug: &str) -> v1::GetPostRequest {
-    v1::GetPostRequest { key: Some(v1::get_post_request::Key::Slug(slug.to_owned())), view: 0 }
+    v1::GetPostRequest {
+        key: Some(v1::get_post_request::Key::Slug(slug.to_owned())),
+        view: 0,
+    }
 }
 
 #[tokio::test]
@@ -15,17 +18,36 @@ async fn create_renders_markdown_once_and_get_by_slug_returns_it() {
     let engine = TestEngine::start().await;
     let (ada, _) = engine.author("ada", v1::AuthorRole::Author).await;
     let created = engine
-        .draft(&ada, "hello-world", "Hello", "# Intro\n\nSome *text* here.\n\n```rust\nfn main() {}\n```\n\n## Next\n")
+        .draft(
+            &ada,
+            "hello-world",
+            "Hello",
+            "# Intro\n\nSome *text* here.\n\n```rust\nfn main() {}\n```\n\n## Next\n",
+        )
         .await;
     assert_eq!(created.status(), v1::PostStatus::Draft);
     assert!(created.html.contains("<em>text</em>"), "{}", created.html);
-    assert!(created.html.contains("class=\""), "code is highlighted with classes: {}", created.html);
-    assert_eq!(created.toc.iter().map(|t| t.text.as_str()).collect::<Vec<_>>(), ["Intro", "Next"]);
+    assert!(
+        created.html.contains("class=\""),
+        "code is highlighted with classes: {}",
+        created.html
+    );
+    assert_eq!(
+        created
+            .toc
+            .iter()
+            .map(|t| t.text.as_str())
+            .collect::<Vec<_>>(),
+        ["Intro", "Next"]
+    );
     assert_eq!(created.excerpt, "Some text here.");
     assert!(created.word_count > 3);
     assert_eq!(created.reading_time_minutes, 1);
     assert_eq!(created.tags[0].slug, "rust");
-    assert_eq!(created.author.as_ref().map(|a| a.slug.as_str()), Some("ada"));
+    assert_eq!(
+        created.author.as_ref().map(|a| a.slug.as_str()),
+        Some("ada")
+    );
 
     let fetched = engine
         .posts()
@@ -60,7 +82,10 @@ async fn create_with_a_bad_slug_answers_invalid_argument_and_writes_nothing() {
     let fields = violated_fields(&error);
     assert!(fields.contains(&"post.slug".to_owned()), "{fields:?}");
     assert!(fields.contains(&"post.title".to_owned()), "{fields:?}");
-    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM posts").fetch_one(engine.store.pool()).await.unwrap();
+    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM posts")
+        .fetch_one(engine.store.pool())
+        .await
+        .unwrap();
     assert_eq!(count, 0);
 }
 
@@ -73,7 +98,12 @@ async fn create_with_a_taken_slug_answers_already_exists() {
         .posts()
         .create_post(authed(
             v1::CreatePostRequest {
-                post: Some(v1::Post { slug: "taken".into(), title: "Two".into(), author_id: ada.id, ..Default::default() }),
+                post: Some(v1::Post {
+                    slug: "taken".into(),
+                    title: "Two".into(),
+                    author_id: ada.id,
+                    ..Default::default()
+                }),
                 request_id: String::new(),
             },
             &engine.admin_key,
@@ -81,7 +111,10 @@ async fn create_with_a_taken_slug_answers_already_exists() {
         .await
         .expect_err("rejected");
     assert_eq!(error.code(), Code::AlreadyExists);
-    let changes: i64 = sqlx::query_scalar("SELECT count(*) FROM changes").fetch_one(engine.store.pool()).await.unwrap();
+    let changes: i64 = sqlx::query_scalar("SELECT count(*) FROM changes")
+        .fetch_one(engine.store.pool())
+        .await
+        .unwrap();
     assert_eq!(changes, 1, "only the first create recorded a change");
 }
 
@@ -90,18 +123,35 @@ async fn a_retried_create_with_the_same_request_id_returns_the_first_post() {
     let engine = TestEngine::start().await;
     let (ada, _) = engine.author("ada", v1::AuthorRole::Author).await;
     let request = v1::CreatePostRequest {
-        post: Some(v1::Post { slug: "once".into(), title: "Once".into(), author_id: ada.id, ..Default::default() }),
+        post: Some(v1::Post {
+            slug: "once".into(),
+            title: "Once".into(),
+            author_id: ada.id,
+            ..Default::default()
+        }),
         request_id: uuid::Uuid::new_v4().to_string(),
     };
-    let first = engine.posts().create_post(authed(request.clone(), &engine.admin_key)).await.unwrap().into_inner();
-    let second = engine.posts().create_post(authed(request, &engine.admin_key)).await.unwrap().into_inner();
+    let first = engine
+        .posts()
+        .create_post(authed(request.clone(), &engine.admin_key))
+        .await
+        .unwrap()
+        .into_inner();
+    let second = engine
+        .posts()
+        .create_post(authed(request, &engine.admin_key))
+        .await
+        .unwrap()
+        .into_inner();
     assert_eq!(first.post.map(|p| p.id), second.post.map(|p| p.id));
 }
 
 fn update(post: v1::Post, paths: &[&str]) -> v1::UpdatePostRequest {
     v1::UpdatePostRequest {
         post: Some(post),
-        update_mask: Some(FieldMask { paths: paths.iter().map(|p| p.to_string()).collect() }),
+        update_mask: Some(FieldMask {
+            paths: paths.iter().map(|p| p.to_string()).collect(),
+        }),
     }
 }
 
@@ -112,11 +162,22 @@ async fn update_with_a_stale_etag_answers_aborted_and_changes_nothing() {
     let post = engine.draft(&ada, "etag", "First", "").await;
     let mut edit = post.clone();
     edit.title = "Second".into();
-    engine.posts().update_post(authed(update(edit.clone(), &["title"]), &engine.admin_key)).await.expect("first edit");
+    engine
+        .posts()
+        .update_post(authed(update(edit.clone(), &["title"]), &engine.admin_key))
+        .await
+        .expect("first edit");
     edit.title = "Third".into();
-    let error = engine.posts().update_post(authed(update(edit, &["title"]), &engine.admin_key)).await.unwrap_err();
+    let error = engine
+        .posts()
+        .update_post(authed(update(edit, &["title"]), &engine.admin_key))
+        .await
+        .unwrap_err();
     assert_eq!(error.code(), Code::Aborted);
-    let title: String = sqlx::query_scalar("SELECT title FROM posts").fetch_one(engine.store.pool()).await.unwrap();
+    let title: String = sqlx::query_scalar("SELECT title FROM posts")
+        .fetch_one(engine.store.pool())
+        .await
+        .unwrap();
     assert_eq!(title, "Second");
 }
 
@@ -130,11 +191,18 @@ async fn two_concurrent_updates_with_the_same_etag_exactly_one_wins() {
         edit.title = format!("Edit {i}");
         let mut client = engine.posts();
         let key = engine.admin_key.clone();
-        tokio::spawn(async move { client.update_post(authed(update(edit, &["title"]), &key)).await })
+        tokio::spawn(async move {
+            client
+                .update_post(authed(update(edit, &["title"]), &key))
+                .await
+        })
     });
     let results = futures_results(attempts).await;
     let wins = results.iter().filter(|r| r.is_ok()).count();
-    let aborted = results.iter().filter(|r| matches!(r, Err(s) if s.code() == Code::Aborted)).count();
+    let aborted = results
+        .iter()
+        .filter(|r| matches!(r, Err(s) if s.code() == Code::Aborted))
+        .count();
     assert_eq!((wins, aborted), (1, 7), "{results:?}");
 }
 
@@ -151,7 +219,11 @@ async fn an_unknown_update_mask_path_is_rejected() {
     let engine = TestEngine::start().await;
     let (ada, _) = engine.author("ada", v1::AuthorRole::Author).await;
     let post = engine.draft(&ada, "mask", "Mask", "").await;
-    let error = engine.posts().update_post(authed(update(post, &["html"]), &engine.admin_key)).await.unwrap_err();
+    let error = engine
+        .posts()
+        .update_post(authed(update(post, &["html"]), &engine.admin_key))
+        .await
+        .unwrap_err();
     assert_eq!(violated_fields(&error), ["update_mask.paths"]);
 }
 
@@ -162,9 +234,18 @@ async fn a_renamed_post_is_found_by_its_old_slug_and_says_it_moved() {
     let mut post = engine.published(&ada, "old-name", "Renamed", "").await;
     post.slug = "new-name".into();
     post.etag.clear();
-    engine.posts().update_post(authed(update(post.clone(), &["slug"]), &engine.admin_key)).await.expect("rename");
+    engine
+        .posts()
+        .update_post(authed(update(post.clone(), &["slug"]), &engine.admin_key))
+        .await
+        .expect("rename");
     let reader = engine.key(&["content:read"]).await;
-    let found = engine.posts().get_post(authed(get_by_slug("old-name"), &reader)).await.unwrap().into_inner();
+    let found = engine
+        .posts()
+        .get_post(authed(get_by_slug("old-name"), &reader))
+        .await
+        .unwrap()
+        .into_inner();
     assert!(found.slug_moved);
     let found = found.post.unwrap();
     assert_eq!(found.slug, "new-name");
@@ -179,22 +260,40 @@ async fn every_update_keeps_a_revision_and_restore_brings_old_content_back() {
     post.title = "Version two".into();
     post.markdown = "two".into();
     post.etag.clear();
-    engine.posts().update_post(authed(update(post.clone(), &["title", "markdown"]), &engine.admin_key)).await.unwrap();
+    engine
+        .posts()
+        .update_post(authed(
+            update(post.clone(), &["title", "markdown"]),
+            &engine.admin_key,
+        ))
+        .await
+        .unwrap();
     let revisions = engine
         .posts()
         .list_post_revisions(authed(
-            v1::ListPostRevisionsRequest { post_id: post.id.clone(), page_size: 0, page_token: String::new() },
+            v1::ListPostRevisionsRequest {
+                post_id: post.id.clone(),
+                page_size: 0,
+                page_token: String::new(),
+            },
             &engine.admin_key,
         ))
         .await
         .unwrap()
         .into_inner()
         .revisions;
-    assert_eq!(revisions.iter().map(|r| r.revision).collect::<Vec<_>>(), [2, 1]);
+    assert_eq!(
+        revisions.iter().map(|r| r.revision).collect::<Vec<_>>(),
+        [2, 1]
+    );
     let restored = engine
         .posts()
         .restore_post_revision(authed(
-            v1::RestorePostRevisionRequest { post_id: post.id.clone(), revision: 1, etag: String::new() },
+            v1::RestorePostRevisionRequest {
+                post_id: post.id.clone(),
+                revision: 1,
+                etag: String::new(),
+            },
             &engine.admin_key,
         ))
         .await
@@ -213,7 +312,12 @@ async fn listing_neither_skips_nor_repeats_posts_while_new_ones_are_published() 
     let (ada, _) = engine.author("ada", v1::AuthorRole::Author).await;
     let mut expected = HashSet::new();
     for i in 0..12 {
-        expected.insert(engine.published(&ada, &format!("post-{i}"), &format!("Post {i}"), "body").await.id);
+        expected.insert(
+            engine
+                .published(&ada, &format!("post-{i}"), &format!("Post {i}"), "body")
+                .await
+                .id,
+        );
     }
     let reader = engine.key(&["content:read"]).await;
     let mut seen = Vec::new();
@@ -223,7 +327,11 @@ async fn listing_neither_skips_nor_repeats_posts_while_new_ones_are_published() 
         let page = engine
             .posts()
             .list_posts(authed(
-                v1::ListPostsRequest { page_size: 5, page_token: token.clone(), ..Default::default() },
+                v1::ListPostsRequest {
+                    page_size: 5,
+                    page_token: token.clone(),
+                    ..Default::default()
+                },
                 &reader,
             ))
             .await
@@ -231,7 +339,9 @@ async fn listing_neither_skips_nor_repeats_posts_while_new_ones_are_published() 
             .into_inner();
         seen.extend(page.posts.into_iter().map(|p| p.id));
         // Newer posts arrive between pages: they sort before the cursor and must not disturb it.
-        engine.published(&ada, &format!("late-{inserted}"), "Late", "body").await;
+        engine
+            .published(&ada, &format!("late-{inserted}"), "Late", "body")
+            .await;
         inserted += 1;
         if page.next_page_token.is_empty() {
             break;
@@ -240,7 +350,10 @@ async fn listing_neither_skips_nor_repeats_posts_while_new_ones_are_published() 
     }
     let unique: HashSet<_> = seen.iter().cloned().collect();
     assert_eq!(unique.len(), seen.len(), "no post repeated");
-    assert_eq!(unique, expected, "every post that existed at the start was listed once");
+    assert_eq!(
+        unique, expected,
+        "every post that existed at the start was listed once"
+    );
 }
 
 #[tokio::test]
@@ -249,34 +362,70 @@ async fn a_malformed_page_token_or_negative_page_size_answers_invalid_argument()
     let error = engine
         .posts()
         .list_posts(authed(
-            v1::ListPostsRequest { page_size: -1, page_token: "garbage!".into(), ..Default::default() },
+            v1::ListPostsRequest {
+                page_size: -1,
+                page_token: "garbage!".into(),
+                ..Default::default()
+            },
             &engine.admin_key,
         ))
         .await
         .unwrap_err();
     let fields = violated_fields(&error);
-    assert!(fields.contains(&"page_size".to_owned()) && fields.contains(&"page_token".to_owned()), "{fields:?}");
+    assert!(
+        fields.contains(&"page_size".to_owned()) && fields.contains(&"page_token".to_owned()),
+        "{fields:?}"
+    );
 }
 
 #[tokio::test]
 async fn search_ranks_title_matches_first_and_highlights_the_snippet() {
     let engine = TestEngine::start().await;
     let (ada, _) = engine.author("ada", v1::AuthorRole::Author).await;
-    engine.published(&ada, "body-only", "Gardening", "My tomatoes grow near the borrow checker.").await;
-    engine.published(&ada, "in-title", "Borrow checker explained", "A gentle tour.").await;
-    engine.draft(&ada, "draft", "Borrow checker draft", "unpublished").await;
+    engine
+        .published(
+            &ada,
+            "body-only",
+            "Gardening",
+            "My tomatoes grow near the borrow checker.",
+        )
+        .await;
+    engine
+        .published(
+            &ada,
+            "in-title",
+            "Borrow checker explained",
+            "A gentle tour.",
+        )
+        .await;
+    engine
+        .draft(&ada, "draft", "Borrow checker draft", "unpublished")
+        .await;
     let results = engine
         .posts()
         .search_posts(authed(
-            v1::SearchPostsRequest { query: "borrow checker".into(), ..Default::default() },
+            v1::SearchPostsRequest {
+                query: "borrow checker".into(),
+                ..Default::default()
+            },
             &engine.admin_key,
         ))
         .await
         .unwrap()
         .into_inner();
-    let slugs: Vec<_> = results.results.iter().map(|r| r.post.as_ref().unwrap().slug.as_str()).collect();
+    let slugs: Vec<_> = results
+        .results
+        .iter()
+        .map(|r| r.post.as_ref().unwrap().slug.as_str())
+        .collect();
     assert_eq!(slugs, ["in-title", "body-only"]);
-    assert!(results.results[1].snippet_html.contains("<mark>borrow</mark>"), "{}", results.results[1].snippet_html);
+    assert!(
+        results.results[1]
+            .snippet_html
+            .contains("<mark>borrow</mark>"),
+        "{}",
+        results.results[1].snippet_html
+    );
     assert_eq!(results.total_size, 2);
 }
 
@@ -285,21 +434,35 @@ async fn publishing_in_the_past_is_rejected_and_a_future_time_schedules() {
     let engine = TestEngine::start().await;
     let (ada, _) = engine.author("ada", v1::AuthorRole::Author).await;
     let post = engine.draft(&ada, "later", "Later", "").await;
-    let past = Timestamp { seconds: 1_000_000_000, nanos: 0 };
+    let past = Timestamp {
+        seconds: 1_000_000_000,
+        nanos: 0,
+    };
     let error = engine
         .posts()
         .publish_post(authed(
-            v1::PublishPostRequest { id: post.id.clone(), etag: String::new(), publish_time: Some(past) },
+            v1::PublishPostRequest {
+                id: post.id.clone(),
+                etag: String::new(),
+                publish_time: Some(past),
+            },
             &engine.admin_key,
         ))
         .await
         .unwrap_err();
     assert_eq!(violated_fields(&error), ["publish_time"]);
-    let future = Timestamp { seconds: chrono::Utc::now().timestamp() + 3600, nanos: 0 };
+    let future = Timestamp {
+        seconds: chrono::Utc::now().timestamp() + 3600,
+        nanos: 0,
+    };
     let scheduled = engine
         .posts()
         .publish_post(authed(
-            v1::PublishPostRequest { id: post.id, etag: String::new(), publish_time: Some(future) },
+            v1::PublishPostRequest {
+                id: post.id,
+                etag: String::new(),
+                publish_time: Some(future),
+            },
             &engine.admin_key,
         ))
         .await
@@ -316,11 +479,18 @@ async fn a_scheduled_post_is_published_exactly_once_by_concurrent_schedulers() {
     let (ada, _) = engine.author("ada", v1::AuthorRole::Author).await;
     let post = engine.draft(&ada, "due", "Due", "").await;
     // Schedule, then move the time into the past as if it had come.
-    let future = Timestamp { seconds: chrono::Utc::now().timestamp() + 3600, nanos: 0 };
+    let future = Timestamp {
+        seconds: chrono::Utc::now().timestamp() + 3600,
+        nanos: 0,
+    };
     engine
         .posts()
         .publish_post(authed(
-            v1::PublishPostRequest { id: post.id.clone(), etag: String::new(), publish_time: Some(future) },
+            v1::PublishPostRequest {
+                id: post.id.clone(),
+                etag: String::new(),
+                publish_time: Some(future),
+            },
             &engine.admin_key,
         ))
         .await
@@ -333,7 +503,11 @@ async fn a_scheduled_post_is_published_exactly_once_by_concurrent_schedulers() {
         let store = engine.store.clone();
         tokio::spawn(async move { quire_engine::scheduler::publish_due(&store).await })
     });
-    let published: usize = futures_results(replicas).await.into_iter().map(|r| r.unwrap_or(0)).sum();
+    let published: usize = futures_results(replicas)
+        .await
+        .into_iter()
+        .map(|r| r.unwrap_or(0))
+        .sum();
     // The engine's own scheduler may have got there first; either way it happened once.
     let events: i64 = sqlx::query_scalar("SELECT count(*) FROM changes WHERE kind = 3")
         .fetch_one(engine.store.pool())
@@ -341,7 +515,10 @@ async fn a_scheduled_post_is_published_exactly_once_by_concurrent_schedulers() {
         .unwrap();
     assert!(published <= 1);
     assert_eq!(events, 1);
-    let status: i16 = sqlx::query_scalar("SELECT status FROM posts").fetch_one(engine.store.pool()).await.unwrap();
+    let status: i16 = sqlx::query_scalar("SELECT status FROM posts")
+        .fetch_one(engine.store.pool())
+        .await
+        .unwrap();
     assert_eq!(status, 3);
 }
 
@@ -354,19 +531,37 @@ async fn unpublishing_hides_a_post_from_readers_and_delete_removes_it() {
     engine
         .posts()
         .unpublish_post(authed(
-            v1::UnpublishPostRequest { id: post.id.clone(), etag: String::new(), archive: false },
+            v1::UnpublishPostRequest {
+                id: post.id.clone(),
+                etag: String::new(),
+                archive: false,
+            },
             &engine.admin_key,
         ))
         .await
         .unwrap();
-    let error = engine.posts().get_post(authed(get_by_slug("gone"), &reader)).await.unwrap_err();
+    let error = engine
+        .posts()
+        .get_post(authed(get_by_slug("gone"), &reader))
+        .await
+        .unwrap_err();
     assert_eq!(error.code(), Code::NotFound);
     engine
         .posts()
-        .delete_post(authed(v1::DeletePostRequest { id: post.id.clone(), etag: String::new() }, &engine.admin_key))
+        .delete_post(authed(
+            v1::DeletePostRequest {
+                id: post.id.clone(),
+                etag: String::new(),
+            },
+            &engine.admin_key,
+        ))
         .await
         .unwrap();
-    let error = engine.posts().get_post(authed(get_by_slug("gone"), &engine.admin_key)).await.unwrap_err();
+    let error = engine
+        .posts()
+        .get_post(authed(get_by_slug("gone"), &engine.admin_key))
+        .await
+        .unwrap_err();
     assert_eq!(error.code(), Code::NotFound);
 }
 
@@ -385,13 +580,26 @@ async fn xss_vectors_in_markdown_come_out_inert() {
     ];
     let html = engine
         .posts()
-        .preview_post(authed(v1::PreviewPostRequest { markdown: vectors.join("\n\n") }, &engine.admin_key))
+        .preview_post(authed(
+            v1::PreviewPostRequest {
+                markdown: vectors.join("\n\n"),
+            },
+            &engine.admin_key,
+        ))
         .await
         .unwrap()
         .into_inner()
         .html
         .to_lowercase();
-    for forbidden in ["<script", "javascript:", "onerror", "onload", "<svg", "<iframe", "style="] {
+    for forbidden in [
+        "<script",
+        "javascript:",
+        "onerror",
+        "onload",
+        "<svg",
+        "<iframe",
+        "style=",
+    ] {
         assert!(!html.contains(forbidden), "{forbidden} survived in {html}");
     }
 }
@@ -399,12 +607,19 @@ async fn xss_vectors_in_markdown_come_out_inert() {
 #[tokio::test]
 async fn an_unknown_post_answers_not_found() {
     let engine = TestEngine::start().await;
-    let error = engine.posts().get_post(authed(get_by_slug("nothing-here"), &engine.admin_key)).await.unwrap_err();
+    let error = engine
+        .posts()
+        .get_post(authed(get_by_slug("nothing-here"), &engine.admin_key))
+        .await
+        .unwrap_err();
     assert_eq!(error.code(), Code::NotFound);
     let error = engine
         .posts()
         .get_post(authed(
-            v1::GetPostRequest { key: Some(v1::get_post_request::Key::Id("not-a-uuid".into())), view: 0 },
+            v1::GetPostRequest {
+                key: Some(v1::get_post_request::Key::Id("not-a-uuid".into())),
+                view: 0,
+            },
             &engine.admin_key,
         ))
         .await

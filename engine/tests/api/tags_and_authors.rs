@@ -10,13 +10,25 @@ async fn tags_list_with_their_published_post_counts() {
     let (ada, _) = engine.author("ada", v1::AuthorRole::Author).await;
     engine.published(&ada, "one", "One", "").await;
     engine.draft(&ada, "two", "Two", "").await;
-    let tags = engine.tags().list_tags(authed(v1::ListTagsRequest::default(), &engine.admin_key)).await.unwrap();
+    let tags = engine
+        .tags()
+        .list_tags(authed(v1::ListTagsRequest::default(), &engine.admin_key))
+        .await
+        .unwrap();
     let tags = tags.into_inner().tags;
     assert_eq!(tags.len(), 1);
     assert_eq!((tags[0].slug.as_str(), tags[0].post_count), ("rust", 1));
     let error = engine
         .tags()
-        .create_tag(authed(v1::CreateTagRequest { tag: Some(v1::Tag { name: "Rust".into(), ..Default::default() }) }, &engine.admin_key))
+        .create_tag(authed(
+            v1::CreateTagRequest {
+                tag: Some(v1::Tag {
+                    name: "Rust".into(),
+                    ..Default::default()
+                }),
+            },
+            &engine.admin_key,
+        ))
         .await
         .unwrap_err();
     assert_eq!(error.code(), Code::AlreadyExists);
@@ -24,8 +36,14 @@ async fn tags_list_with_their_published_post_counts() {
         .tags()
         .update_tag(authed(
             v1::UpdateTagRequest {
-                tag: Some(v1::Tag { slug: "rust".into(), description: "Systems programming".into(), ..Default::default() }),
-                update_mask: Some(FieldMask { paths: vec!["description".into()] }),
+                tag: Some(v1::Tag {
+                    slug: "rust".into(),
+                    description: "Systems programming".into(),
+                    ..Default::default()
+                }),
+                update_mask: Some(FieldMask {
+                    paths: vec!["description".into()],
+                }),
             },
             &engine.admin_key,
         ))
@@ -34,7 +52,10 @@ async fn tags_list_with_their_published_post_counts() {
         .into_inner()
         .tag
         .unwrap();
-    assert_eq!((updated.name.as_str(), updated.description.as_str()), ("Rust", "Systems programming"));
+    assert_eq!(
+        (updated.name.as_str(), updated.description.as_str()),
+        ("Rust", "Systems programming")
+    );
 }
 
 #[tokio::test]
@@ -44,7 +65,12 @@ async fn authors_get_by_slug_hides_email_from_readers() {
     let reader = engine.key(&["content:read"]).await;
     let author = engine
         .authors()
-        .get_author(authed(v1::GetAuthorRequest { key: Some(v1::get_author_request::Key::Slug("ada".into())) }, &reader))
+        .get_author(authed(
+            v1::GetAuthorRequest {
+                key: Some(v1::get_author_request::Key::Slug("ada".into())),
+            },
+            &reader,
+        ))
         .await
         .unwrap()
         .into_inner()
@@ -62,7 +88,10 @@ async fn a_wrong_password_answers_unauthenticated_and_repeated_failures_are_thro
     for _ in 0..11 {
         let result = engine
             .authors()
-            .authenticate(v1::AuthenticateRequest { email: "ada@example.com".into(), password: "wrong password!".into() })
+            .authenticate(v1::AuthenticateRequest {
+                email: "ada@example.com".into(),
+                password: "wrong password!".into(),
+            })
             .await;
         codes.push(result.unwrap_err().code());
     }
@@ -74,8 +103,16 @@ async fn a_wrong_password_answers_unauthenticated_and_repeated_failures_are_thro
 async fn signing_out_ends_the_session_at_once() {
     let engine = TestEngine::start().await;
     let (_, session) = engine.author("ada", v1::AuthorRole::Author).await;
-    engine.authors().sign_out(authed(v1::SignOutRequest {}, &session)).await.unwrap();
-    let error = engine.posts().list_posts(authed(v1::ListPostsRequest::default(), &session)).await.unwrap_err();
+    engine
+        .authors()
+        .sign_out(authed(v1::SignOutRequest {}, &session))
+        .await
+        .unwrap();
+    let error = engine
+        .posts()
+        .list_posts(authed(v1::ListPostsRequest::default(), &session))
+        .await
+        .unwrap_err();
     assert_eq!(error.code(), Code::Unauthenticated);
 }
 
@@ -100,5 +137,9 @@ async fn a_duplicate_author_email_answers_already_exists_with_the_field() {
         .await
         .unwrap_err();
     assert_eq!(error.code(), Code::AlreadyExists);
-    assert!(error.message().contains("author.email"), "{}", error.message());
+    assert!(
+        error.message().contains("author.email"),
+        "{}",
+        error.message()
+    );
 }
