@@ -82,6 +82,11 @@ async function main() {
     if (output.trim()) throw new Error(`gen/ is out of date with proto/; run \`npm run generate\` and commit:\n${output}`);
   });
 
+  await check('engine: rustfmt', () => run('cargo', ['fmt', '--package', 'quire-engine', '--', '--check']));
+  await check('engine: clippy (warnings are errors)', () =>
+    run('cargo', ['clippy', '--locked', '--package', 'quire-engine', '--tests', '--', '-D', 'warnings']),
+  );
+
   const services = await ensureServices({ root: ROOT, log: (line) => console.log(line) });
   const serviceEnv = { ...process.env, DATABASE_URL: services.databaseUrl, REDIS_URL: services.redisUrl };
   try {
