@@ -21,6 +21,9 @@ use tonic::transport::Server;
 use tonic::{Request, Status};
 use tonic_health::ServingStatus;
 use tonic_health::server::HealthReporter;
+use tower_http::classify::{GrpcCode, GrpcErrorsAsFailures, SharedClassifier};
+use tower_http::trace::{DefaultMakeSpan, DefaultOnFailure, DefaultOnResponse, TraceLayer};
+use tracing::Level;
 
 use crate::auth::Authenticator;
 use crate::changes::ChangeFeed;
@@ -179,6 +182,15 @@ impl Application {
             .concurrency_limit_per_connection(256)
             .http2_keepalive_interval(Some(Duration::from_secs(30)))
             .http2_keepalive_timeout(Some(Duration::from_secs(10)))
+            // A span per call (method, latency), and a warning for every
+            // server-side failure; answers about the client's own request
+            // (not found, invalid, denied, …) are not failures of ours.
+            .layer(
+                TraceLayer::new(SharedClassifier::new(client_errors_are_not_failures()))
+                    .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
+                    .on_response(DefaultOnResponse::new().level(Level::DEBUG))
+                    .on_failure(DefaultOnFailure::new().level(Level::WARN)),
+            )
             .add_service(health_service)
             .add_service(reflection_v1)
             .add_service(reflection_v1alpha)
@@ -213,6 +225,26 @@ impl Application {
         tracing::info!("engine stopped");
         Ok(result?)
     }
+}
+
+fn client_errors_are_not_failures() -> GrpcErrorsAsFailures {
+    [
+        GrpcCode::InvalidArgument,
+        GrpcCode::NotFound,
+        GrpcCode::AlreadyExists,
+        GrpcCode::PermissionDenied,
+        GrpcCode::ResourceExhausted,
+        GrpcCode::FailedPrecondition,
+        GrpcCode::Aborted,
+        GrpcCode::OutOfRange,
+        GrpcCode::Unauthenticated,
+        GrpcCode::Cancelled,
+    ]
+    .into_iter()
+    .fold(
+        GrpcErrorsAsFailures::new(),
+        GrpcErrorsAsFailures::with_success,
+    )
 }
 
 async fn set_health(reporter: &HealthReporter, status: ServingStatus) {
