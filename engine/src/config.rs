@@ -18,6 +18,50 @@ pub struct Settings {
     pub database: DatabaseSettings,
     /// Limits on what a single call may take.
     pub limits: ApiLimits,
+    /// The read cache and Redis.
+    pub cache: CacheSettings,
+    /// `QUIRE_METRICS_ADDR`: where Prometheus scrapes metrics (default
+    /// 127.0.0.1:9464; `off` disables the endpoint).
+    pub metrics_addr: Option<SocketAddr>,
+}
+
+/// Default address of the Prometheus endpoint.
+pub const DEFAULT_METRICS_ADDR: &str = "127.0.0.1:9464";
+
+/// The two-level read cache.
+#[derive(Clone)]
+pub struct CacheSettings {
+    /// `QUIRE_CACHE`: `on` (default) or `off` (every read goes to PostgreSQL;
+    /// for benchmarks and debugging).
+    pub enabled: bool,
+    /// `REDIS_URL`: the Redis shared by all replicas; unset runs without the
+    /// shared level (and without pub/sub fan-out).
+    pub redis_url: Option<String>,
+    /// `QUIRE_REDIS_PREFIX`: prefix of every Redis key and channel (default
+    /// `quire`), so several deployments or tests can share one Redis.
+    pub redis_prefix: String,
+    /// `QUIRE_CACHE_LOCAL_MAX_BYTES`: size bound of the in-process cache
+    /// (default 64 MiB).
+    pub local_max_bytes: u64,
+    /// `QUIRE_CACHE_LOCAL_TTL_MS`: lifetime of an in-process entry (default
+    /// 1000): the staleness bound if every invalidation path were down.
+    pub local_ttl: Duration,
+    /// `QUIRE_CACHE_SHARED_TTL_SECS`: lifetime of a Redis entry (default 300).
+    pub shared_ttl: Duration,
+}
+
+impl std::fmt::Debug for CacheSettings {
+    // The Redis URL may carry a password: never print it.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CacheSettings")
+            .field("enabled", &self.enabled)
+            .field("redis_url", &self.redis_url.as_ref().map(|_| "<redacted>"))
+            .field("redis_prefix", &self.redis_prefix)
+            .field("local_max_bytes", &self.local_max_bytes)
+            .field("local_ttl", &self.local_ttl)
+            .field("shared_ttl", &self.shared_ttl)
+            .finish()
+    }
 }
 
 /// PostgreSQL connection settings.
@@ -138,11 +182,65 @@ impl Settings {
                 })?,
             ),
         };
+        let redis_url = lookup("REDIS_URL").filter(|url| !url.trim().is_empty());
+        if let Some(url) = &redis_url {
+            if !(url.starts_with("redis://") || url.starts_with("rediss://")) {
+                return Err(ConfigError {
+                    variable: "REDIS_URL",
+                    problem: "must start with redis:// or rediss://".to_owned(),
+                });
+            }
+        }
+        let cache = CacheSettings {
+            enabled: parse_with(&lookup, "QUIRE_CACHE", "on", |v| match v {
+                "on" => Ok(true),
+                "off" => Ok(false),
+                other => Err(format!("expected `on` or `off`, got `{other}`")),
+            })?,
+            redis_url,
+            redis_prefix: parse_with(&lookup, "QUIRE_REDIS_PREFIX", "quire", |v| {
+                if !v.is_empty()
+                    && v.len() <= 64
+                    && v.bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+                {
+                    Ok(v.to_owned())
+                } else {
+                    Err("must be 1 to 64 letters, digits, - or _".to_owned())
+                }
+            })?,
+            local_max_bytes: parse_with(&lookup, "QUIRE_CACHE_LOCAL_MAX_BYTES", "67108864", |v| {
+                bounded(v, 1 << 20, 64 << 30)
+            })?,
+            local_ttl: Duration::from_millis(parse_with(
+                &lookup,
+                "QUIRE_CACHE_LOCAL_TTL_MS",
+                "1000",
+                |v| bounded(v, 10, 1000),
+            )?),
+            shared_ttl: Duration::from_secs(parse_with(
+                &lookup,
+                "QUIRE_CACHE_SHARED_TTL_SECS",
+                "300",
+                |v| bounded(v, 1, 86_400),
+            )?),
+        };
+        let metrics_addr = parse_with(&lookup, "QUIRE_METRICS_ADDR", DEFAULT_METRICS_ADDR, |v| {
+            if v == "off" {
+                Ok(None)
+            } else {
+                v.parse::<SocketAddr>()
+                    .map(Some)
+                    .map_err(|e| format!("{e} (or `off`)"))
+            }
+        })?;
         Ok(Self {
             listen_addr,
             log: LogSettings { format, filter },
             database,
             limits,
+            cache,
+            metrics_addr,
         })
     }
 }

@@ -5,11 +5,13 @@
 //! ephemeral port with settings of their own.
 
 pub mod auth;
+pub mod cache;
 pub mod changes;
 pub mod cli;
 pub mod config;
 pub mod domain;
 pub mod grpc;
+pub mod metrics;
 pub mod render;
 pub mod scheduler;
 pub mod shutdown;

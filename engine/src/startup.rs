@@ -26,6 +26,7 @@ use tower_http::trace::{DefaultMakeSpan, DefaultOnFailure, DefaultOnResponse, Tr
 use tracing::Level;
 
 use crate::auth::Authenticator;
+use crate::cache::{ChangeFollower, InvalidationLog, LocalCache, ReadCache, SharedCache, relay};
 use crate::changes::ChangeFeed;
 use crate::config::Settings;
 use crate::grpc::author_service::AuthorApi;
@@ -60,6 +61,9 @@ pub enum StartupError {
     /// The database settings are unusable.
     #[error("invalid database settings")]
     Store(#[from] StoreError),
+    /// The Redis URL is unusable.
+    #[error("invalid Redis settings")]
+    Redis(#[from] redis::RedisError),
     /// The reflection service could not load the descriptor set.
     #[error("cannot build the reflection service")]
     Reflection(#[from] tonic_reflection::server::Error),
@@ -74,6 +78,7 @@ pub struct Application {
     local_addr: SocketAddr,
     settings: Settings,
     store: Store,
+    shared: SharedCache,
     migrated: bool,
 }
 
@@ -93,6 +98,17 @@ impl Application {
             source,
         })?;
         let store = Store::connect_lazy(&settings.database)?;
+        let shared = if settings.cache.enabled {
+            SharedCache::connect(&settings.cache)?
+        } else {
+            SharedCache::none()
+        };
+        if let Some(addr) = settings.metrics_addr {
+            match crate::metrics::serve(addr) {
+                Ok(()) => tracing::info!(%addr, "metrics at http://{addr}/metrics"),
+                Err(error) => tracing::warn!(%addr, %error, "metrics endpoint not started"),
+            }
+        }
         // Load the syntax definitions and sanitiser now, not on the first write.
         let warm_up = tokio::task::spawn_blocking(crate::render::warm_up);
         let migrated = match store.migrate().await {
@@ -110,6 +126,7 @@ impl Application {
             local_addr,
             settings,
             store,
+            shared,
             migrated,
         })
     }
@@ -133,6 +150,15 @@ impl Application {
         set_health(&health_reporter, ServingStatus::NotServing).await;
 
         let feed = ChangeFeed::start(self.store.clone(), background.clone());
+        let cache = self.read_cache(&feed, &background);
+        if self.shared.is_configured() {
+            tokio::spawn(relay::run(
+                self.store.clone(),
+                feed.clone(),
+                self.shared.clone(),
+                background.clone(),
+            ));
+        }
         tokio::spawn(become_ready(
             self.store.clone(),
             self.migrated,
@@ -185,6 +211,7 @@ impl Application {
             // A span per call (method, latency), and a warning for every
             // server-side failure; answers about the client's own request
             // (not found, invalid, denied, …) are not failures of ours.
+            .layer(crate::metrics::RpcMetricsLayer)
             .layer(
                 TraceLayer::new(SharedClassifier::new(client_errors_are_not_failures()))
                     .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
@@ -196,11 +223,11 @@ impl Application {
             .add_service(reflection_v1alpha)
             .add_service(service!(
                 PostServiceServer,
-                PostApi::new(self.store.clone(), auth.clone())
+                PostApi::new(self.store.clone(), auth.clone(), cache.clone())
             ))
             .add_service(service!(
                 TagServiceServer,
-                TagApi::new(self.store.clone(), auth.clone())
+                TagApi::new(self.store.clone(), auth.clone(), cache.clone())
             ))
             .add_service(service!(
                 AuthorServiceServer,
@@ -245,6 +272,37 @@ fn client_errors_are_not_failures() -> GrpcErrorsAsFailures {
         GrpcErrorsAsFailures::new(),
         GrpcErrorsAsFailures::with_success,
     )
+}
+
+impl Application {
+    /// The two-level cache, or none when `QUIRE_CACHE=off`.
+    fn read_cache(&self, feed: &ChangeFeed, background: &CancellationToken) -> ReadCache {
+        let settings = &self.settings.cache;
+        if !settings.enabled {
+            tracing::info!("read cache off: every read goes to PostgreSQL");
+            return ReadCache::disabled();
+        }
+        if !self.shared.is_configured() {
+            tracing::info!("no REDIS_URL: caching in this replica's memory only");
+        }
+        // Remember changes a little longer than a Redis entry can live.
+        let remember = settings.shared_ttl + Duration::from_secs(60);
+        let log = InvalidationLog::new(remember);
+        let follower = ChangeFollower::start(
+            self.store.clone(),
+            feed.clone(),
+            self.shared.clone(),
+            log.clone(),
+            remember,
+            background.clone(),
+        );
+        ReadCache::new(
+            LocalCache::new(settings.local_max_bytes, settings.local_ttl),
+            self.shared.clone(),
+            log,
+            follower,
+        )
+    }
 }
 
 async fn set_health(reporter: &HealthReporter, status: ServingStatus) {

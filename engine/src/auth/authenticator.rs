@@ -1,22 +1,39 @@
 //! Turning the `authorization` metadata of a call into a [`Caller`].
 
+use std::sync::Arc;
+use std::time::Duration;
+
 use tonic::metadata::MetadataMap;
+use uuid::Uuid;
 
 use super::caller::{Caller, Role, Scope};
 use super::secrets::{SecretKind, digest};
 use crate::grpc::status::{ApiError, ApiResult};
-use crate::store::{Store, credentials};
+use crate::store::{Store, StoreError, credentials};
+
+/// How long a verified API key is trusted without asking PostgreSQL again:
+/// a revoked key stops working within this time.
+pub const API_KEY_CACHE_TTL: Duration = Duration::from_secs(10);
 
 /// Resolves credentials against the store.
 #[derive(Clone)]
 pub struct Authenticator {
     store: Store,
+    /// Digest of a valid API key → its id and scopes. Internal services call
+    /// constantly with the same key; a database round trip per call would
+    /// cost more than serving a cached post. Sessions are not cached, so
+    /// signing out takes effect at once.
+    api_keys: moka::future::Cache<Vec<u8>, Arc<(Uuid, Vec<Scope>)>>,
 }
 
 impl Authenticator {
     /// An authenticator over `store`.
     pub fn new(store: Store) -> Self {
-        Self { store }
+        let api_keys = moka::future::Cache::builder()
+            .max_capacity(10_000)
+            .time_to_live(API_KEY_CACHE_TTL)
+            .build();
+        Self { store, api_keys }
     }
 
     /// Who sent a call with this metadata. Any failure is UNAUTHENTICATED,
@@ -24,24 +41,30 @@ impl Authenticator {
     pub async fn caller(&self, metadata: &MetadataMap) -> ApiResult<Caller> {
         let credential = bearer(metadata)?;
         let secret_digest = digest(credential);
-        let mut conn = self
-            .store
-            .pool()
-            .acquire()
-            .await
-            .map_err(|error| ApiError::from(crate::store::StoreError::from(error)))?;
         match SecretKind::of(credential) {
             Some(SecretKind::ApiKey) => {
-                let (key_id, names) = credentials::api_key_by_digest(&mut conn, &secret_digest)
-                    .await?
-                    .ok_or(ApiError::Unauthenticated("invalid credentials"))?;
-                let scopes = names
-                    .iter()
-                    .filter_map(|name| Scope::parse(name).ok())
-                    .collect();
-                Ok(Caller::Service { key_id, scopes })
+                let key = self
+                    .api_keys
+                    .try_get_with(secret_digest.clone(), self.load_api_key(secret_digest))
+                    .await
+                    .map_err(|error: Arc<ApiError>| match error.as_ref() {
+                        ApiError::Unauthenticated(message) => ApiError::Unauthenticated(message),
+                        _ => ApiError::Unavailable(
+                            "cannot check credentials right now; try again shortly",
+                        ),
+                    })?;
+                Ok(Caller::Service {
+                    key_id: key.0,
+                    scopes: key.1.clone(),
+                })
             }
             Some(SecretKind::Session) => {
+                let mut conn = self
+                    .store
+                    .pool()
+                    .acquire()
+                    .await
+                    .map_err(StoreError::from)?;
                 let (id, role) = credentials::session_by_digest(&mut conn, &secret_digest)
                     .await?
                     .ok_or(ApiError::Unauthenticated(
@@ -57,6 +80,23 @@ impl Authenticator {
             }
             None => Err(ApiError::Unauthenticated("invalid credentials")),
         }
+    }
+
+    async fn load_api_key(&self, secret_digest: Vec<u8>) -> ApiResult<Arc<(Uuid, Vec<Scope>)>> {
+        let mut conn = self
+            .store
+            .pool()
+            .acquire()
+            .await
+            .map_err(StoreError::from)?;
+        let (key_id, names) = credentials::api_key_by_digest(&mut conn, &secret_digest)
+            .await?
+            .ok_or(ApiError::Unauthenticated("invalid credentials"))?;
+        let scopes = names
+            .iter()
+            .filter_map(|name| Scope::parse(name).ok())
+            .collect();
+        Ok(Arc::new((key_id, scopes)))
     }
 }
 

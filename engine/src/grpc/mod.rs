@@ -4,7 +4,7 @@
 pub mod author_service;
 pub mod change_service;
 pub mod comment_service;
-mod mapping;
+pub(crate) mod mapping;
 mod post_fields;
 pub mod post_service;
 pub mod status;

@@ -10,10 +10,12 @@ use super::mapping;
 use super::post_fields::{self, FieldSet};
 use super::status::{ApiError, ApiResult};
 use crate::auth::{Authenticator, Caller, policy};
+use crate::cache::{CacheKey, Loaded, ReadCache};
 use crate::domain::{
     Etag, FieldViolations, PageToken, SEARCH_QUERY_MAX, Slug, check_text, page_size, parse_uuid,
 };
 use crate::render;
+use crate::store::StoreError;
 use crate::store::changes::{self, NewChange, kind};
 use crate::store::posts::{self, ListFilter, PostContent, PostRecord, View, status};
 use crate::store::{Store, Tx, idempotency};
@@ -22,13 +24,20 @@ use crate::store::{Store, Tx, idempotency};
 pub struct PostApi {
     store: Store,
     auth: Authenticator,
+    cache: ReadCache,
 }
 
 impl PostApi {
-    /// A post API.
-    pub fn new(store: Store, auth: Authenticator) -> Self {
-        Self { store, auth }
+    /// A post API reading through `cache`.
+    pub fn new(store: Store, auth: Authenticator, cache: ReadCache) -> Self {
+        Self { store, auth, cache }
     }
+}
+
+/// How GetPost names its post.
+enum PostLookup {
+    Id(Uuid),
+    Slug(Slug),
 }
 
 fn view_of(view: i32, default: View) -> ApiResult<View> {
@@ -103,31 +112,71 @@ impl PostApi {
     ) -> ApiResult<v1::GetPostResponse> {
         policy::read_published(&caller)?;
         let view = view_of(request.view, View::Full)?;
-        let mut conn = self.store.pool().acquire().await.map_err(store_error)?;
-        let (post, slug_moved) = match request.key {
-            Some(v1::get_post_request::Key::Id(id)) => {
-                let id = parse_id(&id, "id")?;
-                (
-                    posts::get_by_id(&mut conn, id, view)
-                        .await
-                        .map_err(not_found("post"))?,
-                    false,
-                )
-            }
-            Some(v1::get_post_request::Key::Slug(slug)) => {
-                let slug =
-                    Slug::parse(&slug).map_err(|problem| ApiError::invalid("slug", problem))?;
-                posts::get_by_slug(&mut conn, slug.as_str(), view)
-                    .await
-                    .map_err(not_found("post"))?
-            }
+        let lookup = match request.key {
+            Some(v1::get_post_request::Key::Id(id)) => PostLookup::Id(parse_id(&id, "id")?),
+            Some(v1::get_post_request::Key::Slug(slug)) => PostLookup::Slug(
+                Slug::parse(&slug).map_err(|problem| ApiError::invalid("slug", problem))?,
+            ),
             None => return Err(ApiError::invalid("key", "set either `id` or `slug`")),
         };
+        // Readers' view (published posts only) is shared through the cache.
+        let variant = format!("{view:?}");
+        let key = match &lookup {
+            PostLookup::Id(id) => CacheKey::post(&id.to_string(), &variant),
+            PostLookup::Slug(slug) => CacheKey::slug(slug.as_str(), &variant),
+        };
+        let public = self
+            .cache
+            .get_or_load(key, || self.load_published(&lookup, view))
+            .await?;
+        if let Some(found) = public {
+            return Ok(found);
+        }
+        if !policy::may_see_some_unpublished(&caller) {
+            return Err(ApiError::NotFound("post"));
+        }
+        // Drafts and scheduled posts are never cached: read them directly.
+        let (post, slug_moved) = self.load(&lookup, view).await.map_err(not_found("post"))?;
         let post = self.visible_post(&caller, post).await?;
         Ok(v1::GetPostResponse {
             post: Some(mapping::post(post)),
             slug_moved,
         })
+    }
+
+    async fn load(
+        &self,
+        lookup: &PostLookup,
+        view: View,
+    ) -> Result<(PostRecord, bool), StoreError> {
+        let mut conn = self.store.pool().acquire().await?;
+        match lookup {
+            PostLookup::Id(id) => Ok((posts::get_by_id(&mut conn, *id, view).await?, false)),
+            PostLookup::Slug(slug) => posts::get_by_slug(&mut conn, slug.as_str(), view).await,
+        }
+    }
+
+    /// What a reader may see: the post if it is published, else nothing.
+    async fn load_published(
+        &self,
+        lookup: &PostLookup,
+        view: View,
+    ) -> Result<Loaded<v1::GetPostResponse>, Status> {
+        match self.load(lookup, view).await {
+            Ok((post, slug_moved)) => {
+                let scopes = vec![format!("post:{}", post.id)];
+                let value = (post.status == status::PUBLISHED).then(|| v1::GetPostResponse {
+                    post: Some(mapping::post(post)),
+                    slug_moved,
+                });
+                Ok(Loaded { value, scopes })
+            }
+            Err(StoreError::NotFound) => Ok(Loaded {
+                value: None,
+                scopes: Vec::new(),
+            }),
+            Err(error) => Err(ApiError::from(error).into()),
+        }
     }
 
     async fn list(
@@ -202,9 +251,53 @@ impl PostApi {
             author_slug,
             unpublished_owner,
         };
+        let fingerprint: Vec<String> = fingerprint.iter().map(|part| part.to_string()).collect();
+        let public_first_page = after.is_none()
+            && filter.unpublished_owner.is_none()
+            && filter.statuses == [status::PUBLISHED];
+        if !public_first_page {
+            return self
+                .list_from_store(&filter, view, after, limit, &fingerprint)
+                .await;
+        }
+        let key = CacheKey::post_list(
+            filter.tag_slug.as_deref(),
+            filter.author_slug.as_deref(),
+            format!("{}|{limit}|{view:?}", filter.kind),
+        );
+        let listed = self
+            .cache
+            .get_or_load(key, || async {
+                let response = self
+                    .list_from_store(&filter, view, None, limit, &fingerprint)
+                    .await
+                    .map_err(Status::from)?;
+                // A listing by tag and author changes with either.
+                let scopes = match (&filter.tag_slug, &filter.author_slug) {
+                    (Some(_), Some(author)) => vec![format!("list:author:{author}")],
+                    _ => Vec::new(),
+                };
+                Ok(Loaded {
+                    value: Some(response),
+                    scopes,
+                })
+            })
+            .await?;
+        Ok(listed.unwrap_or_default())
+    }
+
+    async fn list_from_store(
+        &self,
+        filter: &ListFilter,
+        view: View,
+        after: Option<(DateTime<Utc>, Uuid)>,
+        limit: i64,
+        fingerprint: &[String],
+    ) -> ApiResult<v1::ListPostsResponse> {
+        let fingerprint: Vec<&str> = fingerprint.iter().map(String::as_str).collect();
         let mut conn = self.store.pool().acquire().await.map_err(store_error)?;
-        let mut rows = posts::list(&mut conn, &filter, view, after, limit + 1).await?;
-        let total_size = posts::count(&mut conn, &filter).await?;
+        let mut rows = posts::list(&mut conn, filter, view, after, limit + 1).await?;
+        let total_size = posts::count(&mut conn, filter).await?;
         let next_page_token = if rows.len() as i64 > limit {
             rows.truncate(limit as usize);
             rows.last()

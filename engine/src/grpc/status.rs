@@ -54,6 +54,10 @@ pub enum ApiError {
     /// A dependency is down or the engine is not ready; retrying may help.
     #[error("{0}")]
     Unavailable(&'static str),
+    /// A status already produced elsewhere (by a cache fill shared between
+    /// concurrent callers), passed on as it is.
+    #[error("{0}")]
+    Status(Status),
     /// A bug or an unexpected failure: logged, never described to the client.
     #[error("internal error")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
@@ -68,6 +72,12 @@ impl ApiError {
     /// Shorthand for an unexpected failure.
     pub fn internal(error: impl std::error::Error + Send + Sync + 'static) -> Self {
         Self::Internal(Box::new(error))
+    }
+}
+
+impl From<Status> for ApiError {
+    fn from(status: Status) -> Self {
+        Self::Status(status)
     }
 }
 
@@ -137,6 +147,7 @@ impl From<ApiError> for Status {
                 Status::with_error_details(Code::ResourceExhausted, message, details)
             }
             ApiError::Unavailable(message) => Status::unavailable(message),
+            ApiError::Status(status) => status,
             ApiError::Internal(source) => {
                 tracing::error!(error = %error_chain(source.as_ref()), "internal error");
                 Status::internal("internal error")

@@ -8,22 +8,24 @@ use super::mapping;
 use super::post_service::{not_found, store_error};
 use super::status::{ApiError, ApiResult};
 use crate::auth::{Authenticator, Caller, policy};
+use crate::cache::{CacheKey, Loaded, ReadCache};
 use crate::domain::{
     DESCRIPTION_MAX, Etag, FieldViolations, PageToken, Slug, TAG_NAME_MAX, check_text, page_size,
 };
 use crate::store::changes::{self, NewChange, kind};
-use crate::store::{Store, tags};
+use crate::store::{Store, StoreError, tags};
 
 /// The tag API over the store.
 pub struct TagApi {
     store: Store,
     auth: Authenticator,
+    cache: ReadCache,
 }
 
 impl TagApi {
     /// A tag API.
-    pub fn new(store: Store, auth: Authenticator) -> Self {
-        Self { store, auth }
+    pub fn new(store: Store, auth: Authenticator, cache: ReadCache) -> Self {
+        Self { store, auth, cache }
     }
 
     async fn get(
@@ -34,13 +36,26 @@ impl TagApi {
         policy::read_published(&caller)?;
         let slug =
             Slug::parse(&request.slug).map_err(|problem| ApiError::invalid("slug", problem))?;
-        let mut conn = self.store.pool().acquire().await.map_err(store_error)?;
-        let tag = tags::get(&mut conn, slug.as_str())
-            .await
-            .map_err(not_found("tag"))?;
-        Ok(v1::GetTagResponse {
-            tag: Some(mapping::tag(tag)),
-        })
+        let found = self
+            .cache
+            .get_or_load(CacheKey::tag(slug.as_str()), || async {
+                let mut conn = self.store.pool().acquire().await.map_err(store_error)?;
+                match tags::get(&mut conn, slug.as_str()).await {
+                    Ok(tag) => Ok(Loaded {
+                        value: Some(v1::GetTagResponse {
+                            tag: Some(mapping::tag(tag)),
+                        }),
+                        scopes: Vec::new(),
+                    }),
+                    Err(StoreError::NotFound) => Ok(Loaded {
+                        value: None,
+                        scopes: Vec::new(),
+                    }),
+                    Err(error) => Err(ApiError::from(error).into()),
+                }
+            })
+            .await?;
+        found.ok_or(ApiError::NotFound("tag"))
     }
 
     async fn list(
@@ -63,8 +78,33 @@ impl TagApi {
             .flatten()
             .map(|cursor| (cursor[0].clone(), cursor[1].clone()));
         violations.into_result()?;
+        if after.is_some() {
+            return self.list_from_store(request.only_used, after, limit).await;
+        }
+        let key = CacheKey::tag_list(format!("{}|{limit}", request.only_used));
+        let listed = self
+            .cache
+            .get_or_load(key, || async {
+                let response = self.list_from_store(request.only_used, None, limit).await?;
+                Ok(Loaded {
+                    value: Some(response),
+                    scopes: Vec::new(),
+                })
+            })
+            .await?;
+        Ok(listed.unwrap_or_default())
+    }
+
+    async fn list_from_store(
+        &self,
+        only_used: bool,
+        after: Option<(String, String)>,
+        limit: i64,
+    ) -> ApiResult<v1::ListTagsResponse> {
+        let only_used_text = only_used.to_string();
+        let fingerprint = [only_used_text.as_str()];
         let mut conn = self.store.pool().acquire().await.map_err(store_error)?;
-        let mut rows = tags::list(&mut conn, request.only_used, after, limit + 1).await?;
+        let mut rows = tags::list(&mut conn, only_used, after, limit + 1).await?;
         let next_page_token = if rows.len() as i64 > limit {
             rows.truncate(limit as usize);
             rows.last()

@@ -150,3 +150,16 @@ pub async fn prune(conn: &mut PgConnection) -> Result<u64, StoreError> {
     .await?;
     Ok(result.rows_affected())
 }
+
+/// Changes committed within the last `seconds`, oldest first.
+pub async fn within(
+    conn: &mut PgConnection,
+    seconds: f64,
+) -> Result<Vec<ChangeRecord>, StoreError> {
+    Ok(sqlx::query_as::<_, ChangeRecord>(
+        "SELECT * FROM changes WHERE change_time > now() - make_interval(secs => $1) ORDER BY sequence",
+    )
+    .bind(seconds)
+    .fetch_all(conn)
+    .await?)
+}

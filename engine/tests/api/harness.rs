@@ -108,14 +108,33 @@ impl TestEngine {
         Self::start_on(fresh_database().await).await
     }
 
-    /// Starts an engine on an existing database (a second replica).
+    /// Starts an engine on an existing database (a second replica), sharing
+    /// Redis under the database's name as key prefix.
     pub async fn start_on(database_url: String) -> Self {
+        Self::start_with(database_url, &[]).await
+    }
+
+    /// Starts an engine on `database_url` with extra settings (`name`, `value`).
+    pub async fn start_with(database_url: String, extra: &[(&str, &str)]) -> Self {
         let url = database_url.clone();
-        let settings = Settings::from_lookup(|name| match name {
-            "QUIRE_LISTEN_ADDR" => Some("127.0.0.1:0".to_owned()),
-            "DATABASE_URL" => Some(url.clone()),
-            "QUIRE_DB_POOL_SIZE" => Some("8".to_owned()),
-            _ => None,
+        // Each test's database name is unique: use it as the Redis key prefix.
+        let prefix = database_url.rsplit('/').next().unwrap_or("quire_test").to_owned();
+        let redis_url = std::env::var("REDIS_URL").ok();
+        let extra: Vec<(String, String)> =
+            extra.iter().map(|(name, value)| (name.to_string(), value.to_string())).collect();
+        let settings = Settings::from_lookup(|name| {
+            if let Some((_, value)) = extra.iter().find(|(key, _)| key == name) {
+                return Some(value.clone());
+            }
+            match name {
+                "QUIRE_LISTEN_ADDR" => Some("127.0.0.1:0".to_owned()),
+                "DATABASE_URL" => Some(url.clone()),
+                "QUIRE_DB_POOL_SIZE" => Some("8".to_owned()),
+                "QUIRE_METRICS_ADDR" => Some("off".to_owned()),
+                "QUIRE_REDIS_PREFIX" => Some(prefix.clone()),
+                "REDIS_URL" => redis_url.clone(),
+                _ => None,
+            }
         })
         .expect("test settings are valid");
         let application = Application::build(settings).await.expect("engine builds");

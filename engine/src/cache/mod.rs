@@ -1,0 +1,144 @@
+//! The two-level read cache: an in-process cache per replica ([`local`]) in
+//! front of Redis shared by all replicas ([`shared`]), in front of
+//! PostgreSQL.
+//!
+//! Entries are *versioned*, never trusted blindly: each records the change
+//! sequence this replica had applied when its value was read from
+//! PostgreSQL (`fill_seq`) and the scopes it depends on (`post:<id>`,
+//! `list:home`, …). The [`invalidations`] log remembers, per scope, the
+//! newest change that touched it; an entry is served only while no change to
+//! any of its scopes is newer than its `fill_seq`. So a read that raced a
+//! write can put an old value into either level, but never have it served
+//! once the write's change is applied — and every replica applies every
+//! change within a second (see [`follower`]).
+
+mod envelope;
+pub mod follower;
+pub mod invalidations;
+mod keys;
+mod local;
+pub mod relay;
+pub mod shared;
+
+use std::future::Future;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use prost::Message;
+use tonic::Status;
+
+pub use envelope::Cached;
+pub use follower::ChangeFollower;
+pub use invalidations::InvalidationLog;
+pub use keys::{CacheKey, scopes_of_change};
+pub use local::LocalCache;
+pub use shared::SharedCache;
+
+/// What a loader found in PostgreSQL.
+pub struct Loaded<T> {
+    /// The value, or `None` for NOT_FOUND (cached briefly).
+    pub value: Option<T>,
+    /// Scopes the value depends on, besides the key's own.
+    pub scopes: Vec<String>,
+}
+
+/// The read cache of one replica.
+#[derive(Clone)]
+pub struct ReadCache {
+    inner: Option<Arc<Levels>>,
+}
+
+struct Levels {
+    local: LocalCache,
+    shared: SharedCache,
+    log: InvalidationLog,
+    follower: ChangeFollower,
+}
+
+impl ReadCache {
+    /// A cache over the given levels.
+    pub fn new(
+        local: LocalCache,
+        shared: SharedCache,
+        log: InvalidationLog,
+        follower: ChangeFollower,
+    ) -> Self {
+        Self {
+            inner: Some(Arc::new(Levels {
+                local,
+                shared,
+                log,
+                follower,
+            })),
+        }
+    }
+
+    /// No caching at all: every read loads from PostgreSQL.
+    pub fn disabled() -> Self {
+        Self { inner: None }
+    }
+
+    /// The value for `key`: from this replica's memory, else from Redis,
+    /// else from `load` (called once however many callers ask at the same
+    /// time).
+    pub async fn get_or_load<T, F, Fut>(&self, key: CacheKey, load: F) -> Result<Option<T>, Status>
+    where
+        T: Message + Default,
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<Loaded<T>, Status>>,
+    {
+        let Some(levels) = &self.inner else {
+            return load().await.map(|loaded| loaded.value);
+        };
+        let cached = levels
+            .local
+            .get_or_fill(&key, &levels.log, levels.fill(&key, load))
+            .await?;
+        decode(&cached)
+    }
+}
+
+impl Levels {
+    /// Fills the in-process level from Redis, or from PostgreSQL (writing
+    /// the result back to Redis).
+    async fn fill<T, F, Fut>(&self, key: &CacheKey, load: F) -> Result<Arc<Cached>, Status>
+    where
+        T: Message + Default,
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<Loaded<T>, Status>>,
+    {
+        if let Some(found) = self.shared.get(key).await {
+            if self.log.is_fresh(&found) {
+                metrics::counter!("quire_cache_hits_total", "level" => "redis").increment(1);
+                return Ok(Arc::new(found));
+            }
+            metrics::counter!("quire_cache_stale_total", "level" => "redis").increment(1);
+        }
+        metrics::counter!("quire_cache_misses_total", "level" => "redis").increment(1);
+        // Read the applied sequence *before* loading: the loaded value is at
+        // least as new as every change up to it.
+        let fill_seq = self.follower.applied();
+        let loaded = load().await?;
+        let mut scopes = loaded.scopes;
+        scopes.push(key.scope.clone());
+        let cached = Cached {
+            fill_seq,
+            scopes,
+            payload: loaded.value.map(|value| Bytes::from(value.encode_to_vec())),
+        };
+        self.shared.put(key, &cached).await;
+        Ok(Arc::new(cached))
+    }
+}
+
+fn decode<T: Message + Default>(cached: &Cached) -> Result<Option<T>, Status> {
+    cached
+        .payload
+        .as_ref()
+        .map(|bytes| T::decode(bytes.clone()))
+        .transpose()
+        .map_err(|error| {
+            tracing::error!(%error, "undecodable cache entry");
+            Status::internal("internal error")
+        })
+}
