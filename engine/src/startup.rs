@@ -28,7 +28,7 @@ use tracing::Level;
 use crate::auth::Authenticator;
 use crate::cache::{ChangeFollower, InvalidationLog, LocalCache, ReadCache, SharedCache, relay};
 use crate::changes::ChangeFeed;
-use crate::config::Settings;
+use crate::config::{CacheSettings, Settings};
 use crate::grpc::author_service::AuthorApi;
 use crate::grpc::change_service::ChangeApi;
 use crate::grpc::comment_service::CommentApi;
@@ -79,6 +79,9 @@ pub struct Application {
     settings: Settings,
     store: Store,
     shared: SharedCache,
+    feed: ChangeFeed,
+    cache: ReadCache,
+    background: CancellationToken,
     migrated: bool,
 }
 
@@ -121,12 +124,18 @@ impl Application {
         if let Err(error) = warm_up.await {
             tracing::warn!(%error, "warming up the renderer failed");
         }
+        let background = CancellationToken::new();
+        let feed = ChangeFeed::start(store.clone(), background.clone());
+        let cache = read_cache(&settings.cache, &store, &shared, &feed, &background);
         Ok(Self {
             listener,
             local_addr,
             settings,
             store,
             shared,
+            feed,
+            cache,
+            background,
             migrated,
         })
     }
@@ -134,6 +143,11 @@ impl Application {
     /// The address actually bound (useful with port 0).
     pub fn local_addr(&self) -> SocketAddr {
         self.local_addr
+    }
+
+    /// The read cache, for tests that count its loads.
+    pub fn read_cache(&self) -> ReadCache {
+        self.cache.clone()
     }
 
     /// The store, for tests that inspect the database directly.
@@ -144,13 +158,13 @@ impl Application {
     /// Serves until `shutdown` completes, then drains in-flight calls and
     /// stops the background tasks.
     pub async fn run_until(self, shutdown: impl Future<Output = ()>) -> Result<(), StartupError> {
-        let background = CancellationToken::new();
+        let background = self.background.clone();
         let ready = Arc::new(AtomicBool::new(false));
         let (health_reporter, health_service) = tonic_health::server::health_reporter();
         set_health(&health_reporter, ServingStatus::NotServing).await;
 
-        let feed = ChangeFeed::start(self.store.clone(), background.clone());
-        let cache = self.read_cache(&feed, &background);
+        let feed = self.feed.clone();
+        let cache = self.cache.clone();
         if self.shared.is_configured() {
             tokio::spawn(relay::run(
                 self.store.clone(),
@@ -274,35 +288,38 @@ fn client_errors_are_not_failures() -> GrpcErrorsAsFailures {
     )
 }
 
-impl Application {
-    /// The two-level cache, or none when `QUIRE_CACHE=off`.
-    fn read_cache(&self, feed: &ChangeFeed, background: &CancellationToken) -> ReadCache {
-        let settings = &self.settings.cache;
-        if !settings.enabled {
-            tracing::info!("read cache off: every read goes to PostgreSQL");
-            return ReadCache::disabled();
-        }
-        if !self.shared.is_configured() {
-            tracing::info!("no REDIS_URL: caching in this replica's memory only");
-        }
-        // Remember changes a little longer than a Redis entry can live.
-        let remember = settings.shared_ttl + Duration::from_secs(60);
-        let log = InvalidationLog::new(remember);
-        let follower = ChangeFollower::start(
-            self.store.clone(),
-            feed.clone(),
-            self.shared.clone(),
-            log.clone(),
-            remember,
-            background.clone(),
-        );
-        ReadCache::new(
-            LocalCache::new(settings.local_max_bytes, settings.local_ttl),
-            self.shared.clone(),
-            log,
-            follower,
-        )
+/// The two-level cache, or none when `QUIRE_CACHE=off`.
+fn read_cache(
+    settings: &CacheSettings,
+    store: &Store,
+    shared: &SharedCache,
+    feed: &ChangeFeed,
+    background: &CancellationToken,
+) -> ReadCache {
+    if !settings.enabled {
+        tracing::info!("read cache off: every read goes to PostgreSQL");
+        return ReadCache::disabled();
     }
+    if !shared.is_configured() {
+        tracing::info!("no REDIS_URL: caching in this replica's memory only");
+    }
+    // Remember changes a little longer than a Redis entry can live.
+    let remember = settings.shared_ttl + Duration::from_secs(60);
+    let log = InvalidationLog::new(remember);
+    let follower = ChangeFollower::start(
+        store.clone(),
+        feed.clone(),
+        shared.clone(),
+        log.clone(),
+        remember,
+        background.clone(),
+    );
+    ReadCache::new(
+        LocalCache::new(settings.local_max_bytes, settings.local_ttl),
+        shared.clone(),
+        log,
+        follower,
+    )
 }
 
 async fn set_health(reporter: &HealthReporter, status: ServingStatus) {

@@ -22,6 +22,7 @@ pub mod shared;
 
 use std::future::Future;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use bytes::Bytes;
 use prost::Message;
@@ -49,6 +50,8 @@ pub struct ReadCache {
 }
 
 struct Levels {
+    /// How many times a value was loaded from PostgreSQL.
+    loads: AtomicU64,
     local: LocalCache,
     shared: SharedCache,
     log: InvalidationLog,
@@ -76,6 +79,18 @@ impl ReadCache {
     /// No caching at all: every read loads from PostgreSQL.
     pub fn disabled() -> Self {
         Self { inner: None }
+    }
+
+    /// How many values this replica has loaded from PostgreSQL.
+    pub fn loads(&self) -> u64 {
+        self.inner
+            .as_ref()
+            .map_or(0, |levels| levels.loads.load(Ordering::Relaxed))
+    }
+
+    /// The change sequence this replica has applied.
+    pub fn applied_sequence(&self) -> Option<i64> {
+        self.inner.as_ref().map(|levels| levels.follower.applied())
     }
 
     /// The value for `key`: from this replica's memory, else from Redis,
@@ -118,6 +133,8 @@ impl Levels {
         // Read the applied sequence *before* loading: the loaded value is at
         // least as new as every change up to it.
         let fill_seq = self.follower.applied();
+        self.loads.fetch_add(1, Ordering::Relaxed);
+        metrics::counter!("quire_cache_loads_total").increment(1);
         let loaded = load().await?;
         let mut scopes = loaded.scopes;
         scopes.push(key.scope.clone());

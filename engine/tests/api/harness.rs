@@ -5,6 +5,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use quire_engine::auth::{Secret, SecretKind};
+use quire_engine::cache::ReadCache;
 use quire_engine::config::Settings;
 use quire_engine::startup::Application;
 use quire_engine::store::{Store, credentials};
@@ -94,6 +95,7 @@ pub async fn fresh_database() -> String {
 pub struct TestEngine {
     pub channel: Channel,
     pub store: Store,
+    pub cache: ReadCache,
     /// The engine's database, for starting a second replica on it.
     #[allow(dead_code)]
     pub database_url: String,
@@ -118,10 +120,16 @@ impl TestEngine {
     pub async fn start_with(database_url: String, extra: &[(&str, &str)]) -> Self {
         let url = database_url.clone();
         // Each test's database name is unique: use it as the Redis key prefix.
-        let prefix = database_url.rsplit('/').next().unwrap_or("quire_test").to_owned();
+        let prefix = database_url
+            .rsplit('/')
+            .next()
+            .unwrap_or("quire_test")
+            .to_owned();
         let redis_url = std::env::var("REDIS_URL").ok();
-        let extra: Vec<(String, String)> =
-            extra.iter().map(|(name, value)| (name.to_string(), value.to_string())).collect();
+        let extra: Vec<(String, String)> = extra
+            .iter()
+            .map(|(name, value)| (name.to_string(), value.to_string()))
+            .collect();
         let settings = Settings::from_lookup(|name| {
             if let Some((_, value)) = extra.iter().find(|(key, _)| key == name) {
                 return Some(value.clone());
@@ -140,6 +148,7 @@ impl TestEngine {
         let application = Application::build(settings).await.expect("engine builds");
         let addr = application.local_addr();
         let store = application.store();
+        let cache = application.read_cache();
         let (stop, stopped) = oneshot::channel::<()>();
         tokio::spawn(application.run_until(async {
             let _ = stopped.await;
@@ -153,6 +162,7 @@ impl TestEngine {
         let engine = Self {
             channel,
             store,
+            cache,
             database_url,
             admin_key,
             _stop: stop,

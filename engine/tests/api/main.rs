@@ -2,9 +2,11 @@
 //! own and talks to it over gRPC with the generated clients.
 
 mod access;
+mod cache;
 mod changes;
 mod comments;
 mod harness;
 mod health_and_reflection;
 mod posts;
+mod redis_server;
 mod tags_and_authors;
