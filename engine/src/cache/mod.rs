@@ -68,6 +68,7 @@ impl ReadCache {
     ) -> Self {
         Self {
             inner: Some(Arc::new(Levels {
+                loads: AtomicU64::new(0),
                 local,
                 shared,
                 log,
