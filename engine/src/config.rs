@@ -183,13 +183,13 @@ impl Settings {
             ),
         };
         let redis_url = lookup("REDIS_URL").filter(|url| !url.trim().is_empty());
-        if let Some(url) = &redis_url {
-            if !(url.starts_with("redis://") || url.starts_with("rediss://")) {
-                return Err(ConfigError {
-                    variable: "REDIS_URL",
-                    problem: "must start with redis:// or rediss://".to_owned(),
-                });
-            }
+        if let Some(url) = &redis_url
+            && !(url.starts_with("redis://") || url.starts_with("rediss://"))
+        {
+            return Err(ConfigError {
+                variable: "REDIS_URL",
+                problem: "must start with redis:// or rediss://".to_owned(),
+            });
         }
         let cache = CacheSettings {
             enabled: parse_with(&lookup, "QUIRE_CACHE", "on", |v| match v {

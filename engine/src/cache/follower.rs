@@ -102,7 +102,7 @@ fn apply(log: &InvalidationLog, change: &v1::Change) {
 
 /// What the pub/sub connection reports.
 enum Inbound {
-    Change(v1::Change),
+    Change(Box<v1::Change>),
     /// The connection dropped: messages may have been missed.
     Gap,
 }
@@ -140,10 +140,8 @@ async fn follow(
                 None => false,
             },
         };
-        if must_catch_up {
-            if let Err(error) = catch_up(&store, &log, &applied).await {
-                tracing::warn!(%error, "catching up with the change log failed; retrying on the next change");
-            }
+        if must_catch_up && let Err(error) = catch_up(&store, &log, &applied).await {
+            tracing::warn!(%error, "catching up with the change log failed; retrying on the next change");
         }
         let lag = (*head.borrow()).saturating_sub(applied.load(Ordering::Acquire));
         metrics::gauge!("quire_outbox_lag").set(lag.max(0) as f64);
@@ -199,7 +197,7 @@ async fn subscribe(
                 Some(push) => match push.kind {
                     redis::PushKind::Message => {
                         if let Some(change) = decode_message(&push.data) {
-                            let _ = inbox.send(Inbound::Change(change));
+                            let _ = inbox.send(Inbound::Change(Box::new(change)));
                         }
                     }
                     redis::PushKind::Disconnection => {

@@ -124,9 +124,10 @@ async fn a_thousand_concurrent_cold_reads_cause_one_load() {
     let (ada, _) = a.author("ada", v1::AuthorRole::Author).await;
     a.published(&ada, "popular", "Popular", "body").await;
     // A second replica with a Redis prefix of its own: cold in both levels.
+    let cold_prefix = format!("{}_cold", a.database_url.rsplit('/').next().unwrap());
     let b = TestEngine::start_with(
         a.database_url.clone(),
-        &[("QUIRE_REDIS_PREFIX", "cold_replica")],
+        &[("QUIRE_REDIS_PREFIX", &cold_prefix)],
     )
     .await;
     let reader = b.key(&["content:read"]).await;
@@ -211,4 +212,36 @@ async fn redis_stopped_and_restarted_loses_no_change_and_never_fails_a_read() {
         );
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
+}
+
+#[tokio::test]
+async fn the_relay_publishes_every_change_on_redis_in_order() {
+    use prost::Message;
+    use tokio_stream::StreamExt;
+
+    let Ok(url) = std::env::var("REDIS_URL") else {
+        panic!("REDIS_URL must be set; `npm test` sets it")
+    };
+    let engine = TestEngine::start().await;
+    let prefix = engine.database_url.rsplit('/').next().unwrap().to_owned();
+    let mut pubsub = redis::Client::open(url)
+        .unwrap()
+        .get_async_pubsub()
+        .await
+        .unwrap();
+    pubsub.subscribe(format!("{prefix}:changes")).await.unwrap();
+    let (ada, _) = engine.author("ada", v1::AuthorRole::Author).await;
+    engine.published(&ada, "relayed", "Relayed", "").await;
+    let mut messages = pubsub.on_message();
+    let mut sequences = Vec::new();
+    while sequences.len() < 2 {
+        let message = tokio::time::timeout(FRESHNESS_BOUND, messages.next())
+            .await
+            .expect("published in time")
+            .unwrap();
+        let change = v1::Change::decode(message.get_payload_bytes()).expect("a Change message");
+        assert_eq!(change.slug, "relayed");
+        sequences.push(change.sequence);
+    }
+    assert_eq!(sequences, [1, 2], "created, then published");
 }
