@@ -1,0 +1,234 @@
+//! `quire-load`: drives one RPC of a quire.v1 server as hard as it can
+//! (closed loop) or at a fixed rate (open loop, measuring from each request's
+//! intended start so that a stalled server cannot hide its queueing delay),
+//! and prints throughput and latency percentiles as one JSON line.
+//!
+//! Also seeds a benchmark corpus through the API.
+
+mod scenario;
+mod seed;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use hdrhistogram::Histogram;
+use tokio::sync::Mutex;
+use tonic::transport::{Channel, Endpoint};
+
+use scenario::Scenario;
+
+/// Command line.
+#[derive(Parser)]
+struct Cli {
+    /// The server, e.g. http://127.0.0.1:50051.
+    #[arg(long)]
+    url: String,
+    /// API key sent as `authorization: Bearer <key>`.
+    #[arg(long, default_value = "")]
+    key: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Measure one scenario.
+    Run {
+        /// get-post | list-posts | search-posts | create-post | health
+        #[arg(long)]
+        scenario: Scenario,
+        /// Slug read by get-post.
+        #[arg(long, default_value = "")]
+        slug: String,
+        /// Author id for create-post.
+        #[arg(long, default_value = "")]
+        author_id: String,
+        /// Concurrent requests in flight (closed loop), or connections (open loop).
+        #[arg(long, default_value_t = 32)]
+        concurrency: usize,
+        /// HTTP/2 connections to spread the requests over.
+        #[arg(long, default_value_t = 4)]
+        connections: usize,
+        /// Seconds to measure (after `warmup`).
+        #[arg(long, default_value_t = 5.0)]
+        seconds: f64,
+        /// Seconds of warm-up, not measured.
+        #[arg(long, default_value_t = 1.0)]
+        warmup: f64,
+        /// Requests per second (open loop); 0 runs closed loop.
+        #[arg(long, default_value_t = 0.0)]
+        rate: f64,
+    },
+    /// Create an author and `posts` published posts with realistic
+    /// Markdown; prints the author's id.
+    Seed {
+        /// How many posts.
+        #[arg(long, default_value_t = 1000)]
+        posts: usize,
+    },
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Run { scenario, slug, author_id, concurrency, connections, seconds, warmup, rate } => {
+            let channels = connect(&cli.url, connections).await?;
+            let context = Arc::new(scenario::Context { key: cli.key, slug, author_id });
+            let result = if rate > 0.0 {
+                open_loop(scenario, &channels, context, rate, warmup, seconds).await
+            } else {
+                closed_loop(scenario, &channels, context, concurrency, warmup, seconds).await
+            };
+            println!("{}", result);
+            Ok(())
+        }
+        Command::Seed { posts } => {
+            let channel = connect(&cli.url, 1).await?.remove(0);
+            seed::seed(channel, &cli.key, posts).await
+        }
+    }
+}
+
+async fn connect(url: &str, connections: usize) -> anyhow::Result<Vec<Channel>> {
+    let mut channels = Vec::new();
+    for _ in 0..connections.max(1) {
+        let channel = Endpoint::from_shared(url.to_owned())?
+            .tcp_nodelay(true)
+            .connect()
+            .await
+            .with_context(|| format!("connecting to {url}"))?;
+        channels.push(channel);
+    }
+    Ok(channels)
+}
+
+struct Recorder {
+    histogram: Histogram<u64>,
+    errors: u64,
+}
+
+fn new_recorder() -> Arc<Mutex<Recorder>> {
+    Arc::new(Mutex::new(Recorder {
+        histogram: Histogram::new_with_bounds(1, 60_000_000, 3).expect("valid histogram bounds"),
+        errors: 0,
+    }))
+}
+
+/// `concurrency` workers, each sending its next request when the last answered.
+async fn closed_loop(
+    scenario: Scenario,
+    channels: &[Channel],
+    context: Arc<scenario::Context>,
+    concurrency: usize,
+    warmup: f64,
+    seconds: f64,
+) -> serde_json::Value {
+    let recorder = new_recorder();
+    let start = Instant::now();
+    let measure_from = start + Duration::from_secs_f64(warmup);
+    let end = measure_from + Duration::from_secs_f64(seconds);
+    let mut workers = Vec::new();
+    for worker in 0..concurrency {
+        let channel = channels[worker % channels.len()].clone();
+        let context = context.clone();
+        let recorder = recorder.clone();
+        workers.push(tokio::spawn(async move {
+            let mut local = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).expect("valid bounds");
+            let mut errors = 0;
+            let mut sequence = worker as u64 * 1_000_000;
+            loop {
+                let sent = Instant::now();
+                if sent >= end {
+                    break;
+                }
+                sequence += 1;
+                let ok = scenario.call(channel.clone(), &context, sequence).await;
+                if sent >= measure_from {
+                    if ok {
+                        let _ = local.record(sent.elapsed().as_micros() as u64);
+                    } else {
+                        errors += 1;
+                    }
+                }
+            }
+            let mut shared = recorder.lock().await;
+            let _ = shared.histogram.add(&local);
+            shared.errors += errors;
+        }));
+    }
+    for worker in workers {
+        let _ = worker.await;
+    }
+    let recorder = recorder.lock().await;
+    report(scenario, "closed", &recorder, seconds, concurrency, 0.0)
+}
+
+/// Requests at a fixed rate, each timed from when it was *due*, so queueing
+/// behind a slow server counts (no coordinated omission).
+async fn open_loop(
+    scenario: Scenario,
+    channels: &[Channel],
+    context: Arc<scenario::Context>,
+    rate: f64,
+    warmup: f64,
+    seconds: f64,
+) -> serde_json::Value {
+    let recorder = new_recorder();
+    let interval = Duration::from_secs_f64(1.0 / rate);
+    let start = Instant::now();
+    let measure_from = start + Duration::from_secs_f64(warmup);
+    let total = ((warmup + seconds) * rate) as u64;
+    let mut tasks = Vec::with_capacity(total as usize);
+    for n in 0..total {
+        let due = start + interval.mul_f64(n as f64);
+        tokio::time::sleep_until(due.into()).await;
+        let channel = channels[n as usize % channels.len()].clone();
+        let context = context.clone();
+        let recorder = recorder.clone();
+        tasks.push(tokio::spawn(async move {
+            let ok = scenario.call(channel, &context, n).await;
+            if due >= measure_from {
+                let mut shared = recorder.lock().await;
+                if ok {
+                    let _ = shared.histogram.record(due.elapsed().as_micros() as u64);
+                } else {
+                    shared.errors += 1;
+                }
+            }
+        }));
+    }
+    for task in tasks {
+        let _ = task.await;
+    }
+    let recorder = recorder.lock().await;
+    report(scenario, "open", &recorder, seconds, channels.len(), rate)
+}
+
+fn report(
+    scenario: Scenario,
+    mode: &str,
+    recorder: &Recorder,
+    seconds: f64,
+    concurrency: usize,
+    rate: f64,
+) -> serde_json::Value {
+    let h = &recorder.histogram;
+    let ms = |q: f64| h.value_at_quantile(q) as f64 / 1000.0;
+    serde_json::json!({
+        "scenario": scenario.name(),
+        "mode": mode,
+        "concurrency": concurrency,
+        "target_rate": rate,
+        "requests": h.len(),
+        "errors": recorder.errors,
+        "throughput": h.len() as f64 / seconds,
+        "p50_ms": ms(0.5),
+        "p90_ms": ms(0.9),
+        "p99_ms": ms(0.99),
+        "p999_ms": ms(0.999),
+        "max_ms": h.max() as f64 / 1000.0,
+    })
+}

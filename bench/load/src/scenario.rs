@@ -1,0 +1,83 @@
+//! The RPCs a benchmark can drive.
+
+use quire_proto::v1;
+use quire_proto::v1::post_service_client::PostServiceClient;
+use tonic::transport::Channel;
+use tonic::Request;
+
+/// What one request does.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum Scenario {
+    /// PostService.GetPost by slug.
+    GetPost,
+    /// PostService.ListPosts, first page.
+    ListPosts,
+    /// PostService.SearchPosts for a common word.
+    SearchPosts,
+    /// PostService.CreatePost with a realistic Markdown body.
+    CreatePost,
+    /// grpc.health.v1.Health.Check: the server's floor.
+    Health,
+}
+
+/// Fixed inputs of a run.
+pub struct Context {
+    pub key: String,
+    pub slug: String,
+    pub author_id: String,
+}
+
+fn authed<T>(message: T, key: &str) -> Request<T> {
+    let mut request = Request::new(message);
+    if !key.is_empty() {
+        if let Ok(value) = format!("Bearer {key}").parse() {
+            request.metadata_mut().insert("authorization", value);
+        }
+    }
+    request
+}
+
+impl Scenario {
+    /// The scenario's name in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Scenario::GetPost => "get-post",
+            Scenario::ListPosts => "list-posts",
+            Scenario::SearchPosts => "search-posts",
+            Scenario::CreatePost => "create-post",
+            Scenario::Health => "health",
+        }
+    }
+
+    /// Sends one request; whether it succeeded.
+    pub async fn call(self, channel: Channel, context: &Context, sequence: u64) -> bool {
+        match self {
+            Scenario::GetPost => {
+                let request = v1::GetPostRequest {
+                    key: Some(v1::get_post_request::Key::Slug(context.slug.clone())),
+                    view: 0,
+                };
+                PostServiceClient::new(channel).get_post(authed(request, &context.key)).await.is_ok()
+            }
+            Scenario::ListPosts => {
+                let request = v1::ListPostsRequest { page_size: 10, ..Default::default() };
+                PostServiceClient::new(channel).list_posts(authed(request, &context.key)).await.is_ok()
+            }
+            Scenario::SearchPosts => {
+                let request = v1::SearchPostsRequest { query: "cache latency".into(), ..Default::default() };
+                PostServiceClient::new(channel).search_posts(authed(request, &context.key)).await.is_ok()
+            }
+            Scenario::CreatePost => {
+                let request = v1::CreatePostRequest {
+                    post: Some(crate::seed::post(&context.author_id, &format!("bench-{sequence}-{}", std::process::id()))),
+                    request_id: String::new(),
+                };
+                PostServiceClient::new(channel).create_post(authed(request, &context.key)).await.is_ok()
+            }
+            Scenario::Health => {
+                let request = tonic_health::pb::HealthCheckRequest { service: String::new() };
+                tonic_health::pb::health_client::HealthClient::new(channel).check(request).await.is_ok()
+            }
+        }
+    }
+}

@@ -1,0 +1,68 @@
+// `npm run bench [-- --quick]`: builds release binaries, brings up services
+// through the same module as `npm start` and `npm test`, runs the benchmarks
+// and writes a Markdown report with the machine, versions, figures and ratios
+// to bench/results/.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ensureServices } from '../scripts/services.mjs';
+import { ensureNodeModules } from '../scripts/lib/install.mjs';
+import { ROOT, run } from '../scripts/lib/run.mjs';
+import { engineReadBenchmark, engineReadReport, saveJson } from './engine-read.mjs';
+import { output } from './lib/processes.mjs';
+
+const quick = process.argv.includes('--quick');
+const log = (line) => console.log(line);
+
+async function versions() {
+  const first = async (argv) => (await output(argv).catch(() => 'unknown')).split('\n')[0].trim();
+  return {
+    rustc: await first(['rustc', '--version']),
+    node: process.version,
+    postgres: await first(['psql', '--version']),
+    redis: await first(['redis-server', '--version']),
+  };
+}
+
+async function main() {
+  await ensureNodeModules(log);
+  const targetDir = process.env.CARGO_TARGET_DIR ?? path.join(ROOT, 'target');
+  log('Building release binaries…');
+  await run('cargo', ['build', '--release', '--locked', '--package', 'quire-engine', '--package', 'quire-load']);
+  const services = await ensureServices({ root: ROOT, log });
+
+  const engineRead = await engineReadBenchmark({
+    root: ROOT,
+    targetDir,
+    databaseUrl: services.databaseUrl,
+    redisUrl: services.redisUrl,
+    quick,
+    log,
+  });
+
+  const machine = `${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown CPU'}), ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB`;
+  const v = await versions();
+  const report = [
+    `# Quire benchmarks${quick ? ' (quick)' : ''}`,
+    '',
+    `- date: ${new Date().toISOString()}`,
+    `- machine: ${machine}, ${os.type()} ${os.release()}`,
+    `- versions: ${v.rustc}; Node ${v.node}; ${v.postgres}; ${v.redis}`,
+    '',
+    engineReadReport(engineRead),
+    '',
+  ].join('\n');
+
+  const resultsDir = path.join(ROOT, 'bench', 'results');
+  mkdirSync(resultsDir, { recursive: true });
+  const name = quick ? 'latest-quick' : 'latest';
+  writeFileSync(path.join(resultsDir, `${name}.md`), report);
+  saveJson(path.join(resultsDir, `${name}.json`), { quick, machine, versions: v, engineRead });
+  console.log(`\n${report}`);
+  console.log(`Report written to bench/results/${name}.md`);
+}
+
+main().catch((error) => {
+  console.error(error instanceof Error ? error.stack : error);
+  process.exit(1);
+});
