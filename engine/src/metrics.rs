@@ -80,3 +80,18 @@ where
         })
     }
 }
+
+/// Exports the PostgreSQL pool's size and idle connections every few seconds.
+pub async fn watch_pool(store: crate::store::Store, shutdown: tokio_util::sync::CancellationToken) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(5));
+    loop {
+        tokio::select! {
+            () = shutdown.cancelled() => return,
+            _ = tick.tick() => {
+                let pool = store.pool();
+                metrics::gauge!("quire_db_pool_connections").set(f64::from(pool.size()));
+                metrics::gauge!("quire_db_pool_idle").set(pool.num_idle() as f64);
+            }
+        }
+    }
+}

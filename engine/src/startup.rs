@@ -101,17 +101,18 @@ impl Application {
             source,
         })?;
         let store = Store::connect_lazy(&settings.database)?;
-        let shared = if settings.cache.enabled {
-            SharedCache::connect(&settings.cache)?
-        } else {
-            SharedCache::none()
-        };
         if let Some(addr) = settings.metrics_addr {
             match crate::metrics::serve(addr) {
                 Ok(()) => tracing::info!(%addr, "metrics at http://{addr}/metrics"),
                 Err(error) => tracing::warn!(%addr, %error, "metrics endpoint not started"),
             }
         }
+        // After the metrics recorder, so that the Redis gauge is recorded.
+        let shared = if settings.cache.enabled {
+            SharedCache::connect(&settings.cache)?
+        } else {
+            SharedCache::none()
+        };
         // Load the syntax definitions and sanitiser now, not on the first write.
         let warm_up = tokio::task::spawn_blocking(crate::render::warm_up);
         let migrated = match store.migrate().await {
@@ -165,6 +166,10 @@ impl Application {
 
         let feed = self.feed.clone();
         let cache = self.cache.clone();
+        tokio::spawn(crate::metrics::watch_pool(
+            self.store.clone(),
+            background.clone(),
+        ));
         if self.shared.is_configured() {
             tokio::spawn(relay::run(
                 self.store.clone(),

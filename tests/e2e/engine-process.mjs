@@ -46,10 +46,11 @@ async function waitForPort(port, timeoutMs = 20_000) {
 }
 
 /**
- * Starts an engine on a fresh database.
- * @returns {Promise<{ url: string, databaseUrl: string, createKey: (scopes: string[]) => Promise<string>, stop: () => Promise<void> }>}
+ * Starts an engine on a fresh database (and Redis under a key prefix of its own).
+ * @param {{ metrics?: boolean }} [options] metrics: serve Prometheus metrics on a free port
+ * @returns {Promise<{ url: string, metricsUrl: string | null, databaseUrl: string, createKey: (scopes: string[]) => Promise<string>, stop: () => Promise<void> }>}
  */
-export async function startEngine() {
+export async function startEngine({ metrics = false } = {}) {
   const adminUrl = process.env.DATABASE_URL;
   if (!adminUrl) throw new Error('DATABASE_URL is not set; run the end-to-end tests through `npm test`');
   const database = `quire_e2e_${Date.now()}_${process.pid}`;
@@ -58,7 +59,14 @@ export async function startEngine() {
   await admin.query(`CREATE DATABASE "${database}"`);
   await admin.end();
   const databaseUrl = withDatabase(adminUrl, database);
-  const env = { ...process.env, DATABASE_URL: databaseUrl, QUIRE_LOG: 'warn' };
+  const metricsPort = metrics ? await freePort() : null;
+  const env = {
+    ...process.env,
+    DATABASE_URL: databaseUrl,
+    QUIRE_REDIS_PREFIX: database,
+    QUIRE_LOG: 'warn',
+    QUIRE_METRICS_ADDR: metricsPort ? `127.0.0.1:${metricsPort}` : 'off',
+  };
 
   const createKey = async (scopes) => {
     const args = ['keys', 'create', '--name', 'e2e', ...scopes.flatMap((scope) => ['--scope', scope])];
@@ -83,5 +91,6 @@ export async function startEngine() {
     await cleanup.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
     await cleanup.end();
   };
-  return { url: `http://127.0.0.1:${port}`, databaseUrl, createKey, stop };
+  const metricsUrl = metricsPort ? `http://127.0.0.1:${metricsPort}` : null;
+  return { url: `http://127.0.0.1:${port}`, metricsUrl, databaseUrl, createKey, stop };
 }

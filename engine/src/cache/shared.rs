@@ -47,6 +47,7 @@ impl SharedCache {
         };
         let client = redis::Client::open(url.as_str())?;
         let manager = ConnectionManager::new_lazy_with_config(client, manager_config())?;
+        metrics::gauge!("quire_redis_up").set(1.0);
         Ok(Self {
             inner: Some(Arc::new(Shared {
                 url: url.clone(),
