@@ -5,12 +5,14 @@
 //      generation drift (regenerating gen/ must change nothing);
 //   2. engine: cargo-nextest (or cargo test) against real PostgreSQL and
 //      Redis from the services module;
-//   3. end to end: the engine binary driven with `buf curl` (tests/e2e);
-//   4. web: vitest, the TypeScript check and `next build`.
+//   3. web: vitest, the TypeScript check and `next build`;
+//   4. end to end (tests/e2e): the engine binary driven with `buf curl`, and
+//      the built web app in headless Chromium against a real engine.
 //
 // A step that fails does not stop the others: the summary shows everything.
 import { ensureServices } from './services.mjs';
 import { generate } from './generate.mjs';
+import { ensureChromium } from './lib/chromium.mjs';
 import { ensureNodeModules } from './lib/install.mjs';
 import { ROOT, run } from './lib/run.mjs';
 import { addTally, emptyTally, parseNextest, parseNodeTest, parseVitest } from './lib/tally.mjs';
@@ -95,13 +97,20 @@ async function main() {
     } else {
       await suite('engine: cargo test', 'cargo', ['test', '--locked', '--no-fail-fast'], parseCargoTest, serviceEnv);
     }
-    await run('cargo', ['build', '--locked', '--package', 'quire-engine'], { env: serviceEnv });
-    const targetDir = process.env.CARGO_TARGET_DIR ?? path.join(ROOT, 'target');
-    const e2eEnv = { ...serviceEnv, QUIRE_ENGINE_BIN: path.join(targetDir, 'debug', 'quire-engine') };
-    await suite('end to end: engine API via buf curl', 'node', ['--test', '--test-reporter=tap', 'tests/e2e/'], parseNodeTest, e2eEnv);
     await suite('web: vitest', 'npm', ['test', '--workspace', 'web', '--', '--reporter=default'], parseVitest, serviceEnv);
     await check('web: typecheck', () => run('npm', ['run', 'typecheck', '--workspace', 'web']));
     await check('web: next build', () => run('npm', ['run', 'build', '--workspace', 'web']));
+
+    // End to end: the engine binary through buf curl, and the web app in Chromium.
+    await run('cargo', ['build', '--locked', '--package', 'quire-engine'], { env: serviceEnv });
+    const chromium = await ensureChromium();
+    const targetDir = process.env.CARGO_TARGET_DIR ?? path.join(ROOT, 'target');
+    const e2eEnv = {
+      ...serviceEnv,
+      QUIRE_ENGINE_BIN: path.join(targetDir, 'debug', 'quire-engine'),
+      QUIRE_CHROMIUM: chromium,
+    };
+    await suite('end to end: engine and web', 'node', ['--test', '--test-reporter=tap', 'tests/e2e/'], parseNodeTest, e2eEnv);
   } finally {
     if (process.env.QUIRE_STOP_SERVICES === '1') await services.stop();
   }
