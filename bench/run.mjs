@@ -9,6 +9,7 @@ import { ensureServices } from '../scripts/services.mjs';
 import { ensureNodeModules } from '../scripts/lib/install.mjs';
 import { ROOT, run } from '../scripts/lib/run.mjs';
 import { engineReadBenchmark, engineReadReport, saveJson } from './engine-read.mjs';
+import { rpcComparison, rpcComparisonReport } from './rpc-compare.mjs';
 import { output } from './lib/processes.mjs';
 
 const quick = process.argv.includes('--quick');
@@ -40,6 +41,15 @@ async function main() {
     log,
   });
 
+  const compare = await rpcComparison({
+    root: ROOT,
+    targetDir,
+    databaseUrl: services.databaseUrl,
+    redisUrl: services.redisUrl,
+    quick,
+    log,
+  });
+
   const machine = `${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown CPU'}), ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB`;
   const v = await versions();
   const report = [
@@ -51,13 +61,15 @@ async function main() {
     '',
     engineReadReport(engineRead),
     '',
+    rpcComparisonReport(compare),
+    '',
   ].join('\n');
 
   const resultsDir = path.join(ROOT, 'bench', 'results');
   mkdirSync(resultsDir, { recursive: true });
   const name = quick ? 'latest-quick' : 'latest';
   writeFileSync(path.join(resultsDir, `${name}.md`), report);
-  saveJson(path.join(resultsDir, `${name}.json`), { quick, machine, versions: v, engineRead });
+  saveJson(path.join(resultsDir, `${name}.json`), { quick, machine, versions: v, engineRead, compare });
   console.log(`\n${report}`);
   console.log(`Report written to bench/results/${name}.md`);
 }

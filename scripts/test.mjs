@@ -110,7 +110,7 @@ async function main() {
       QUIRE_ENGINE_BIN: path.join(targetDir, 'debug', 'quire-engine'),
       QUIRE_CHROMIUM: chromium,
     };
-    await suite('end to end: engine and web', 'node', ['--test', '--test-reporter=tap', 'tests/e2e/'], parseNodeTest, e2eEnv);
+    await suite('end to end: engine API and web in Chromium', 'node', ['--test', '--test-reporter=tap', 'tests/e2e/'], parseNodeTest, e2eEnv);
   } finally {
     if (process.env.QUIRE_STOP_SERVICES === '1') await services.stop();
   }

@@ -17,6 +17,36 @@ const nextConfig: NextConfig = {
   cacheComponents: true,
   // Links prefetch each route's shared App Shell (the default from Next 17).
   partialPrefetching: true,
+  experimental: {
+    // Pages rendered at run time stay in this process's memory instead of
+    // web/.next: a restarted server cannot serve pages whose invalidations it
+    // missed, and servers sharing one build (replicas, tests) share nothing
+    // through the disk. A shared cache handler is the way to share them.
+    isrFlushToDisk: false,
+  },
+  async rewrites() {
+    return {
+      // Routes that need the engine are dynamic-param routes, prerendered at
+      // build time only when the engine answers and otherwise on first
+      // request (see lib/engine/prerender.ts); these fixed URLs are served
+      // by such routes. A static route would need the engine during `next build`.
+      beforeFiles: [
+        { source: '/', destination: '/page/1' },
+        { source: '/sitemap.xml', destination: '/sitemaps/all.xml' },
+      ],
+      afterFiles: [],
+      fallback: [],
+    };
+  },
+  async redirects() {
+    // One URL per page: the first page of a listing has no /page/1 form.
+    return [
+      { source: '/page/1', destination: '/', permanent: true },
+      { source: '/tag/:slug/page/1', destination: '/tag/:slug', permanent: true },
+      { source: '/author/:slug/page/1', destination: '/author/:slug', permanent: true },
+      { source: '/sitemaps/all.xml', destination: '/sitemap.xml', permanent: true },
+    ];
+  },
 };
 
 export default nextConfig;

@@ -43,9 +43,9 @@ async function waitForPort(port, timeoutMs = 30_000) {
  * Starts a server process and waits for its port.
  * @returns {Promise<{ pid: number, stop: () => Promise<void> }>}
  */
-export async function startServer({ argv, env, port, logFile }) {
+export async function startServer({ argv, env, port, logFile, cwd }) {
   const log = createWriteStream(logFile, { flags: 'a' });
-  const child = spawn(argv[0], argv.slice(1), { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(argv[0], argv.slice(1), { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   child.stdout.pipe(log);
   child.stderr.pipe(log);
   const exited = new Promise((resolve) => child.once('exit', resolve));

@@ -6,6 +6,8 @@ describe('parseEnv', () => {
     expect(parseEnv({})).toEqual({
       QUIRE_ENGINE_URL: 'http://127.0.0.1:50051',
       QUIRE_SITE_URL: 'http://localhost:3000',
+      QUIRE_SITE_NAME: 'Quire',
+      QUIRE_SITE_DESCRIPTION: 'Writing, published with Quire.',
       QUIRE_ENGINE_TIMEOUT_MS: 5000,
     });
   });
@@ -22,12 +24,16 @@ describe('parseEnv', () => {
         QUIRE_ENGINE_URL: 'https://engine.internal:8443',
         QUIRE_ENGINE_API_KEY: 'secret-key',
         QUIRE_SITE_URL: 'https://blog.example.com',
+        QUIRE_SITE_NAME: 'Field Notes',
+        QUIRE_SITE_DESCRIPTION: 'Notes from the field.',
         QUIRE_ENGINE_TIMEOUT_MS: '2500',
       }),
     ).toEqual({
       QUIRE_ENGINE_URL: 'https://engine.internal:8443',
       QUIRE_ENGINE_API_KEY: 'secret-key',
       QUIRE_SITE_URL: 'https://blog.example.com',
+      QUIRE_SITE_NAME: 'Field Notes',
+      QUIRE_SITE_DESCRIPTION: 'Notes from the field.',
       QUIRE_ENGINE_TIMEOUT_MS: 2500,
     });
   });

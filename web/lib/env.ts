@@ -21,6 +21,13 @@ const schema = z.object({
   QUIRE_ENGINE_API_KEY: z.preprocess(unsetIfEmpty, z.string().optional()),
   /** The public origin of this site, for absolute links (feeds, canonical URLs). */
   QUIRE_SITE_URL: z.preprocess(unsetIfEmpty, httpUrl.default('http://localhost:3000')),
+  /** The blog's name: page titles, the header, feeds. */
+  QUIRE_SITE_NAME: z.preprocess(unsetIfEmpty, z.string().max(100, 'must be at most 100 characters').default('Quire')),
+  /** One sentence about the blog: the home page's description and the feeds'. */
+  QUIRE_SITE_DESCRIPTION: z.preprocess(
+    unsetIfEmpty,
+    z.string().max(300, 'must be at most 300 characters').default('Writing, published with Quire.'),
+  ),
   /** Deadline for each engine call unless the call sets its own. */
   QUIRE_ENGINE_TIMEOUT_MS: z.preprocess(
     unsetIfEmpty,

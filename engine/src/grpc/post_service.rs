@@ -336,8 +336,8 @@ impl PostApi {
         } else {
             violations.check("request_id", parse_uuid(&request.request_id))
         };
+        // The author defaults to the signed-in one; `apply` parses an explicit `author_id`.
         let author = match (&caller, post.author_id.is_empty()) {
-            (_, false) => violations.check("post.author_id", parse_uuid(&post.author_id)),
             (Caller::Author { id, .. }, true) => Some(*id),
             (Caller::Service { .. }, true) => {
                 violations.add(
@@ -346,6 +346,7 @@ impl PostApi {
                 );
                 None
             }
+            (_, false) => None,
         };
         let mut content = post_fields::blank(author.unwrap_or_default());
         let _ = post_fields::apply(&post, &FieldSet::all(), &mut content, &mut violations);

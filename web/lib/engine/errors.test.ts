@@ -3,8 +3,7 @@ import { Code, ConnectError, createRouterTransport, createClient } from '@connec
 import { BadRequestSchema } from '@quire/gen/google/rpc/error_details_pb';
 import { PostService } from '@quire/gen/quire/v1/post_service_pb';
 import { describe, expect, it } from 'vitest';
-import { notFound } from 'next/navigation';
-import { failureFrom, outcomeOf, outcomeOfCachedRead } from './errors';
+import { failureFrom, isNotFound, outcomeOf } from './errors';
 
 function badRequest(...violations: { field: string; description: string }[]) {
   return { desc: BadRequestSchema, value: create(BadRequestSchema, { fieldViolations: violations }) };
@@ -83,6 +82,14 @@ describe('failureFrom', () => {
   });
 });
 
+describe('isNotFound', () => {
+  it('recognises NOT_FOUND and nothing else', () => {
+    expect(isNotFound(new ConnectError('no such post', Code.NotFound))).toBe(true);
+    expect(isNotFound(new ConnectError('down', Code.Unavailable))).toBe(false);
+    expect(isNotFound(new Error('not found'))).toBe(false);
+  });
+});
+
 describe('outcomeOf', () => {
   it('wraps a resolved call as ok', async () => {
     await expect(outcomeOf(Promise.resolve(42))).resolves.toEqual({ kind: 'ok', value: 42 });
@@ -111,42 +118,5 @@ describe('outcomeOf', () => {
       kind: 'invalid',
       fieldErrors: { 'post.title': 'must not be empty' },
     });
-  });
-});
-
-describe('outcomeOfCachedRead', () => {
-  it('wraps a resolved read as ok', async () => {
-    await expect(outcomeOfCachedRead(Promise.resolve(['a']))).resolves.toEqual({ kind: 'ok', value: ['a'] });
-  });
-
-  it('reports an error that lost its class at the cache boundary as unavailable, with its digest', async () => {
-    // What a production build hands back when a 'use cache' function throws.
-    const obfuscated = Object.assign(new Error('An error occurred in the Server Components render.'), {
-      digest: '3802569651',
-    });
-
-    await expect(outcomeOfCachedRead(Promise.reject(obfuscated))).resolves.toEqual({
-      kind: 'unavailable',
-      message: 'see the server error with digest 3802569651',
-    });
-  });
-
-  it('reports a ConnectError (which keeps its class outside production) as unavailable', async () => {
-    const call = Promise.reject(new ConnectError('connect ECONNREFUSED', Code.Unavailable));
-    await expect(outcomeOfCachedRead(call)).resolves.toEqual({
-      kind: 'unavailable',
-      message: '[unavailable] connect ECONNREFUSED',
-    });
-  });
-
-  it('rethrows Next.js control flow such as notFound()', async () => {
-    let signal: unknown;
-    try {
-      notFound();
-    } catch (error) {
-      signal = error;
-    }
-
-    await expect(outcomeOfCachedRead(Promise.reject(signal))).rejects.toBe(signal);
   });
 });

@@ -1,7 +1,6 @@
 import 'server-only';
 import { Code, ConnectError } from '@connectrpc/connect';
 import { BadRequestSchema } from '@quire/gen/google/rpc/error_details_pb';
-import { unstable_rethrow } from 'next/navigation';
 
 /**
  * The one place where engine errors (gRPC status codes) become outcomes that
@@ -20,9 +19,6 @@ export type EngineFailure =
   | { kind: 'unavailable'; message: string };
 
 export type Outcome<T> = { kind: 'ok'; value: T } | EngineFailure;
-
-/** What a read served through `'use cache'` can come to; see `outcomeOfCachedRead`. */
-export type CachedReadOutcome<T> = Extract<Outcome<T>, { kind: 'ok' | 'unavailable' }>;
 
 /**
  * Maps an engine error to a failure outcome. Anything that is not a
@@ -63,29 +59,20 @@ export function failureFrom(error: unknown): EngineFailure {
   }
 }
 
+/**
+ * Whether an engine call answered NOT_FOUND: the one failure that cached
+ * reads turn into a value ("no such post"), since it is an answer, not an outage.
+ */
+export function isNotFound(error: unknown): boolean {
+  return error instanceof ConnectError && error.code === Code.NotFound;
+}
+
 /** Awaits a direct (uncached) engine call and returns its outcome instead of throwing. */
 export async function outcomeOf<T>(call: Promise<T>): Promise<Outcome<T>> {
   try {
     return { kind: 'ok', value: await call };
   } catch (error) {
     return failureFrom(error);
-  }
-}
-
-/**
- * Awaits a read from a `'use cache'` function. Such a function returns every
- * answer worth caching (a value, or "no such post") and throws only when the
- * engine call failed, since a thrown error is never cached. But the error
- * crosses a React serialization boundary on its way out: in production it
- * arrives as a plain Error holding only a digest (Next.js logs the original
- * under that digest), so its gRPC code is gone and any throw means unavailable.
- */
-export async function outcomeOfCachedRead<T>(read: Promise<T>): Promise<CachedReadOutcome<T>> {
-  try {
-    return { kind: 'ok', value: await read };
-  } catch (error) {
-    unstable_rethrow(error);
-    return { kind: 'unavailable', message: describe(error) };
   }
 }
 
@@ -98,11 +85,4 @@ function fieldErrorsOf(error: ConnectError): Record<string, string> {
     }
   }
   return fieldErrors;
-}
-
-function describe(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  // Production replaces the message with boilerplate; the digest is what finds the original.
-  if ('digest' in error && typeof error.digest === 'string') return `see the server error with digest ${error.digest}`;
-  return error.message;
 }

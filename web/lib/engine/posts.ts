@@ -1,54 +1,230 @@
 import 'server-only';
-import { timestampDate } from '@bufbuild/protobuf/wkt';
-import type { Post } from '@quire/gen/quire/v1/post_pb';
-import { PostView } from '@quire/gen/quire/v1/post_pb';
+import { type Timestamp, timestampDate } from '@bufbuild/protobuf/wkt';
+import type { AuthorRef } from '@quire/gen/quire/v1/author_pb';
+import { type Post, PostKind, type PostSeo, PostView, type TocEntry } from '@quire/gen/quire/v1/post_pb';
 import type { TagRef } from '@quire/gen/quire/v1/tag_pb';
 import { cacheLife, cacheTag } from 'next/cache';
-import { tags } from './cache-tags';
+import { tags, tagsOfPosts } from './cache-tags';
 import { engine } from './clients';
-import { type CachedReadOutcome, outcomeOfCachedRead } from './errors';
+import { isNotFound } from './errors';
 
 /**
- * What a listing shows of a post: the generated `Post` fields it needs, plus
- * values flattened for rendering (and for a cache entry that stays small).
+ * Posts as pages, listings and feeds show them. Every read here is cached
+ * across requests ('use cache') and tagged with everything it shows
+ * (cache-tags.ts), so that a change revalidates exactly the pages it affects.
+ * Freshness comes from those tags; the `hours` lifetime (revalidate after an
+ * hour, expire after a day unused) is only a backstop, and long enough for
+ * pages that must be static (`ensureStatic` wants a stale time of at least
+ * 30 s and an expiry of at least 5 min).
+ *
+ * Engine failures are deliberately not caught: a fallback returned from a
+ * cached function would be cached too (and at build time baked into a page).
+ * They reach the page's error boundary, and nothing is cached for them. Only
+ * NOT_FOUND is an answer worth caching ("no such post").
  */
-export type PostSummary = Pick<Post, 'id' | 'slug' | 'title' | 'excerpt' | 'readingTimeMinutes'> & {
+
+export const POSTS_PER_PAGE = 10;
+/** Posts in a feed: the newest ones, with their full HTML. */
+export const FEED_SIZE = 20;
+/** ListPosts' largest page, for walking every post (sitemap, previous/next). */
+const INDEX_PAGE_SIZE = 100;
+/** Bounds the walk at 50,000 posts: a sitemap's limit. */
+const INDEX_MAX_PAGES = 500;
+
+export type AuthorLink = Pick<AuthorRef, 'slug' | 'displayName'>;
+export type TagLink = Pick<TagRef, 'slug' | 'name'>;
+
+/** What a listing shows of a post: generated fields, with times as ISO 8601 strings. */
+export type PostSummary = Pick<
+  Post,
+  'id' | 'slug' | 'title' | 'excerpt' | 'readingTimeMinutes' | 'coverImageUrl' | 'coverImageAlt'
+> & {
   /** ISO 8601, or undefined for a post that was never published. */
   publishTime: string | undefined;
-  /** The author's display name, or '' when the engine did not resolve it. */
-  authorName: string;
-  tags: Pick<TagRef, 'slug' | 'name'>[];
+  /** Undefined when the engine did not resolve the author. */
+  author: AuthorLink | undefined;
+  tags: TagLink[];
 };
 
-/** The newest published posts, or `unavailable` when the engine cannot be reached. */
-export async function listRecentPosts(pageSize: number): Promise<CachedReadOutcome<PostSummary[]>> {
-  return outcomeOfCachedRead(recentPostsFromEngine(pageSize));
+/** Everything a post's page (and a feed entry) shows. */
+export type PostDetail = Omit<PostSummary, 'author'> &
+  Pick<Post, 'kind' | 'html' | 'wordCount' | 'commentCount'> & {
+    updateTime: string | undefined;
+    toc: Pick<TocEntry, 'level' | 'anchor' | 'text'>[];
+    author: (AuthorLink & Pick<AuthorRef, 'bio' | 'avatarUrl'>) | undefined;
+    seo: Pick<PostSeo, 'metaTitle' | 'metaDescription' | 'canonicalUrl'>;
+  };
+
+/** A slug's answer: the post, the current slug of a renamed post, or nothing. */
+export type PostLookup = { kind: 'found'; post: PostDetail } | { kind: 'moved'; slug: string } | { kind: 'missing' };
+
+/** One numbered page of a listing. */
+export type PostsPage = { posts: PostSummary[]; page: number; pageCount: number; totalSize: number };
+
+/** A listing's filter; at most one of the two is set by the pages. */
+export type ListingFilter = { tagSlug?: string; authorSlug?: string };
+
+/** A post as the sitemap and the previous/next links need it. */
+export type PostIndexEntry = Pick<Post, 'slug' | 'title'> & {
+  publishTime: string | undefined;
+  updateTime: string | undefined;
+};
+
+/** A published post or page by its current or an earlier slug. */
+export async function getPost(slug: string): Promise<PostLookup> {
+  'use cache';
+  cacheLife('hours');
+  cacheTag(tags.post(slug));
+
+  try {
+    const { post, slugMoved } = await engine().posts.getPost({ key: { case: 'slug', value: slug }, view: PostView.FULL });
+    if (!post) return { kind: 'missing' };
+    // The answer changes with the post under its current slug too (renamed again, deleted).
+    cacheTag(tags.post(post.slug));
+    if (slugMoved) return { kind: 'moved', slug: post.slug };
+    const detail = toDetail(post);
+    cacheTag(...tagsOfPosts([detail]));
+    return { kind: 'found', post: detail };
+  } catch (error) {
+    if (isNotFound(error)) return { kind: 'missing' };
+    throw error;
+  }
 }
 
 /**
- * Cached across requests and tagged `posts`, so any post change can drop it.
- * Errors are deliberately not caught here: a fallback returned from a cached
- * function would be cached too (and at build time baked into the page).
+ * Page `page` (from 1) of the newest published posts, optionally of one tag
+ * or author; undefined past the last page (page 1 always exists).
  */
-async function recentPostsFromEngine(pageSize: number): Promise<PostSummary[]> {
-  'use cache';
-  // Short until the change-feed subscriber revalidates `posts` on every change.
-  cacheLife('minutes');
-  cacheTag(tags.posts);
-
-  const { posts } = await engine().posts.listPosts({ pageSize, view: PostView.BASIC });
-  return posts.map(toSummary);
+export async function listPostsPage(filter: ListingFilter, page: number): Promise<PostsPage | undefined> {
+  const tagSlug = filter.tagSlug ?? '';
+  const authorSlug = filter.authorSlug ?? '';
+  // The first page says how many there are, so a page past the end costs no walk.
+  const first = await listingPage(tagSlug, authorSlug, 1);
+  const pageCount = Math.max(1, Math.ceil(first.totalSize / POSTS_PER_PAGE));
+  if (!Number.isInteger(page) || page < 1 || page > pageCount) return undefined;
+  const { posts } = page === 1 ? first : await listingPage(tagSlug, authorSlug, page);
+  return { posts, page, pageCount, totalSize: first.totalSize };
 }
 
-function toSummary(post: Post): PostSummary {
+type ListingPage = { posts: PostSummary[]; nextPageToken: string; totalSize: number };
+
+/**
+ * The engine pages with opaque cursors, so page n continues from page n - 1's
+ * token; each page is its own cache entry, so a walk is paid once.
+ */
+async function listingPage(tagSlug: string, authorSlug: string, page: number): Promise<ListingPage> {
+  'use cache';
+  cacheLife('hours');
+  cacheTag(listingTag(tagSlug, authorSlug));
+
+  let pageToken = '';
+  if (page > 1) {
+    const previous = await listingPage(tagSlug, authorSlug, page - 1);
+    if (!previous.nextPageToken) return { posts: [], nextPageToken: '', totalSize: previous.totalSize };
+    pageToken = previous.nextPageToken;
+  }
+  const response = await engine().posts.listPosts({
+    pageSize: POSTS_PER_PAGE,
+    pageToken,
+    tagSlug,
+    authorSlug,
+    view: PostView.BASIC,
+  });
+  const posts = response.posts.map(toSummary);
+  cacheTag(...tagsOfPosts(posts));
+  return { posts, nextPageToken: response.nextPageToken, totalSize: response.totalSize };
+}
+
+/** The newest posts with their full HTML, site-wide or of one tag. */
+export async function listFeedPosts(tagSlug: string | undefined): Promise<PostDetail[]> {
+  'use cache';
+  cacheLife('hours');
+  cacheTag(listingTag(tagSlug ?? '', ''));
+
+  const { posts } = await engine().posts.listPosts({ pageSize: FEED_SIZE, tagSlug, view: PostView.FULL });
+  const details = posts.map(toDetail);
+  cacheTag(...tagsOfPosts(details));
+  return details;
+}
+
+/** Every published post (or every page), newest first. */
+export async function listAllPosts(kind: PostKind.POST | PostKind.PAGE): Promise<PostIndexEntry[]> {
+  'use cache';
+  cacheLife('hours');
+  cacheTag(tags.posts);
+
+  const entries: PostIndexEntry[] = [];
+  let pageToken = '';
+  for (let page = 0; page < INDEX_MAX_PAGES; page += 1) {
+    const response = await engine().posts.listPosts({ pageSize: INDEX_PAGE_SIZE, pageToken, kind, view: PostView.BASIC });
+    for (const post of response.posts) {
+      entries.push({
+        slug: post.slug,
+        title: post.title,
+        publishTime: isoTime(post.publishTime),
+        updateTime: isoTime(post.updateTime),
+      });
+    }
+    pageToken = response.nextPageToken;
+    if (!pageToken) break;
+  }
+  return entries;
+}
+
+/** The posts published just before (older) and after (newer) `slug`. */
+export async function adjacentPosts(slug: string): Promise<{ newer?: PostIndexEntry; older?: PostIndexEntry }> {
+  const all = await listAllPosts(PostKind.POST);
+  const index = all.findIndex((entry) => entry.slug === slug);
+  if (index < 0) return {};
+  return { newer: all[index - 1], older: all[index + 1] };
+}
+
+function listingTag(tagSlug: string, authorSlug: string): string {
+  if (tagSlug) return tags.tag(tagSlug);
+  if (authorSlug) return tags.author(authorSlug);
+  return tags.posts;
+}
+
+function isoTime(timestamp: Timestamp | undefined): string | undefined {
+  return timestamp ? timestampDate(timestamp).toISOString() : undefined;
+}
+
+export function toSummary(post: Post): PostSummary {
   return {
     id: post.id,
     slug: post.slug,
     title: post.title,
     excerpt: post.excerpt,
     readingTimeMinutes: post.readingTimeMinutes,
-    publishTime: post.publishTime ? timestampDate(post.publishTime).toISOString() : undefined,
-    authorName: post.author?.displayName ?? '',
+    coverImageUrl: post.coverImageUrl,
+    coverImageAlt: post.coverImageAlt,
+    publishTime: isoTime(post.publishTime),
+    author: post.author ? { slug: post.author.slug, displayName: post.author.displayName } : undefined,
     tags: post.tags.map(({ slug, name }) => ({ slug, name })),
+  };
+}
+
+function toDetail(post: Post): PostDetail {
+  return {
+    ...toSummary(post),
+    kind: post.kind,
+    html: post.html,
+    wordCount: post.wordCount,
+    commentCount: post.commentCount,
+    updateTime: isoTime(post.updateTime),
+    toc: post.toc.map(({ level, anchor, text }) => ({ level, anchor, text })),
+    author: post.author
+      ? {
+          slug: post.author.slug,
+          displayName: post.author.displayName,
+          bio: post.author.bio,
+          avatarUrl: post.author.avatarUrl,
+        }
+      : undefined,
+    seo: {
+      metaTitle: post.seo?.metaTitle ?? '',
+      metaDescription: post.seo?.metaDescription ?? '',
+      canonicalUrl: post.seo?.canonicalUrl ?? '',
+    },
   };
 }

@@ -4,13 +4,14 @@ import type { AddressInfo } from 'node:net';
 import { create } from '@bufbuild/protobuf';
 import { Code, ConnectError, createClient } from '@connectrpc/connect';
 import { connectNodeAdapter } from '@connectrpc/connect-node';
-import { ListPostsResponseSchema, PostService } from '@quire/gen/quire/v1/post_service_pb';
+import { ListPostsResponseSchema, PostService, SearchPostsResponseSchema } from '@quire/gen/quire/v1/post_service_pb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { engineTransport } from './transport';
 
 // A stand-in engine speaking real gRPC over cleartext HTTP/2 on a free port,
 // to check what the shared transport puts on the wire.
 const seen: { authorization: string | null; grpcTimeout: string | null }[] = [];
+let searchAttempts = 0;
 let server: http2.Http2Server;
 const sessions = new Set<http2.ServerHttp2Session>();
 
@@ -28,6 +29,12 @@ beforeAll(async () => {
               grpcTimeout: context.requestHeader.get('grpc-timeout'),
             });
             return create(ListPostsResponseSchema, { totalSize: 7 });
+          },
+          searchPosts() {
+            // The engine is restarting for the first attempt only.
+            searchAttempts += 1;
+            if (searchAttempts === 1) throw new ConnectError('not serving yet', Code.Unavailable);
+            return create(SearchPostsResponseSchema, { totalSize: 1 });
           },
           async getPost(_request, context) {
             // Slower than the client's deadline; ends when the client gives up.
@@ -73,6 +80,15 @@ describe('engineTransport', () => {
 
     expect(response.totalSize).toBe(7);
     expect(seen).toEqual([{ authorization: 'Bearer test-key', grpcTimeout: '300m' }]);
+  });
+
+  it('retries a read that found the engine unavailable', async () => {
+    const posts = createClient(PostService, engineTransport());
+
+    const response = await posts.searchPosts({ query: 'retry' });
+
+    expect(response.totalSize).toBe(1);
+    expect(searchAttempts).toBe(2);
   });
 
   it('fails a call that outlives the default deadline', async () => {

@@ -2,6 +2,7 @@ import 'server-only';
 import type { Interceptor, Transport } from '@connectrpc/connect';
 import { createGrpcTransport } from '@connectrpc/connect-node';
 import { env } from '@/lib/env';
+import { retryIdempotentReads } from './retry';
 
 /**
  * The one gRPC transport to the engine, shared by every client so that all
@@ -25,9 +26,10 @@ let transport: Transport | undefined;
 
 /**
  * Created on first use, not at import, so that `next build` neither reads the
- * environment nor opens a connection. No `pingIntervalMs`: connect-node 2.1 can
- * throw on a destroyed session when pinging; the engine's HTTP/2 keepalive
- * detects dead peers instead.
+ * environment nor opens a connection. Reads that fail with UNAVAILABLE or
+ * DEADLINE_EXCEEDED are retried within their deadline (see retry.ts). No
+ * `pingIntervalMs`: connect-node 2.1 can throw on a destroyed session when
+ * pinging; the engine's HTTP/2 keepalive detects dead peers instead.
  */
 export function engineTransport(): Transport {
   if (transport) return transport;
@@ -37,7 +39,8 @@ export function engineTransport(): Transport {
     defaultTimeoutMs: QUIRE_ENGINE_TIMEOUT_MS,
     writeMaxBytes: MAX_REQUEST_BYTES,
     readMaxBytes: MAX_RESPONSE_BYTES,
-    interceptors: QUIRE_ENGINE_API_KEY ? [bearerToken(QUIRE_ENGINE_API_KEY)] : [],
+    // Retries run outside the credentials, so each attempt carries them.
+    interceptors: [retryIdempotentReads(), ...(QUIRE_ENGINE_API_KEY ? [bearerToken(QUIRE_ENGINE_API_KEY)] : [])],
   });
   return transport;
 }

@@ -1,0 +1,57 @@
+// A whole blog for the web's end-to-end tests: the real engine on a fresh
+// database, `next start` on the existing build, and the seeded content.
+import { startEngine } from './engine-process.mjs';
+import { startWeb } from './web-process.mjs';
+import { seedBlog } from './web-seed.mjs';
+
+/** The flags every browser test launches Debian's Chromium with (never a downloaded browser). */
+export const CHROMIUM_LAUNCH = {
+  executablePath: '/usr/bin/chromium',
+  args: [
+    '--headless',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+  ],
+};
+
+/**
+ * Starts the engine (with Prometheus metrics) and the web app, and seeds the
+ * blog. `apiKey` is the web app's key, for starting more web servers.
+ * @param {{ web?: Partial<Parameters<typeof startWeb>[0]> }} [options] extra settings for the web server
+ */
+export async function startBlog(options = {}) {
+  const engine = await startEngine({ metrics: true });
+  let web;
+  try {
+    const apiKey = await engine.createKey(['content:read', 'comments:create']);
+    web = await startWeb({ engineUrl: engine.url, apiKey, ...options.web });
+    const seeded = await seedBlog(engine.url, engine.createKey, { assetBaseUrl: web.url });
+    return {
+      engine,
+      web,
+      apiKey,
+      seeded,
+      stop: async () => {
+        await web.stop();
+        await engine.stop();
+      },
+    };
+  } catch (error) {
+    await web?.stop();
+    await engine.stop();
+    throw error;
+  }
+}
+
+/** The engine's RPC count so far (every method and status), from its Prometheus endpoint. */
+export async function engineRpcCount(metricsUrl) {
+  const text = await (await fetch(`${metricsUrl}/metrics`)).text();
+  let total = 0;
+  for (const match of text.matchAll(/^quire_rpc_requests_total\{[^}]*\} (\d+(?:\.\d+)?)$/gm)) total += Number(match[1]);
+  return total;
+}

@@ -1,0 +1,42 @@
+// Typed engine clients for the web tests: Connect's Node client on the
+// generated service descriptors (gen/ts ships TypeScript, which tsx loads).
+import { register } from 'tsx/esm/api';
+
+register();
+
+const [{ createClient }, { createGrpcTransport }, posts, tags, authors, comments] = await Promise.all([
+  import('@connectrpc/connect'),
+  import('@connectrpc/connect-node'),
+  import('@quire/gen/quire/v1/post_service_pb'),
+  import('@quire/gen/quire/v1/tag_service_pb'),
+  import('@quire/gen/quire/v1/author_service_pb'),
+  import('@quire/gen/quire/v1/comment_service_pb'),
+]);
+
+export const { PostKind, PostView } = await import('@quire/gen/quire/v1/post_pb');
+export const { AuthorRole } = await import('@quire/gen/quire/v1/author_pb');
+export const { CommentStatus } = await import('@quire/gen/quire/v1/comment_pb');
+
+/**
+ * Clients for every service the web tests use, authenticated with `apiKey`.
+ * @param {string} engineUrl
+ * @param {string} apiKey
+ */
+export function engineClients(engineUrl, apiKey) {
+  const transport = createGrpcTransport({
+    baseUrl: engineUrl,
+    defaultTimeoutMs: 10_000,
+    interceptors: [
+      (next) => (request) => {
+        request.header.set('authorization', `Bearer ${apiKey}`);
+        return next(request);
+      },
+    ],
+  });
+  return {
+    posts: createClient(posts.PostService, transport),
+    tags: createClient(tags.TagService, transport),
+    authors: createClient(authors.AuthorService, transport),
+    comments: createClient(comments.CommentService, transport),
+  };
+}

@@ -1,0 +1,122 @@
+import { PostKind } from '@quire/gen/quire/v1/post_pb';
+import type { Metadata } from 'next';
+import { notFound, permanentRedirect } from 'next/navigation';
+import { AuthorBox } from '@/components/author-box';
+import { CommentForm } from '@/components/comment-form';
+import { CommentList } from '@/components/comment-list';
+import { JsonLd } from '@/components/json-ld';
+import { PostMeta } from '@/components/post-meta';
+import { PostNavigation } from '@/components/post-navigation';
+import { TableOfContents } from '@/components/table-of-contents';
+import { TagList } from '@/components/tag-list';
+import { listApprovedComments } from '@/lib/engine/comments';
+import { adjacentPosts, getPost, listPostsPage, type PostDetail } from '@/lib/engine/posts';
+import { paramsToPrerender } from '@/lib/engine/prerender';
+import { formatCount } from '@/lib/format';
+import { isSlug } from '@/lib/route-params';
+import { routes } from '@/lib/routes';
+import { blogPostingJsonLd, postMetadata } from '@/lib/seo';
+import { site } from '@/lib/site';
+
+/**
+ * A post (or a standalone page) by slug. Fully static: rendered at build time
+ * for the newest posts, otherwise on the first request, then served from the
+ * cache until one of its tags is revalidated. The first request for a new
+ * slug waits for the complete page rather than streaming a shell, so unknown
+ * slugs answer a real 404 and earlier slugs a real 308.
+ */
+export const ensureStatic = 'navigation';
+
+type Props = { params: Promise<{ slug: string }> };
+
+export async function generateStaticParams() {
+  return paramsToPrerender(
+    '/[slug]',
+    async () => (await listPostsPage({}, 1))?.posts.map((post) => ({ slug: post.slug })) ?? [],
+    ['slug'],
+  );
+}
+
+export async function generateMetadata({ params }: Props): Promise<Metadata> {
+  const { slug } = await params;
+  if (!isSlug(slug)) return {};
+  const lookup = await getPost(slug);
+  return lookup.kind === 'found' ? postMetadata(lookup.post, site()) : {};
+}
+
+/** The post at `slug`; a 404 for anything else, a permanent redirect from an earlier slug. */
+async function postAt(slug: string): Promise<PostDetail> {
+  if (!isSlug(slug)) notFound();
+  const lookup = await getPost(slug);
+  switch (lookup.kind) {
+    case 'missing':
+      notFound();
+    case 'moved':
+      permanentRedirect(routes.post(lookup.slug));
+    case 'found':
+      return lookup.post;
+  }
+}
+
+export default async function PostPage({ params }: Props) {
+  const { slug } = await params;
+  const post = await postAt(slug);
+  if (post.kind === PostKind.PAGE) return <StandalonePage post={post} />;
+
+  const [comments, { older, newer }] = await Promise.all([
+    listApprovedComments(post.id, post.slug),
+    adjacentPosts(post.slug),
+  ]);
+
+  return (
+    <>
+      <article className="space-y-8">
+        <header className="space-y-4">
+          <TagList tags={post.tags} />
+          <h1 className="font-serif text-4xl font-semibold tracking-tight text-balance sm:text-5xl">{post.title}</h1>
+          <PostMeta author={post.author} publishTime={post.publishTime} readingTimeMinutes={post.readingTimeMinutes} />
+        </header>
+        {post.coverImageUrl && (
+          // The likely LCP element: fetched early, drawn in a fixed 16:9 box so nothing shifts.
+          <img
+            src={post.coverImageUrl}
+            alt={post.coverImageAlt}
+            width={1600}
+            height={900}
+            fetchPriority="high"
+            decoding="async"
+            className="aspect-video w-full rounded-lg bg-surface object-cover"
+          />
+        )}
+        <TableOfContents entries={post.toc} />
+        <div className="prose prose-quire max-w-none sm:prose-lg" dangerouslySetInnerHTML={{ __html: post.html }} />
+        {post.author && <AuthorBox author={post.author} />}
+      </article>
+
+      <div className="mt-12">
+        <PostNavigation older={older} newer={newer} />
+      </div>
+
+      <section aria-labelledby="comments-heading" className="mt-12 space-y-6 border-t border-rule pt-10">
+        <h2 id="comments-heading" className="font-serif text-2xl font-semibold">
+          {comments.length > 0 ? formatCount(comments.length, 'comment') : 'Comments'}
+        </h2>
+        <CommentList comments={comments} />
+        <h3 className="pt-4 font-serif text-xl font-semibold">Leave a comment</h3>
+        <CommentForm postId={post.id} />
+      </section>
+
+      <JsonLd data={blogPostingJsonLd(post, site())} />
+    </>
+  );
+}
+
+/** A page such as "about": its content only, outside the blog's chronology. */
+function StandalonePage({ post }: { post: PostDetail }) {
+  return (
+    <article className="space-y-8">
+      <h1 className="font-serif text-4xl font-semibold tracking-tight text-balance sm:text-5xl">{post.title}</h1>
+      <div className="prose prose-quire max-w-none sm:prose-lg" dangerouslySetInnerHTML={{ __html: post.html }} />
+    </article>
+  );
+}

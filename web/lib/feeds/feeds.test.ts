@@ -1,0 +1,134 @@
+import { XMLParser } from 'fast-xml-parser';
+import { describe, expect, it } from 'vitest';
+import type { PostDetail } from '@/lib/engine/posts';
+import { renderAtom } from './atom';
+import { feedFromPosts } from './feed';
+import { renderJsonFeed } from './json-feed';
+import { renderRss } from './rss';
+import { renderSitemap } from './sitemap';
+
+const site = { name: 'Field Notes', description: 'Notes from the field.', url: 'https://blog.example.com' };
+
+function detail(slug: string, fields: Partial<PostDetail> = {}): PostDetail {
+  return {
+    id: `0193-${slug}`,
+    slug,
+    kind: 1,
+    title: `Title of ${slug}`,
+    excerpt: 'An excerpt.',
+    readingTimeMinutes: 2,
+    coverImageUrl: '',
+    coverImageAlt: '',
+    publishTime: '2026-01-02T03:04:05.000Z',
+    updateTime: '2026-01-05T00:00:00.000Z',
+    author: { slug: 'ada', displayName: 'Ada Lovelace', bio: '', avatarUrl: '' },
+    tags: [{ slug: 'rust', name: 'Rust' }],
+    html: '<p>Body of <em>post</em> &amp; more</p>',
+    wordCount: 5,
+    commentCount: 0,
+    toc: [],
+    seo: { metaTitle: '', metaDescription: '', canonicalUrl: '' },
+    ...fields,
+  };
+}
+
+const posts = [
+  detail('tricky', { title: 'Fish & chips <3 "quoted"', updateTime: '2026-02-01T00:00:00.000Z' }),
+  detail('plain', { coverImageUrl: 'https://cdn.example.com/c.jpg' }),
+];
+const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@' });
+
+describe('feedFromPosts', () => {
+  it('links the site-wide feed to the home page and the newest change', () => {
+    const feed = feedFromPosts(posts, site);
+
+    expect(feed).toMatchObject({
+      title: 'Field Notes',
+      homeUrl: 'https://blog.example.com/',
+      feedUrls: { rss: 'https://blog.example.com/feed/rss.xml' },
+      updated: '2026-02-01T00:00:00.000Z',
+    });
+    expect(feed.entries[0]).toMatchObject({
+      id: 'urn:uuid:0193-tricky',
+      url: 'https://blog.example.com/tricky',
+      author: { name: 'Ada Lovelace', url: 'https://blog.example.com/author/ada' },
+      categories: ['Rust'],
+    });
+  });
+
+  it('scopes a tag’s feed to the tag page', () => {
+    const feed = feedFromPosts(posts, site, { tag: { slug: 'rust', name: 'Rust', description: '' } });
+
+    expect(feed.title).toBe('Rust · Field Notes');
+    expect(feed.homeUrl).toBe('https://blog.example.com/tag/rust');
+    expect(feed.feedUrls.atom).toBe('https://blog.example.com/tag/rust/feed/atom.xml');
+  });
+});
+
+describe('renderRss', () => {
+  it('is RSS 2.0 that a parser reads back to the same text and full HTML', () => {
+    const parsed = parser.parse(renderRss(feedFromPosts(posts, site)));
+    const channel = parsed.rss.channel;
+
+    expect(parsed.rss['@version']).toBe('2.0');
+    expect(channel.title).toBe('Field Notes');
+    expect(channel['atom:link']['@href']).toBe('https://blog.example.com/feed/rss.xml');
+    expect(channel.item).toHaveLength(2);
+    expect(channel.item[0].title).toBe('Fish & chips <3 "quoted"');
+    expect(channel.item[0].guid['#text']).toBe('urn:uuid:0193-tricky');
+    expect(channel.item[0].pubDate).toBe('Fri, 02 Jan 2026 03:04:05 GMT');
+    expect(channel.item[0]['content:encoded']).toBe('<p>Body of <em>post</em> &amp; more</p>');
+  });
+});
+
+describe('renderAtom', () => {
+  it('is Atom that a parser reads back', () => {
+    const parsed = parser.parse(renderAtom(feedFromPosts(posts, site)));
+
+    expect(parsed.feed['@xmlns']).toBe('http://www.w3.org/2005/Atom');
+    expect(parsed.feed.updated).toBe('2026-02-01T00:00:00.000Z');
+    expect(parsed.feed.entry).toHaveLength(2);
+    expect(parsed.feed.entry[1].link['@href']).toBe('https://blog.example.com/plain');
+    expect(parsed.feed.entry[1].content['@type']).toBe('html');
+    expect(parsed.feed.entry[1].author.name).toBe('Ada Lovelace');
+  });
+
+  it('still has the required updated time without entries', () => {
+    const parsed = parser.parse(renderAtom(feedFromPosts([], site)));
+
+    expect(parsed.feed.updated).toBe('1970-01-01T00:00:00.000Z');
+  });
+});
+
+describe('renderJsonFeed', () => {
+  it('is JSON Feed 1.1', () => {
+    const parsed = JSON.parse(renderJsonFeed(feedFromPosts(posts, site)));
+
+    expect(parsed.version).toBe('https://jsonfeed.org/version/1.1');
+    expect(parsed.feed_url).toBe('https://blog.example.com/feed/feed.json');
+    expect(parsed.items[0]).toMatchObject({
+      id: 'urn:uuid:0193-tricky',
+      title: 'Fish & chips <3 "quoted"',
+      content_html: '<p>Body of <em>post</em> &amp; more</p>',
+      date_published: '2026-01-02T03:04:05.000Z',
+      tags: ['Rust'],
+    });
+    expect(parsed.items[1].image).toBe('https://cdn.example.com/c.jpg');
+  });
+});
+
+describe('renderSitemap', () => {
+  it('lists absolute URLs with their last change', () => {
+    const parsed = parser.parse(
+      renderSitemap([
+        { url: 'https://blog.example.com/', lastModified: '2026-01-02T03:04:05.000Z' },
+        { url: 'https://blog.example.com/tag/a&b' },
+      ]),
+    );
+
+    expect(parsed.urlset.url).toEqual([
+      { loc: 'https://blog.example.com/', lastmod: '2026-01-02T03:04:05.000Z' },
+      { loc: 'https://blog.example.com/tag/a&b' },
+    ]);
+  });
+});

@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { isSlug, PLACEHOLDER_PARAM, parsePageNumber } from './route-params';
+
+describe('isSlug', () => {
+  it('accepts the engine’s slugs', () => {
+    expect(isSlug('hello')).toBe(true);
+    expect(isSlug('rust-2024-edition')).toBe(true);
+    expect(isSlug('a'.repeat(100))).toBe(true);
+  });
+
+  it('rejects anything the engine could not have stored', () => {
+    for (const value of ['', 'Hello', 'two--hyphens', '-leading', 'trailing-', 'wp-login.php', 'a_b', 'a'.repeat(101)]) {
+      expect(isSlug(value)).toBe(false);
+    }
+  });
+
+  it('rejects the build-time placeholder', () => {
+    expect(isSlug(PLACEHOLDER_PARAM)).toBe(false);
+  });
+});
+
+describe('parsePageNumber', () => {
+  it('reads positive page numbers', () => {
+    expect(parsePageNumber('1')).toBe(1);
+    expect(parsePageNumber('42')).toBe(42);
+    expect(parsePageNumber('10000')).toBe(10_000);
+  });
+
+  it('rejects anything else, so one page has one URL', () => {
+    for (const value of ['0', '01', '-1', '1.5', 'two', '', '10001', '999999', PLACEHOLDER_PARAM]) {
+      expect(parsePageNumber(value)).toBeUndefined();
+    }
+  });
+});
