@@ -2,12 +2,11 @@
 // Redis through the services module, then runs the engine and the web app
 // until Ctrl-C, and stops everything it started.
 import { spawn } from 'node:child_process';
-import net from 'node:net';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { build } from './build.mjs';
 import { ensureServices } from './services.mjs';
 import { ROOT, pathWithNodeBins } from './lib/run.mjs';
+import { waitForPort } from './lib/ports.mjs';
 
 const ENGINE_ADDR = process.env.QUIRE_LISTEN_ADDR ?? '127.0.0.1:50051';
 const WEB_PORT = process.env.PORT ?? '3000';
@@ -28,19 +27,6 @@ function startChild(name, command, args, env) {
   return child;
 }
 
-async function waitForPort(host, port) {
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  while (Date.now() < deadline) {
-    const open = await new Promise((resolve) => {
-      const socket = net.connect({ host, port: Number(port) });
-      socket.once('connect', () => (socket.destroy(), resolve(true)));
-      socket.once('error', () => resolve(false));
-    });
-    if (open) return;
-    await sleep(200);
-  }
-  throw new Error(`nothing answered on ${host}:${port} within ${READY_TIMEOUT_MS / 1000}s`);
-}
 
 let stopping = false;
 /** @type {(() => Promise<void>) | null} */
@@ -70,13 +56,13 @@ async function main() {
     ...env,
     QUIRE_LISTEN_ADDR: ENGINE_ADDR,
   });
-  await waitForPort(engineHost, enginePort);
+  await waitForPort(enginePort, { host: engineHost, timeoutMs: READY_TIMEOUT_MS });
 
   startChild('web', 'npm', ['run', 'start', '--workspace', 'web', '--', '--port', WEB_PORT], {
     ...env,
     QUIRE_ENGINE_URL: `http://${ENGINE_ADDR}`,
   });
-  await waitForPort('127.0.0.1', WEB_PORT);
+  await waitForPort(WEB_PORT, { timeoutMs: READY_TIMEOUT_MS });
 
   console.log(`\nQuire is running:\n  blog      http://localhost:${WEB_PORT}\n  gRPC API  ${ENGINE_ADDR}\nPress Ctrl-C to stop.`);
 }

@@ -2,9 +2,11 @@
 // on the other, so the generator is never the engine's competition.
 import { execFile, spawn } from 'node:child_process';
 import { createWriteStream, existsSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import { promisify } from 'node:util';
+import { waitForPort } from '../../scripts/lib/ports.mjs';
+
+export { freePort } from '../../scripts/lib/ports.mjs';
 
 const exec = promisify(execFile);
 
@@ -14,30 +16,7 @@ export function pinned(cpus, argv) {
   return haveTaskset && os.cpus().length > 1 ? ['taskset', '-c', cpus, ...argv] : argv;
 }
 
-export async function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
 
-async function waitForPort(port, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const open = await new Promise((resolve) => {
-      const socket = net.connect({ host: '127.0.0.1', port });
-      socket.once('connect', () => (socket.destroy(), resolve(true)));
-      socket.once('error', () => resolve(false));
-    });
-    if (open) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`nothing listened on ${port}`);
-}
 
 /**
  * Starts a server process and waits for its port.

@@ -1,9 +1,9 @@
 // Runs the real engine binary for end-to-end tests: a fresh database, API
 // keys made with the engine's own CLI, and the server on a free port.
 import { spawn, execFile } from 'node:child_process';
-import net from 'node:net';
 import { promisify } from 'node:util';
 import pg from 'pg';
+import { freePort, waitForPort } from '../../scripts/lib/ports.mjs';
 
 const run = promisify(execFile);
 
@@ -20,30 +20,7 @@ function withDatabase(url, database) {
   return parsed.toString();
 }
 
-async function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
 
-async function waitForPort(port, timeoutMs = 20_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const open = await new Promise((resolve) => {
-      const socket = net.connect({ host: '127.0.0.1', port });
-      socket.once('connect', () => (socket.destroy(), resolve(true)));
-      socket.once('error', () => resolve(false));
-    });
-    if (open) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`engine did not listen on ${port}`);
-}
 
 /**
  * Starts an engine on a fresh database (and Redis under a key prefix of its own).

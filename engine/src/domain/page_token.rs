@@ -50,6 +50,25 @@ impl PageToken {
     }
 }
 
+impl PageToken {
+    /// Trims `rows` (fetched with one row more than `limit`) to the page and
+    /// returns the token of the page after it: empty on the last page.
+    pub fn next_page<T>(
+        rows: &mut Vec<T>,
+        limit: i64,
+        filters: &[&str],
+        cursor_of: impl Fn(&T) -> Cursor,
+    ) -> String {
+        if rows.len() as i64 <= limit {
+            return String::new();
+        }
+        rows.truncate(limit as usize);
+        rows.last()
+            .map(|last| Self::encode(filters, &cursor_of(last)))
+            .unwrap_or_default()
+    }
+}
+
 /// Resolves a requested page size: 0 means `default`, more than `max` is
 /// lowered to `max` (AIP-158), negative is an error.
 pub fn page_size(requested: i32, default: i64, max: i64) -> Result<i64, String> {

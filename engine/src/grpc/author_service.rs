@@ -117,19 +117,9 @@ impl AuthorApi {
         violations.into_result()?;
         let mut conn = self.store.pool().acquire().await.map_err(store_error)?;
         let mut rows = authors::list(&mut conn, after, limit + 1).await?;
-        let next_page_token = if rows.len() as i64 > limit {
-            rows.truncate(limit as usize);
-            rows.last()
-                .map(|last| {
-                    PageToken::encode(
-                        &[],
-                        &[last.display_name.to_lowercase(), last.id.to_string()],
-                    )
-                })
-                .unwrap_or_default()
-        } else {
-            String::new()
-        };
+        let next_page_token = PageToken::next_page(&mut rows, limit, &[], |last| {
+            vec![last.display_name.to_lowercase(), last.id.to_string()]
+        });
         let authors = rows
             .into_iter()
             .map(|author| {

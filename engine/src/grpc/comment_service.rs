@@ -189,22 +189,12 @@ impl CommentApi {
             }
             _ => comments::list_by_status(&mut conn, wanted, post_id, position, limit + 1).await?,
         };
-        let next_page_token = if rows.len() as i64 > limit {
-            rows.truncate(limit as usize);
-            rows.last()
-                .map(|last| {
-                    PageToken::encode(
-                        &fingerprint,
-                        &[
-                            last.create_time.timestamp_micros().to_string(),
-                            last.id.to_string(),
-                        ],
-                    )
-                })
-                .unwrap_or_default()
-        } else {
-            String::new()
-        };
+        let next_page_token = PageToken::next_page(&mut rows, limit, &fingerprint, |last| {
+            vec![
+                last.create_time.timestamp_micros().to_string(),
+                last.id.to_string(),
+            ]
+        });
         let with_email = policy::moderate_comments(&caller).is_ok();
         Ok(v1::ListCommentsResponse {
             comments: rows

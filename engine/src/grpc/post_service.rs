@@ -298,22 +298,12 @@ impl PostApi {
         let mut conn = self.store.pool().acquire().await.map_err(store_error)?;
         let mut rows = posts::list(&mut conn, filter, view, after, limit + 1).await?;
         let total_size = posts::count(&mut conn, filter).await?;
-        let next_page_token = if rows.len() as i64 > limit {
-            rows.truncate(limit as usize);
-            rows.last()
-                .map(|last| {
-                    PageToken::encode(
-                        &fingerprint,
-                        &[
-                            last.sort_time.timestamp_micros().to_string(),
-                            last.id.to_string(),
-                        ],
-                    )
-                })
-                .unwrap_or_default()
-        } else {
-            String::new()
-        };
+        let next_page_token = PageToken::next_page(&mut rows, limit, &fingerprint, |last| {
+            vec![
+                last.sort_time.timestamp_micros().to_string(),
+                last.id.to_string(),
+            ]
+        });
         Ok(v1::ListPostsResponse {
             posts: rows.into_iter().map(mapping::post).collect(),
             next_page_token,
@@ -658,14 +648,9 @@ impl PostApi {
             );
         }
         let mut rows = posts::list_revisions(&mut conn, post_id, before, limit + 1).await?;
-        let next_page_token = if rows.len() as i64 > limit {
-            rows.truncate(limit as usize);
-            rows.last()
-                .map(|last| PageToken::encode(&fingerprint, &[last.revision.to_string()]))
-                .unwrap_or_default()
-        } else {
-            String::new()
-        };
+        let next_page_token = PageToken::next_page(&mut rows, limit, &fingerprint, |last| {
+            vec![last.revision.to_string()]
+        });
         Ok(v1::ListPostRevisionsResponse {
             revisions: rows.into_iter().map(mapping::revision).collect(),
             next_page_token,

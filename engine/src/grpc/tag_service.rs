@@ -105,16 +105,9 @@ impl TagApi {
         let fingerprint = [only_used_text.as_str()];
         let mut conn = self.store.pool().acquire().await.map_err(store_error)?;
         let mut rows = tags::list(&mut conn, only_used, after, limit + 1).await?;
-        let next_page_token = if rows.len() as i64 > limit {
-            rows.truncate(limit as usize);
-            rows.last()
-                .map(|last| {
-                    PageToken::encode(&fingerprint, &[last.name.to_lowercase(), last.slug.clone()])
-                })
-                .unwrap_or_default()
-        } else {
-            String::new()
-        };
+        let next_page_token = PageToken::next_page(&mut rows, limit, &fingerprint, |last| {
+            vec![last.name.to_lowercase(), last.slug.clone()]
+        });
         Ok(v1::ListTagsResponse {
             tags: rows.into_iter().map(mapping::tag).collect(),
             next_page_token,
