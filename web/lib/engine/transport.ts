@@ -15,11 +15,21 @@ const MAX_REQUEST_BYTES = 4 * 1024 * 1024;
 // the call instead of exhausting the server's memory.
 const MAX_RESPONSE_BYTES = 32 * 1024 * 1024;
 
+/**
+ * The web's own API key, unless the call already carries credentials: calls
+ * made for a signed-in author send that author's session token instead (see
+ * `asSession`), so that the engine applies the author's role.
+ */
 function bearerToken(apiKey: string): Interceptor {
   return (next) => (req) => {
-    req.header.set('authorization', `Bearer ${apiKey}`);
+    if (!req.header.has('authorization')) req.header.set('authorization', `Bearer ${apiKey}`);
     return next(req);
   };
+}
+
+/** Call options that make one engine call as the author whose session token this is. */
+export function asSession(sessionToken: string): { headers: Record<string, string> } {
+  return { headers: { authorization: `Bearer ${sessionToken}` } };
 }
 
 let transport: Transport | undefined;
