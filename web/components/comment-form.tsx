@@ -1,69 +1,120 @@
 'use client';
 
-import { useActionState } from 'react';
+import { useActionState, useOptimistic } from 'react';
 import {
   COMMENT_LIMITS,
   type CommentField,
   type CommentFormAction,
-  type CommentFormState,
+  type CommentOutcome,
+  HONEYPOT_FIELD,
   INITIAL_COMMENT_FORM_STATE,
+  type SentComment,
+  textField,
 } from '@/lib/comment-form';
 
 /**
  * The reader's comment form: the only client component of a post's page.
- * It posts `postId`, `authorName`, `authorEmail` and `body` to `action`, the
- * Server Action that creates the comment, and shows the state it answers.
- * Without JavaScript the same action runs as a plain form post.
- *
- * `action` is the form's one wiring. Until a page passes it, the form posts to
- * the page's own URL, which ignores it.
+ * `action` (the Server Action) creates the comment. The comment appears at
+ * once beneath the list, marked as sending (useOptimistic); when the engine
+ * refuses it, it disappears again, the message says why and the form keeps
+ * what was typed.
  */
-export function CommentForm({ postId, action }: { postId: string; action?: CommentFormAction }) {
-  const [state, formAction, pending] = useActionState<CommentFormState, FormData>(
-    action ?? keepState,
-    INITIAL_COMMENT_FORM_STATE,
-  );
-  const fieldErrors = state.status === 'invalid' ? state.fieldErrors : {};
+export function CommentForm({ postId, action }: { postId: string; action: CommentFormAction }) {
+  const [state, dispatch, pending] = useActionState(action, INITIAL_COMMENT_FORM_STATE);
+  const [shown, showSending] = useOptimistic<SentComment[], SentComment>(state.sent, (sent, sending) => [
+    ...sent,
+    sending,
+  ]);
+  const fieldErrors = state.outcome.status === 'invalid' ? state.outcome.fieldErrors : {};
+
+  function send(formData: FormData) {
+    // One id per submission: a retried request creates the comment only once.
+    const requestId = crypto.randomUUID();
+    formData.set('requestId', requestId);
+    showSending({
+      id: requestId,
+      authorName: textField(formData, 'authorName').trim(),
+      body: textField(formData, 'body').trim(),
+      visibility: 'sending',
+    });
+    dispatch(formData);
+  }
 
   return (
-    <form action={action ? formAction : undefined} method="post" className="space-y-4">
-      <input type="hidden" name="postId" value={postId} />
-      <div className="grid gap-4 sm:grid-cols-2">
+    <div className="space-y-6">
+      {shown.length > 0 && <SentComments comments={shown} />}
+      <form action={send} className="space-y-4">
+        <input type="hidden" name="postId" value={postId} />
+        {/* The honeypot: hidden from people and assistive technology, filled by bots. */}
+        <div aria-hidden="true" className="absolute -left-[9999px] h-px w-px overflow-hidden">
+          <label htmlFor={`comment-${HONEYPOT_FIELD}`}>Leave this empty</label>
+          <input id={`comment-${HONEYPOT_FIELD}`} name={HONEYPOT_FIELD} tabIndex={-1} autoComplete="off" defaultValue="" />
+        </div>
+        <div className="grid gap-4 sm:grid-cols-2">
+          <Field
+            name="authorName"
+            label="Name"
+            autoComplete="name"
+            required
+            maxLength={COMMENT_LIMITS.authorName}
+            defaultValue={state.values.authorName}
+            error={fieldErrors.authorName}
+          />
+          <Field
+            name="authorEmail"
+            label="Email (optional, never shown)"
+            type="email"
+            autoComplete="email"
+            maxLength={COMMENT_LIMITS.authorEmail}
+            defaultValue={state.values.authorEmail}
+            error={fieldErrors.authorEmail}
+          />
+        </div>
         <Field
-          name="authorName"
-          label="Name"
-          autoComplete="name"
+          name="body"
+          label="Comment"
+          multiline
           required
-          maxLength={COMMENT_LIMITS.authorName}
-          error={fieldErrors.authorName}
+          maxLength={COMMENT_LIMITS.body}
+          defaultValue={state.values.body}
+          error={fieldErrors.body}
         />
-        <Field
-          name="authorEmail"
-          label="Email (optional, never shown)"
-          type="email"
-          autoComplete="email"
-          maxLength={COMMENT_LIMITS.authorEmail}
-          error={fieldErrors.authorEmail}
-        />
-      </div>
-      <Field name="body" label="Comment" multiline required maxLength={COMMENT_LIMITS.body} error={fieldErrors.body} />
-      <div className="flex flex-wrap items-center gap-4">
-        <button
-          type="submit"
-          disabled={pending}
-          className="rounded bg-accent px-5 py-2 font-medium text-canvas hover:opacity-90 disabled:opacity-60"
-        >
-          {pending ? 'Sending…' : 'Post comment'}
-        </button>
-        <StatusMessage state={state} />
-      </div>
-    </form>
+        <div className="flex flex-wrap items-center gap-4">
+          <button
+            type="submit"
+            disabled={pending}
+            className="rounded bg-accent px-5 py-2 font-medium text-canvas hover:opacity-90 disabled:opacity-60"
+          >
+            {pending ? 'Sending…' : 'Post comment'}
+          </button>
+          <StatusMessage outcome={state.outcome} />
+        </div>
+      </form>
+    </div>
   );
 }
 
-/** Stands in for the action in `useActionState` while none is passed; never called then. */
-async function keepState(state: CommentFormState): Promise<CommentFormState> {
-  return state;
+/** The reader's own comments from this visit, with where each one stands. */
+function SentComments({ comments }: { comments: SentComment[] }) {
+  const label = { sending: 'Sending…', pending: 'Awaiting moderation', approved: 'Published' } as const;
+  return (
+    <ol aria-label="Your comments" className="space-y-6">
+      {comments.map((comment) => (
+        <li key={comment.id} data-visibility={comment.visibility}>
+          <article
+            aria-label={`Your comment, ${label[comment.visibility].toLowerCase()}`}
+            className={`rounded-lg border border-dashed border-rule p-4 ${comment.visibility === 'sending' ? 'opacity-70' : ''}`}
+          >
+            <p className="text-sm">
+              <span className="font-semibold">{comment.authorName}</span>
+              <span className="text-muted"> · {label[comment.visibility]}</span>
+            </p>
+            <p className="mt-2 whitespace-pre-line leading-relaxed">{comment.body}</p>
+          </article>
+        </li>
+      ))}
+    </ol>
+  );
 }
 
 function Field({
@@ -79,6 +130,7 @@ function Field({
   multiline?: boolean;
   type?: string;
   autoComplete?: string;
+  defaultValue?: string;
   required?: boolean;
   maxLength: number;
 }) {
@@ -108,13 +160,13 @@ function Field({
   );
 }
 
-function StatusMessage({ state }: { state: CommentFormState }) {
+function StatusMessage({ outcome }: { outcome: CommentOutcome }) {
   const message = (() => {
-    switch (state.status) {
+    switch (outcome.status) {
       case 'idle':
         return undefined;
       case 'submitted':
-        return state.visibility === 'approved'
+        return outcome.visibility === 'approved'
           ? 'Thank you: your comment is published.'
           : 'Thank you: your comment will appear once a moderator approves it.';
       case 'invalid':

@@ -9,6 +9,7 @@ describe('parseEnv', () => {
       QUIRE_SITE_NAME: 'Quire',
       QUIRE_SITE_DESCRIPTION: 'Writing, published with Quire.',
       QUIRE_ENGINE_TIMEOUT_MS: 5000,
+      QUIRE_TRUSTED_PROXY_HOPS: 0,
     });
   });
 

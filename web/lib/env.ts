@@ -28,6 +28,14 @@ const schema = z.object({
     unsetIfEmpty,
     z.string().max(300, 'must be at most 300 characters').default('Writing, published with Quire.'),
   ),
+  /**
+   * How many reverse proxies in front of the web append to `x-forwarded-for`;
+   * the reader's address is the one the outermost of them saw (comment rate limits).
+   */
+  QUIRE_TRUSTED_PROXY_HOPS: z.preprocess(
+    unsetIfEmpty,
+    z.coerce.number({ error: 'must be a whole number' }).int('must be a whole number').min(0).default(0),
+  ),
   /** Deadline for each engine call unless the call sets its own. */
   QUIRE_ENGINE_TIMEOUT_MS: z.preprocess(
     unsetIfEmpty,

@@ -9,6 +9,7 @@ import { PostMeta } from '@/components/post-meta';
 import { PostNavigation } from '@/components/post-navigation';
 import { TableOfContents } from '@/components/table-of-contents';
 import { TagList } from '@/components/tag-list';
+import { submitComment } from './comment-actions';
 import { listApprovedComments } from '@/lib/engine/comments';
 import { adjacentPosts, getPost, listPostsPage, type PostDetail } from '@/lib/engine/posts';
 import { paramsToPrerender } from '@/lib/engine/prerender';
@@ -103,7 +104,7 @@ export default async function PostPage({ params }: Props) {
         </h2>
         <CommentList comments={comments} />
         <h3 className="pt-4 font-serif text-xl font-semibold">Leave a comment</h3>
-        <CommentForm postId={post.id} />
+        <CommentForm postId={post.id} action={submitComment} />
       </section>
 
       <JsonLd data={blogPostingJsonLd(post, site())} />

@@ -4,6 +4,7 @@ import { type Comment, CommentStatus } from '@quire/gen/quire/v1/comment_pb';
 import { cacheLife, cacheTag } from 'next/cache';
 import { tags } from './cache-tags';
 import { engine } from './clients';
+import { type Outcome, outcomeOf } from './errors';
 
 /** Readers' comments as a post's page shows them; cached like posts.ts. */
 
@@ -46,5 +47,30 @@ function toPublic(comment: Comment): PublicComment {
     authorName: comment.authorName,
     body: comment.body,
     createTime: comment.createTime ? timestampDate(comment.createTime).toISOString() : undefined,
+  };
+}
+
+/** A reader's new comment, as CreateComment takes it. */
+export type NewComment = { postId: string; authorName: string; authorEmail: string; body: string };
+
+/**
+ * Sends a reader's comment (never cached). `requestId` makes a retried
+ * submission idempotent; `clientKey` is what the engine rate-limits by.
+ * Answers whether the comment is shown at once or after moderation.
+ */
+export async function createComment(
+  comment: NewComment,
+  requestId: string,
+  clientKey: string,
+): Promise<Outcome<{ id: string; visibility: 'pending' | 'approved' }>> {
+  const outcome = await outcomeOf(engine().comments.createComment({ comment, requestId, clientKey }));
+  if (outcome.kind !== 'ok') return outcome;
+  const created = outcome.value.comment;
+  return {
+    kind: 'ok',
+    value: {
+      id: created?.id ?? requestId,
+      visibility: created?.status === CommentStatus.APPROVED ? 'approved' : 'pending',
+    },
   };
 }
