@@ -28,6 +28,7 @@ describe('parseEnv', () => {
         QUIRE_SITE_NAME: 'Field Notes',
         QUIRE_SITE_DESCRIPTION: 'Notes from the field.',
         QUIRE_ENGINE_TIMEOUT_MS: '2500',
+        QUIRE_TRUSTED_PROXY_HOPS: '2',
       }),
     ).toEqual({
       QUIRE_ENGINE_URL: 'https://engine.internal:8443',
@@ -36,6 +37,7 @@ describe('parseEnv', () => {
       QUIRE_SITE_NAME: 'Field Notes',
       QUIRE_SITE_DESCRIPTION: 'Notes from the field.',
       QUIRE_ENGINE_TIMEOUT_MS: 2500,
+      QUIRE_TRUSTED_PROXY_HOPS: 2,
     });
   });
 
