@@ -2,7 +2,7 @@ import { create } from '@bufbuild/protobuf';
 import { ChangeKind, ChangeSchema } from '@quire/gen/quire/v1/change_pb';
 import { PostKind, PostStatus } from '@quire/gen/quire/v1/post_pb';
 import { describe, expect, it } from 'vitest';
-import { tags, tagsForChange, tagsOfPosts } from './cache-tags';
+import { type PostTagFacts, tags, tagsForChange, tagsForPostMutation, tagsOfPosts } from './cache-tags';
 
 const change = (fields: Parameters<typeof create<typeof ChangeSchema>>[1]) => create(ChangeSchema, fields);
 
@@ -82,5 +82,62 @@ describe('tagsOfPosts', () => {
     ];
 
     expect(tagsOfPosts(posts).sort()).toEqual([tags.author('ada'), tags.tag('meta'), tags.tag('rust')].sort());
+  });
+});
+
+describe('tagsForPostMutation', () => {
+  const post = (fields: Partial<PostTagFacts> = {}): PostTagFacts => ({
+    slug: 'hello',
+    status: PostStatus.PUBLISHED,
+    tags: [{ slug: 'rust' }],
+    author: { slug: 'ada' },
+    ...fields,
+  });
+
+  it('drops the old and new slug, tags and author of an edit to a published post', () => {
+    const before = post({ slug: 'old-name', tags: [{ slug: 'go' }], author: { slug: 'grace' } });
+    const after = post({ slug: 'new-name', tags: [{ slug: 'rust' }] });
+
+    expect(tagsForPostMutation(before, after).sort()).toEqual(
+      ['post:new-name', 'post:old-name', 'posts', 'tag:rust', 'tag:go', 'author:grace', 'author:ada'].sort(),
+    );
+  });
+
+  it('drops the listings when a draft is published, and again when it is withdrawn', () => {
+    const draft = post({ status: PostStatus.DRAFT });
+
+    expect(tagsForPostMutation(draft, post()).sort()).toEqual(['author:ada', 'post:hello', 'posts', 'tag:rust']);
+    expect(tagsForPostMutation(post(), post({ status: PostStatus.ARCHIVED })).sort()).toEqual([
+      'author:ada',
+      'post:hello',
+      'posts',
+      'tag:rust',
+    ]);
+  });
+
+  it('drops what a deleted published post was shown on', () => {
+    expect(tagsForPostMutation(post(), undefined).sort()).toEqual(['author:ada', 'post:hello', 'posts', 'tag:rust']);
+  });
+
+  it('drops nothing for drafts and scheduled posts that readers never saw', () => {
+    expect(tagsForPostMutation(undefined, post({ status: PostStatus.DRAFT }))).toEqual([]);
+    expect(tagsForPostMutation(post({ status: PostStatus.DRAFT }), post({ status: PostStatus.SCHEDULED }))).toEqual([]);
+    expect(tagsForPostMutation(post({ status: PostStatus.DRAFT }), undefined)).toEqual([]);
+  });
+
+  it('agrees with tagsForChange on the same edit', () => {
+    const fromChange = tagsForChange(
+      change({
+        kind: ChangeKind.POST_UPDATED,
+        slug: 'hello',
+        previousSlug: 'hi',
+        status: PostStatus.PUBLISHED,
+        wasPublished: true,
+        tagSlugs: ['rust'],
+        authorSlug: 'ada',
+      }),
+    );
+
+    expect(tagsForPostMutation(post({ slug: 'hi' }), post()).sort()).toEqual(fromChange.sort());
   });
 });

@@ -63,17 +63,15 @@ export function tagsForChange(change: Change): string[] {
     case ChangeKind.POST_PUBLISHED:
     case ChangeKind.POST_SCHEDULED:
     case ChangeKind.POST_UNPUBLISHED:
-    case ChangeKind.POST_DELETED: {
-      const visible = change.wasPublished || change.status === PostStatus.PUBLISHED;
-      if (!visible) break;
-      add(change.slug && tags.post(change.slug));
-      add(change.previousSlug && tags.post(change.previousSlug));
-      add(tags.posts);
-      for (const slug of [...change.tagSlugs, ...change.removedTagSlugs]) add(tags.tag(slug));
-      add(change.authorSlug && tags.author(change.authorSlug));
-      add(change.previousAuthorSlug && tags.author(change.previousAuthorSlug));
+    case ChangeKind.POST_DELETED:
+      for (const tag of tagsOfPostChange({
+        visible: change.wasPublished || change.status === PostStatus.PUBLISHED,
+        slugs: [change.slug, change.previousSlug],
+        tagSlugs: [...change.tagSlugs, ...change.removedTagSlugs],
+        authorSlugs: [change.authorSlug, change.previousAuthorSlug],
+      }))
+        add(tag);
       break;
-    }
     case ChangeKind.UNSPECIFIED:
       break;
     default: {
@@ -84,5 +82,49 @@ export function tagsForChange(change: Change): string[] {
       add(change.slug && tags.post(change.slug));
     }
   }
+  return [...found];
+}
+
+/** What a post mutation's tags are computed from: the post as the engine returned it. */
+export type PostTagFacts = {
+  slug: string;
+  status: PostStatus;
+  tags: readonly { slug: string }[];
+  author?: { slug: string } | undefined;
+};
+
+/**
+ * The tags to update after a Server Action changed a post, from the post
+ * before (undefined when created) and after (undefined when deleted): the
+ * same rule as `tagsForChange`, applied to both versions, so that a renamed
+ * slug, a removed tag or a changed author drops the pages that showed them.
+ */
+export function tagsForPostMutation(before: PostTagFacts | undefined, after: PostTagFacts | undefined): string[] {
+  const versions = [before, after].filter((post): post is PostTagFacts => post !== undefined);
+  return tagsOfPostChange({
+    visible: versions.some((post) => post.status === PostStatus.PUBLISHED),
+    slugs: versions.map((post) => post.slug),
+    tagSlugs: versions.flatMap((post) => post.tags.map((tag) => tag.slug)),
+    authorSlugs: versions.map((post) => post.author?.slug),
+  });
+}
+
+/**
+ * The one rule for a change to a post: nothing when readers could not see
+ * it before and cannot now; otherwise its pages under every slug it had, the
+ * listings (`posts`), and the pages of every tag and author it had.
+ */
+function tagsOfPostChange(change: {
+  visible: boolean;
+  slugs: readonly (string | undefined)[];
+  tagSlugs: readonly string[];
+  authorSlugs: readonly (string | undefined)[];
+}): string[] {
+  if (!change.visible) return [];
+  const found = new Set<string>();
+  for (const slug of change.slugs) if (slug) found.add(tags.post(slug));
+  found.add(tags.posts);
+  for (const slug of change.tagSlugs) if (slug) found.add(tags.tag(slug));
+  for (const slug of change.authorSlugs) if (slug) found.add(tags.author(slug));
   return [...found];
 }
