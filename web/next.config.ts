@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { NextConfig } from 'next';
+import { allowedActionOrigins, securityHeaders } from './lib/security-headers';
 
 // The npm workspace root: node_modules are hoisted there and @quire/gen lives
 // in ../gen/ts, so file tracing for the standalone server must start there.
@@ -18,11 +19,18 @@ const nextConfig: NextConfig = {
   // Links prefetch each route's shared App Shell (the default from Next 17).
   partialPrefetching: true,
   experimental: {
+    serverActions: {
+      // Server Actions accept same-origin requests only, plus these hosts (see lib/security-headers.ts).
+      allowedOrigins: allowedActionOrigins(process.env.QUIRE_ALLOWED_ORIGINS),
+    },
     // Pages rendered at run time stay in this process's memory instead of
     // web/.next: a restarted server cannot serve pages whose invalidations it
     // missed, and servers sharing one build (replicas, tests) share nothing
     // through the disk. A shared cache handler is the way to share them.
     isrFlushToDisk: false,
+  },
+  async headers() {
+    return [{ source: '/:path*', headers: securityHeaders() }];
   },
   async rewrites() {
     return {
