@@ -1,11 +1,71 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { NextConfig } from 'next';
-import { allowedActionOrigins, securityHeaders } from './lib/security-headers';
 
 // The npm workspace root: node_modules are hoisted there and @quire/gen lives
 // in ../gen/ts, so file tracing for the standalone server must start there.
 const workspaceRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+// Security headers live here rather than in lib/: on Node 20, Next loads this
+// file as CommonJS and cannot resolve imports of other TypeScript files.
+
+/**
+ * The Content-Security-Policy of every response. Why 'unsafe-inline' for scripts: reader pages are static (prerendered once,
+ * served to everyone from the cache), and Next.js embeds each page's React
+ * Server Components payload as inline scripts. A per-request nonce would make
+ * every page dynamic (Next's CSP guide: nonces disable static rendering and
+ * partial prerendering), and hashes differ per page. Everything else is as
+ * strict as the site allows: only our own origin for scripts, styles, fonts,
+ * connections and forms; no plugins, no framing, no <base> injection.
+ * Post bodies are sanitised by the engine, so injected markup cannot run.
+ */
+export function contentSecurityPolicy(): string {
+  const directives: Record<string, string[]> = {
+    'default-src': ["'self'"],
+    'script-src': ["'self'", "'unsafe-inline'"],
+    'style-src': ["'self'", "'unsafe-inline'"],
+    // Cover images and avatars may live on any HTTPS host (an author's CDN).
+    'img-src': ["'self'", 'https:', 'data:', 'blob:'],
+    'font-src': ["'self'"],
+    'connect-src': ["'self'"],
+    'media-src': ["'self'", 'https:'],
+    'object-src': ["'none'"],
+    'base-uri': ["'self'"],
+    'form-action': ["'self'"],
+    'frame-ancestors': ["'none'"],
+  };
+  return Object.entries(directives)
+    .map(([name, sources]) => `${name} ${sources.join(' ')}`)
+    .join('; ');
+}
+
+export type Header = { key: string; value: string };
+
+export function securityHeaders(): Header[] {
+  return [
+    { key: 'Content-Security-Policy', value: contentSecurityPolicy() },
+    // Browsers ignore it over plain HTTP, so it is safe to send everywhere.
+    { key: 'Strict-Transport-Security', value: 'max-age=63072000; includeSubDomains' },
+    { key: 'X-Content-Type-Options', value: 'nosniff' },
+    { key: 'X-Frame-Options', value: 'DENY' },
+    { key: 'Referrer-Policy', value: 'strict-origin-when-cross-origin' },
+    { key: 'Permissions-Policy', value: 'camera=(), microphone=(), geolocation=(), payment=(), usb=()' },
+    { key: 'Cross-Origin-Opener-Policy', value: 'same-origin' },
+  ];
+}
+
+/**
+ * Hosts besides the site's own from which Server Actions may be invoked
+ * (QUIRE_ALLOWED_ORIGINS, comma-separated, e.g. `blog.example.com,*.example.com`):
+ * needed only behind a proxy that does not forward the public host in
+ * `x-forwarded-host`. Read when the app is built.
+ */
+export function allowedActionOrigins(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((host) => host.trim())
+    .filter(Boolean);
+}
 
 const nextConfig: NextConfig = {
   output: 'standalone',
@@ -20,7 +80,7 @@ const nextConfig: NextConfig = {
   partialPrefetching: true,
   experimental: {
     serverActions: {
-      // Server Actions accept same-origin requests only, plus these hosts (see lib/security-headers.ts).
+      // Server Actions accept same-origin requests only, plus these hosts (see allowedActionOrigins).
       allowedOrigins: allowedActionOrigins(process.env.QUIRE_ALLOWED_ORIGINS),
     },
     // Pages rendered at run time stay in this process's memory instead of

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { allowedActionOrigins, contentSecurityPolicy, securityHeaders } from './security-headers';
+import { allowedActionOrigins, contentSecurityPolicy, securityHeaders } from './next.config';
 
 describe('contentSecurityPolicy', () => {
   const directives = Object.fromEntries(
