@@ -1,14 +1,11 @@
 import { PostKind } from '@quire/gen/quire/v1/post_pb';
 import type { Metadata } from 'next';
 import { notFound, permanentRedirect } from 'next/navigation';
-import { AuthorBox } from '@/components/author-box';
 import { CommentForm } from '@/components/comment-form';
 import { CommentList } from '@/components/comment-list';
 import { JsonLd } from '@/components/json-ld';
-import { PostMeta } from '@/components/post-meta';
+import { PostArticle } from '@/components/post-article';
 import { PostNavigation } from '@/components/post-navigation';
-import { TableOfContents } from '@/components/table-of-contents';
-import { TagList } from '@/components/tag-list';
 import { submitComment } from './comment-actions';
 import { listApprovedComments } from '@/lib/engine/comments';
 import { adjacentPosts, getPost, listPostsPage, type PostDetail } from '@/lib/engine/posts';
@@ -62,7 +59,7 @@ async function postAt(slug: string): Promise<PostDetail> {
 export default async function PostPage({ params }: Props) {
   const { slug } = await params;
   const post = await postAt(slug);
-  if (post.kind === PostKind.PAGE) return <StandalonePage post={post} />;
+  if (post.kind === PostKind.PAGE) return <PostArticle post={post} />;
 
   const [comments, { older, newer }] = await Promise.all([
     listApprovedComments(post.id, post.slug),
@@ -71,28 +68,7 @@ export default async function PostPage({ params }: Props) {
 
   return (
     <>
-      <article className="space-y-8">
-        <header className="space-y-4">
-          <TagList tags={post.tags} />
-          <h1 className="font-serif text-4xl font-semibold tracking-tight text-balance sm:text-5xl">{post.title}</h1>
-          <PostMeta author={post.author} publishTime={post.publishTime} readingTimeMinutes={post.readingTimeMinutes} />
-        </header>
-        {post.coverImageUrl && (
-          // The likely LCP element: fetched early, drawn in a fixed 16:9 box so nothing shifts.
-          <img
-            src={post.coverImageUrl}
-            alt={post.coverImageAlt}
-            width={1600}
-            height={900}
-            fetchPriority="high"
-            decoding="async"
-            className="aspect-video w-full rounded-lg bg-surface object-cover"
-          />
-        )}
-        <TableOfContents entries={post.toc} />
-        <div className="prose prose-quire max-w-none sm:prose-lg" dangerouslySetInnerHTML={{ __html: post.html }} />
-        {post.author && <AuthorBox author={post.author} />}
-      </article>
+      <PostArticle post={post} />
 
       <div className="mt-12">
         <PostNavigation older={older} newer={newer} />
@@ -109,15 +85,5 @@ export default async function PostPage({ params }: Props) {
 
       <JsonLd data={blogPostingJsonLd(post, site())} />
     </>
-  );
-}
-
-/** A page such as "about": its content only, outside the blog's chronology. */
-function StandalonePage({ post }: { post: PostDetail }) {
-  return (
-    <article className="space-y-8">
-      <h1 className="font-serif text-4xl font-semibold tracking-tight text-balance sm:text-5xl">{post.title}</h1>
-      <div className="prose prose-quire max-w-none sm:prose-lg" dangerouslySetInnerHTML={{ __html: post.html }} />
-    </article>
   );
 }

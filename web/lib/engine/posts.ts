@@ -204,7 +204,7 @@ export function toSummary(post: Post): PostSummary {
   };
 }
 
-function toDetail(post: Post): PostDetail {
+export function toDetail(post: Post): PostDetail {
   return {
     ...toSummary(post),
     kind: post.kind,
