@@ -1,19 +1,44 @@
-// `npm start`: installs and builds what is missing, brings up PostgreSQL and
-// Redis through the services module, then runs the engine and the web app
-// until Ctrl-C, and stops everything it started.
-import { spawn } from 'node:child_process';
+// `npm start`: checks the prerequisites, installs and builds what is missing
+// or stale, brings up PostgreSQL and Redis through the services module,
+// migrates, creates the admin author and API keys on first start (saved to
+// .quire/credentials), seeds the demo blog once, then runs the engine and the
+// web app until Ctrl-C, and stops everything it started.
+import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { build } from './build.mjs';
-import { ensureServices } from './services.mjs';
-import { ROOT, pathWithNodeBins } from './lib/run.mjs';
+import { ensureCredentials, seedDemoOnce } from './lib/first-run.mjs';
 import { waitForPort } from './lib/ports.mjs';
+import { ROOT, pathWithNodeBins, run } from './lib/run.mjs';
+import { ensureServices } from './services.mjs';
 
 const ENGINE_ADDR = process.env.QUIRE_LISTEN_ADDR ?? '127.0.0.1:50051';
 const WEB_PORT = process.env.PORT ?? '3000';
+const CREDENTIALS_FILE = path.join(ROOT, '.quire', 'credentials');
 const READY_TIMEOUT_MS = 60_000;
+const MIN_NODE_MAJOR = 20;
+
+const startedAt = Date.now();
+const step = (message) => console.log(`[${((Date.now() - startedAt) / 1000).toFixed(1)}s] ${message}`);
+
+/** Stops with a message saying what to install, instead of a stack trace. */
+class MissingPrerequisite extends Error {}
+
+function checkPrerequisites() {
+  const nodeMajor = Number(process.versions.node.split('.')[0]);
+  if (nodeMajor < MIN_NODE_MAJOR) {
+    throw new MissingPrerequisite(`Quire needs Node.js ${MIN_NODE_MAJOR} or newer (this is ${process.version}): https://nodejs.org/`);
+  }
+  const cargo = spawnSync('cargo', ['--version'], { encoding: 'utf8' });
+  if (cargo.error || cargo.status !== 0) {
+    throw new MissingPrerequisite('Quire needs Rust (cargo) to build its engine. Install it from https://rustup.rs/ and run `npm start` again.');
+  }
+}
 
 /** @type {import('node:child_process').ChildProcess[]} */
 const children = [];
+let stopping = false;
+/** @type {(() => Promise<void>) | null} */
+let stopServices = null;
 
 function startChild(name, command, args, env) {
   const child = spawn(command, args, { cwd: ROOT, env: { ...env, PATH: pathWithNodeBins(env) }, stdio: 'inherit' });
@@ -27,17 +52,12 @@ function startChild(name, command, args, env) {
   return child;
 }
 
-
-let stopping = false;
-/** @type {(() => Promise<void>) | null} */
-let stopServices = null;
-
 async function stop(code) {
   if (stopping) return;
   stopping = true;
   console.log('\nStopping Quire…');
-  for (const child of children) child.kill('SIGTERM');
-  await Promise.all(children.map((child) => (child.exitCode === null ? new Promise((r) => child.once('exit', r)) : null)));
+  for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
+  await Promise.all(children.map((child) => (child.exitCode === null ? new Promise((resolve) => child.once('exit', resolve)) : null)));
   if (stopServices) await stopServices();
   process.exit(code);
 }
@@ -46,28 +66,50 @@ async function main() {
   process.once('SIGINT', () => void stop(0));
   process.once('SIGTERM', () => void stop(0));
 
-  await build();
-  const services = await ensureServices({ root: ROOT, log: (line) => console.log(line) });
+  checkPrerequisites();
+  await build(step);
+
+  const services = await ensureServices({ root: ROOT, log: step });
   stopServices = services.stop;
   const env = { ...process.env, DATABASE_URL: services.databaseUrl, REDIS_URL: services.redisUrl };
+  const engineBinary = path.join(process.env.CARGO_TARGET_DIR ?? path.join(ROOT, 'target'), 'release', 'quire-engine');
 
+  step('Migrating the database…');
+  await run(engineBinary, ['migrate'], { env, quiet: true });
+
+  step(`Starting the engine on ${ENGINE_ADDR}…`);
   const [engineHost, enginePort] = ENGINE_ADDR.split(/:(?=\d+$)/);
-  startChild('engine', path.join(process.env.CARGO_TARGET_DIR ?? path.join(ROOT, 'target'), 'release', 'quire-engine'), [], {
-    ...env,
-    QUIRE_LISTEN_ADDR: ENGINE_ADDR,
-  });
+  startChild('engine', engineBinary, ['serve'], { ...env, QUIRE_LISTEN_ADDR: ENGINE_ADDR });
   await waitForPort(enginePort, { host: engineHost, timeoutMs: READY_TIMEOUT_MS });
+  const engineUrl = `http://${ENGINE_ADDR}`;
 
+  const { credentials, created } = await ensureCredentials({ file: CREDENTIALS_FILE, engineUrl, engineBinary, env });
+  if (created) step(`Created the admin author and API keys: ${CREDENTIALS_FILE} (mode 600).`);
+  if (await seedDemoOnce({ engineUrl, adminApiKey: credentials.QUIRE_ADMIN_API_KEY })) step('Seeded the demo blog.');
+
+  step(`Starting the web app on port ${WEB_PORT}…`);
   startChild('web', 'npm', ['run', 'start', '--workspace', 'web', '--', '--port', WEB_PORT], {
     ...env,
-    QUIRE_ENGINE_URL: `http://${ENGINE_ADDR}`,
+    QUIRE_ENGINE_URL: engineUrl,
+    QUIRE_ENGINE_API_KEY: credentials.QUIRE_WEB_API_KEY,
+    QUIRE_SITE_URL: process.env.QUIRE_SITE_URL ?? `http://localhost:${WEB_PORT}`,
   });
   await waitForPort(WEB_PORT, { timeoutMs: READY_TIMEOUT_MS });
 
-  console.log(`\nQuire is running:\n  blog      http://localhost:${WEB_PORT}\n  gRPC API  ${ENGINE_ADDR}\nPress Ctrl-C to stop.`);
+  step('Quire is running.');
+  console.log(
+    [
+      '',
+      `  blog       http://localhost:${WEB_PORT}`,
+      `  admin      http://localhost:${WEB_PORT}/admin  (${credentials.QUIRE_ADMIN_EMAIL}; password in ${CREDENTIALS_FILE})`,
+      `  gRPC API   ${ENGINE_ADDR}  (try: npx buf curl --protocol grpc --http2-prior-knowledge --list-methods ${engineUrl})`,
+      '',
+      'Press Ctrl-C to stop.',
+    ].join('\n'),
+  );
 }
 
 main().catch((error) => {
-  console.error(error instanceof Error ? error.message : error);
+  console.error(error instanceof MissingPrerequisite ? `\n${error.message}\n` : error instanceof Error ? error.message : error);
   void stop(1);
 });

@@ -1,0 +1,44 @@
+// Typed engine clients for the project scripts and tests: Connect's Node
+// client on the generated service descriptors (gen/ts ships TypeScript,
+// which tsx loads; Node 20 cannot run .ts files by itself).
+import { register } from 'tsx/esm/api';
+
+register();
+
+const [{ createClient }, { createGrpcTransport }, posts, tags, authors, comments] = await Promise.all([
+  import('@connectrpc/connect'),
+  import('@connectrpc/connect-node'),
+  import('@quire/gen/quire/v1/post_service_pb'),
+  import('@quire/gen/quire/v1/tag_service_pb'),
+  import('@quire/gen/quire/v1/author_service_pb'),
+  import('@quire/gen/quire/v1/comment_service_pb'),
+]);
+
+export const { PostKind, PostView, PostStatus } = await import('@quire/gen/quire/v1/post_pb');
+export const { AuthorRole } = await import('@quire/gen/quire/v1/author_pb');
+export const { CommentStatus } = await import('@quire/gen/quire/v1/comment_pb');
+
+/**
+ * Clients for every content service, authenticated with `credential` (an API
+ * key or a session token).
+ * @param {string} engineUrl
+ * @param {string} credential
+ */
+export function engineClients(engineUrl, credential) {
+  const transport = createGrpcTransport({
+    baseUrl: engineUrl,
+    defaultTimeoutMs: 10_000,
+    interceptors: [
+      (next) => (request) => {
+        request.header.set('authorization', `Bearer ${credential}`);
+        return next(request);
+      },
+    ],
+  });
+  return {
+    posts: createClient(posts.PostService, transport),
+    tags: createClient(tags.TagService, transport),
+    authors: createClient(authors.AuthorService, transport),
+    comments: createClient(comments.CommentService, transport),
+  };
+}
