@@ -77,7 +77,7 @@ export async function outcomeOf<T>(call: Promise<T>): Promise<Outcome<T>> {
 }
 
 /** Field violations from a `google.rpc.BadRequest` detail; the first one per field wins. */
-function fieldErrorsOf(error: ConnectError): Record<string, string> {
+export function fieldErrorsOf(error: ConnectError): Record<string, string> {
   const fieldErrors: Record<string, string> = {};
   for (const badRequest of error.findDetails(BadRequestSchema)) {
     for (const violation of badRequest.fieldViolations) {
