@@ -5,6 +5,8 @@ import type { NextConfig } from 'next';
 // The npm workspace root: node_modules are hoisted there and @quire/gen lives
 // in ../gen/ts, so file tracing for the standalone server must start there.
 const workspaceRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+// The cache handlers: plain JavaScript, because Next.js imports them as they are.
+const cacheDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'lib', 'cache');
 
 // Security headers live here rather than in lib/: on Node 20, Next loads this
 // file as CommonJS and cannot resolve imports of other TypeScript files.
@@ -76,6 +78,13 @@ const nextConfig: NextConfig = {
   transpilePackages: ['@quire/gen'],
   // Data is cached with 'use cache' + cacheLife + cacheTag (see lib/engine/).
   cacheComponents: true,
+  // Pages and 'use cache' entries live in Redis when REDIS_URL is set, shared by
+  // every replica, with tag invalidations that hold for all of them; otherwise
+  // in memory as by default (see lib/cache/). No in-process copy in front of
+  // the shared one: it would not see other replicas' invalidations.
+  cacheHandler: path.join(cacheDir, 'incremental-cache-handler.js'),
+  cacheHandlers: { default: path.join(cacheDir, 'use-cache-handler.js') },
+  cacheMaxMemorySize: 0,
   // Links prefetch each route's shared App Shell (the default from Next 17).
   partialPrefetching: true,
   experimental: {

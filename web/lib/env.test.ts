@@ -10,6 +10,7 @@ describe('parseEnv', () => {
       QUIRE_SITE_DESCRIPTION: 'Writing, published with Quire.',
       QUIRE_ENGINE_TIMEOUT_MS: 5000,
       QUIRE_TRUSTED_PROXY_HOPS: 0,
+      QUIRE_WEB_CACHE_PREFIX: 'quire:web:',
     });
   });
 
@@ -29,6 +30,8 @@ describe('parseEnv', () => {
         QUIRE_SITE_DESCRIPTION: 'Notes from the field.',
         QUIRE_ENGINE_TIMEOUT_MS: '2500',
         QUIRE_TRUSTED_PROXY_HOPS: '2',
+        REDIS_URL: 'redis://cache.internal:6379/2',
+        QUIRE_WEB_CACHE_PREFIX: 'blog:',
       }),
     ).toEqual({
       QUIRE_ENGINE_URL: 'https://engine.internal:8443',
@@ -38,16 +41,24 @@ describe('parseEnv', () => {
       QUIRE_SITE_DESCRIPTION: 'Notes from the field.',
       QUIRE_ENGINE_TIMEOUT_MS: 2500,
       QUIRE_TRUSTED_PROXY_HOPS: 2,
+      REDIS_URL: 'redis://cache.internal:6379/2',
+      QUIRE_WEB_CACHE_PREFIX: 'blog:',
     });
   });
 
   it('names every invalid variable without echoing values', () => {
     const parse = () =>
-      parseEnv({ QUIRE_ENGINE_URL: 'grpc://engine', QUIRE_SITE_URL: 'nope', QUIRE_ENGINE_TIMEOUT_MS: '1.5' });
+      parseEnv({
+        QUIRE_ENGINE_URL: 'grpc://engine',
+        QUIRE_SITE_URL: 'nope',
+        QUIRE_ENGINE_TIMEOUT_MS: '1.5',
+        REDIS_URL: 'http://cache',
+      });
 
     expect(parse).toThrow(/QUIRE_ENGINE_URL: must be an http:\/\/ or https:\/\/ URL/);
     expect(parse).toThrow(/QUIRE_SITE_URL: must be an http:\/\/ or https:\/\/ URL/);
     expect(parse).toThrow(/QUIRE_ENGINE_TIMEOUT_MS: must be a whole number of milliseconds/);
+    expect(parse).toThrow(/REDIS_URL: must be a redis:\/\/ or rediss:\/\/ URL/);
     expect(parse).not.toThrow(/grpc:\/\/engine/);
   });
 });

@@ -1,5 +1,6 @@
 import 'server-only';
 import { z } from 'zod';
+import { DEFAULT_CACHE_PREFIX } from './cache/config';
 
 /**
  * The web app's configuration. This module is the only reader of
@@ -36,6 +37,14 @@ const schema = z.object({
     unsetIfEmpty,
     z.coerce.number({ error: 'must be a whole number' }).int('must be a whole number').min(0).default(0),
   ),
+  /**
+   * The shared cache (pages, 'use cache' entries, tag invalidations) for all
+   * replicas; unset keeps each cache in this process. The cache handlers read
+   * it themselves (lib/cache/config.js); the change follower reads it here.
+   */
+  REDIS_URL: z.preprocess(unsetIfEmpty, z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).optional()),
+  /** Prefix of the web tier's Redis keys; replicas of one site share it. */
+  QUIRE_WEB_CACHE_PREFIX: z.preprocess(unsetIfEmpty, z.string().default(DEFAULT_CACHE_PREFIX)),
   /** Deadline for each engine call unless the call sets its own. */
   QUIRE_ENGINE_TIMEOUT_MS: z.preprocess(
     unsetIfEmpty,

@@ -1,0 +1,24 @@
+/** Types of incremental-cache-handler.js. */
+import type { Redis } from 'ioredis';
+import type { StoredPage } from './entry-codec';
+
+export declare function tagsOfValue(value: unknown, ctx?: { tags?: string[]; softTags?: string[] }): string[];
+export declare class RenderStarts {
+  noteMiss(key: string, now: number): void;
+  take(key: string, now: number): number;
+}
+export declare function createRedisPageStore(
+  redis: Redis,
+  prefix: string,
+): {
+  get(key: string, ctx: unknown): Promise<StoredPage | null>;
+  set(key: string, data: unknown, ctx: unknown): Promise<void>;
+  revalidateTag(tags: string | string[], durations?: { expire?: number }): Promise<void>;
+};
+export default class IncrementalCacheHandler {
+  constructor(ctx: unknown);
+  get(key: string, ctx: unknown): Promise<StoredPage | null>;
+  set(key: string, data: unknown, ctx: unknown): Promise<void>;
+  revalidateTag(tags: string | string[], durations?: { expire?: number }): Promise<void>;
+  resetRequestCache(): void;
+}

@@ -1,0 +1,198 @@
+// @ts-check
+import fileSystemCacheModule from 'next/dist/server/lib/incremental-cache/file-system-cache.js';
+import { MEMORY_CACHE_BYTES, cacheConfig } from './config.js';
+import { decodePageEntry, encodePageEntry } from './entry-codec.js';
+import { cacheKeys } from './keys.js';
+import { warnCacheFailure } from './log.js';
+import { sharedRedis } from './redis.js';
+import { localInvalidation, redisTagStore } from './tag-store.js';
+
+/**
+ * The page/route cache handler (`cacheHandler` in next.config.ts, with
+ * `cacheMaxMemorySize: 0` so that Next keeps no copy of its own in front).
+ *
+ * Shared mode (REDIS_URL): rendered pages (APP_PAGE), route responses
+ * (APP_ROUTE) and the rest live in Redis under the prefix, with a TTL from
+ * their `expire`. Next checks a page's tags only against its in-process tag
+ * manifest, which knows nothing of other replicas, so `get` does it: the page
+ * records every tag it was rendered with (its 'use cache' reads' tags and its
+ * implicit path tags, in the `x-next-cache-tags` header), and an entry with
+ * any tag invalidated since it was made is a miss, so the page renders
+ * afresh. A stale tag counts as expired here: a page re-renders in the
+ * foreground rather than serving old content once more. A Redis failure is a
+ * miss too.
+ *
+ * An entry's time is when its render started, not when it was stored: a tag
+ * invalidated while the page rendered (from data read before) must still
+ * drop it. Next passes no start time to `set`, so the handler remembers when
+ * it answered the miss that led to the render.
+ *
+ * Memory mode: Next's own handler (FileSystemCache: in memory, as
+ * `isrFlushToDisk: false` keeps it off disk) with Next's default memory size,
+ * plus the follower's "expire everything" (see tag-store.js).
+ */
+
+// A CommonJS module: its class is the `default` property of what import gives.
+/** @type {typeof import('next/dist/server/lib/incremental-cache/file-system-cache').default} */
+const FileSystemCache = /** @type {any} */ (fileSystemCacheModule).default;
+
+const TAGS_HEADER = 'x-next-cache-tags';
+/** An entry without an `expire` (static routes) is kept this long. */
+const DEFAULT_TTL_MS = 7 * 24 * 60 * 60 * 1000;
+/** A remembered render start older than this is not the current render's. */
+const RENDER_START_MAX_AGE_MS = 60_000;
+
+/**
+ * The tags a stored page/route value was made with.
+ * @param {any} value
+ * @param {{ tags?: string[], softTags?: string[] }} [ctx]
+ * @returns {string[]}
+ */
+export function tagsOfValue(value, ctx = {}) {
+  if (value?.kind === 'FETCH') return [...(value.tags ?? []), ...(ctx.tags ?? []), ...(ctx.softTags ?? [])];
+  const header = value?.headers?.[TAGS_HEADER];
+  return typeof header === 'string' && header ? header.split(',') : [];
+}
+
+/** When this process started rendering each key, from the miss that led to the render. */
+export class RenderStarts {
+  /** @type {Map<string, number>} */
+  #starts = new Map();
+
+  /** @param {string} key @param {number} now */
+  noteMiss(key, now) {
+    const start = this.#starts.get(key);
+    if (start === undefined || now - start > RENDER_START_MAX_AGE_MS) this.#starts.set(key, now);
+  }
+
+  /** The entry time for `key` stored at `now`. @param {string} key @param {number} now */
+  take(key, now) {
+    const start = this.#starts.get(key);
+    this.#starts.delete(key);
+    return start !== undefined && now - start <= RENDER_START_MAX_AGE_MS ? start : now;
+  }
+}
+
+/**
+ * The shared handler's behaviour, on one connection.
+ * @param {import('ioredis').Redis} redis
+ * @param {string} prefix
+ */
+export function createRedisPageStore(redis, prefix) {
+  const keys = cacheKeys(prefix);
+  const tags = redisTagStore(redis, prefix);
+  const renderStarts = new RenderStarts();
+
+  return {
+    /**
+     * @param {string} key
+     * @param {any} ctx
+     */
+    async get(key, ctx) {
+      try {
+        const stored = await redis.get(keys.pageEntry(key));
+        if (stored) {
+          const page = decodePageEntry(stored);
+          if ((await tags.verdict(tagsOfValue(page.value, ctx), page.lastModified)) === 'fresh') return page;
+        }
+      } catch (error) {
+        warnCacheFailure('page read', error);
+      }
+      renderStarts.noteMiss(key, Date.now());
+      return null;
+    },
+
+    /**
+     * @param {string} key
+     * @param {any} data
+     * @param {any} ctx
+     */
+    async set(key, data, ctx) {
+      const now = Date.now();
+      const lastModified = renderStarts.take(key, now);
+      if (!data) return;
+      const cacheControl = ctx?.cacheControl;
+      const expire = cacheControl?.expire;
+      const ttlMs =
+        typeof expire === 'number' && Number.isFinite(expire) ? Math.min(expire * 1000, DEFAULT_TTL_MS * 4) : DEFAULT_TTL_MS;
+      try {
+        await redis.set(keys.pageEntry(key), encodePageEntry({ lastModified, value: data, cacheControl }), 'PX', Math.ceil(ttlMs));
+      } catch (error) {
+        warnCacheFailure('page write', error);
+      }
+    },
+
+    /**
+     * @param {string | string[]} updated
+     * @param {{ expire?: number }} [durations]
+     */
+    async revalidateTag(updated, durations) {
+      try {
+        await tags.update(typeof updated === 'string' ? [updated] : updated, durations);
+      } catch (error) {
+        warnCacheFailure('tag invalidation', error);
+      }
+    },
+  };
+}
+
+/** @type {ReturnType<typeof createRedisPageStore> | undefined} */
+let shared;
+let announced = false;
+
+export default class IncrementalCacheHandler {
+  /** @type {InstanceType<typeof FileSystemCache> | undefined} */
+  #memory;
+
+  /** @param {any} ctx */
+  constructor(ctx) {
+    // Next makes one handler per request; the configuration and connection are per process.
+    const config = cacheConfig();
+    if (!announced) {
+      announced = true;
+      console.info(
+        config.shared
+          ? `[cache] pages shared in Redis under "${config.prefix}"`
+          : `[cache] pages in this process's memory (no REDIS_URL, or next build)`,
+      );
+    }
+    if (config.shared) {
+      shared ??= createRedisPageStore(sharedRedis(config.redisUrl), config.prefix);
+    } else {
+      this.#memory = new FileSystemCache({ ...ctx, maxMemoryCacheSize: MEMORY_CACHE_BYTES });
+    }
+  }
+
+  /**
+   * @param {string} key
+   * @param {any} ctx
+   */
+  async get(key, ctx) {
+    if (shared) return shared.get(key, ctx);
+    const entry = await this.#memory?.get(key, ctx);
+    return entry && entry.lastModified <= localInvalidation().allExpiredAt ? null : (entry ?? null);
+  }
+
+  /**
+   * @param {string} key
+   * @param {any} data
+   * @param {any} ctx
+   */
+  async set(key, data, ctx) {
+    if (shared) return shared.set(key, data, ctx);
+    return this.#memory?.set(key, data, ctx);
+  }
+
+  /**
+   * @param {string | string[]} tags
+   * @param {{ expire?: number }} [durations]
+   */
+  async revalidateTag(tags, durations) {
+    if (shared) return shared.revalidateTag(tags, durations);
+    return this.#memory?.revalidateTag(tags, durations);
+  }
+
+  resetRequestCache() {
+    this.#memory?.resetRequestCache();
+  }
+}

@@ -1,0 +1,86 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createRedisPageStore, RenderStarts, tagsOfValue } from './incremental-cache-handler';
+import { redisTagStore } from './tag-store';
+import { testRedis } from './test-redis';
+
+const page = (tags: string) => ({
+  kind: 'APP_PAGE',
+  html: '<h1>Understanding ownership</h1>',
+  rscData: Buffer.from('rsc'),
+  headers: { 'x-next-cache-tags': tags },
+  postponed: undefined,
+  status: 200,
+  segmentData: new Map([['/_tree', Buffer.from('tree')]]),
+});
+const setCtx = { cacheControl: { revalidate: 3_600, expire: 86_400 } };
+const getCtx = { kind: 'APP_PAGE', isFallback: false };
+
+describe('tagsOfValue', () => {
+  it("reads a page's tags from its cache-tags header, implicit tags included", () => {
+    expect(tagsOfValue(page('post:a,posts,_N_T_/layout,_N_T_/a'))).toEqual(['post:a', 'posts', '_N_T_/layout', '_N_T_/a']);
+    expect(tagsOfValue({ kind: 'APP_ROUTE', headers: {} })).toEqual([]);
+    expect(tagsOfValue({ kind: 'FETCH', tags: ['x'] }, { softTags: ['_N_T_/y'] })).toEqual(['x', '_N_T_/y']);
+  });
+});
+
+describe('RenderStarts', () => {
+  it("dates an entry from the first miss that led to its render", () => {
+    const starts = new RenderStarts();
+    starts.noteMiss('/a', 1_000);
+    starts.noteMiss('/a', 1_200);
+    expect(starts.take('/a', 1_500)).toBe(1_000);
+    expect(starts.take('/a', 1_600)).toBe(1_600);
+  });
+
+  it('ignores a miss too old to belong to this render', () => {
+    const starts = new RenderStarts();
+    starts.noteMiss('/a', 1_000);
+    expect(starts.take('/a', 100_000)).toBe(100_000);
+  });
+});
+
+describe('the Redis page store', () => {
+  let redis: ReturnType<typeof testRedis>;
+  beforeEach(() => {
+    redis = testRedis();
+  });
+  afterEach(async () => {
+    await redis.cleanup();
+  });
+
+  it('serves a page stored by another replica, with its buffers, segment data and lifetime', async () => {
+    await createRedisPageStore(redis.redis, redis.prefix).set('/a', page('post:a'), setCtx);
+    const found = await createRedisPageStore(redis.redis.duplicate(), redis.prefix).get('/a', getCtx);
+    const value = found?.value as ReturnType<typeof page>;
+    expect(value.html).toBe('<h1>Understanding ownership</h1>');
+    expect(value.rscData.toString()).toBe('rsc');
+    expect(value.segmentData.get('/_tree')?.toString()).toBe('tree');
+    expect(found?.cacheControl).toEqual(setCtx.cacheControl);
+    const ttl = await redis.redis.pttl(`${redis.prefix}page:/a`);
+    expect(ttl).toBeGreaterThan(86_000_000);
+  });
+
+  it('misses a page when any of its tags, implicit ones included, was invalidated since', async () => {
+    const store = createRedisPageStore(redis.redis, redis.prefix);
+    const tags = redisTagStore(redis.redis, redis.prefix);
+    await store.set('/a', page('post:a,posts,_N_T_/a'), setCtx);
+    await store.set('/b', page('post:b,posts,_N_T_/b'), setCtx);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+
+    await tags.update(['post:a']);
+    expect(await store.get('/a', getCtx)).toBeNull();
+    expect(await store.get('/b', getCtx)).not.toBeNull();
+    await store.revalidateTag('_N_T_/b');
+    expect(await store.get('/b', getCtx)).toBeNull();
+  });
+
+  it('misses a page whose tag was invalidated while it rendered', async () => {
+    const store = createRedisPageStore(redis.redis, redis.prefix);
+    expect(await store.get('/a', getCtx)).toBeNull(); // the miss that starts the render
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await redisTagStore(redis.redis, redis.prefix).update(['post:a']); // a change lands mid-render
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await store.set('/a', page('post:a'), setCtx); // rendered from what it read before the change
+    expect(await store.get('/a', getCtx)).toBeNull();
+  });
+});

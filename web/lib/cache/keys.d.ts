@@ -1,0 +1,10 @@
+/** Types of keys.js. */
+export declare function cacheKeys(prefix: string): {
+  tagsExpired: string;
+  tagsStale: string;
+  tagsExpires: string;
+  useCacheEntry: (key: string) => string;
+  pageEntry: (key: string) => string;
+  changeSequence: string;
+};
+export declare const ALL_TAGS: string;

@@ -1,0 +1,3 @@
+/** Types of redis.js. */
+import type { Redis } from 'ioredis';
+export declare function sharedRedis(url: string): Redis;
