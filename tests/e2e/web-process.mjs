@@ -14,20 +14,25 @@ const READY_TIMEOUT_MS = 30_000;
 
 /**
  * Starts `next start` for web/ on `port` (a free one by default).
- * @param {{ engineUrl: string, apiKey: string, port?: number, siteUrl?: string, env?: Record<string, string> }} options
+ * @param {{ engineUrl: string, apiKey: string, port?: number, siteUrl?: string, cache?: { redisUrl: string, prefix: string }, env?: Record<string, string> }} options
  *   siteUrl: the public origin (QUIRE_SITE_URL); defaults to the server's own.
+ *   cache: share pages and data through Redis under `prefix` (replicas of one
+ *   site pass the same); without it the server caches in its own memory, even
+ *   when this process has a REDIS_URL.
  * @returns {Promise<{ url: string, port: number, output: () => string, stop: () => Promise<void> }>}
  */
-export async function startWeb({ engineUrl, apiKey, port, siteUrl, env = {} }) {
+export async function startWeb({ engineUrl, apiKey, port, siteUrl, cache, env = {} }) {
   if (!existsSync(path.join(ROOT, 'web', '.next', 'BUILD_ID'))) {
     throw new Error('web/.next has no build; run `npm run build -w web` first (npm test does)');
   }
   const listenPort = port ?? (await freePort());
   const url = `http://127.0.0.1:${listenPort}`;
+  const { REDIS_URL: _redisUrl, QUIRE_WEB_CACHE_PREFIX: _cachePrefix, ...inherited } = process.env;
   const child = spawn(process.execPath, [NEXT_BIN, 'start', 'web', '--port', String(listenPort), '--hostname', '127.0.0.1'], {
     cwd: ROOT,
     env: {
-      ...process.env,
+      ...inherited,
+      ...(cache ? { REDIS_URL: cache.redisUrl, QUIRE_WEB_CACHE_PREFIX: cache.prefix } : {}),
       NODE_ENV: 'production',
       NEXT_TELEMETRY_DISABLED: '1',
       QUIRE_ENGINE_URL: engineUrl,

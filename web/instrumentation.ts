@@ -1,0 +1,12 @@
+/**
+ * Runs once when a server starts: each replica follows the engine's change
+ * stream to expire the cache tags that changes affect (lib/changes/). Not on
+ * the edge runtime, and not while `next build` prerenders.
+ */
+export async function register(): Promise<void> {
+  // Next.js's own variables (which runtime, which phase), not configuration.
+  if (process.env.NEXT_RUNTIME !== 'nodejs' || process.env.NEXT_PHASE === 'phase-production-build') return;
+  const { startChangeFollower } = await import('./lib/changes/start');
+  // A restarted replica applies the changes it missed before it serves (at most a few seconds).
+  await startChangeFollower();
+}
