@@ -32,9 +32,11 @@ import { localInvalidation, redisTagStore } from './tag-store.js';
  * plus the follower's "expire everything" (see tag-store.js).
  */
 
-// A CommonJS module: its class is the `default` property of what import gives.
+// A CommonJS module: Node's import gives its exports object (the class is its
+// `default`), while a bundler that honours `__esModule` (Turbopack bundles this
+// file into Server Action chunks) gives the class itself.
 /** @type {typeof import('next/dist/server/lib/incremental-cache/file-system-cache').default} */
-const FileSystemCache = /** @type {any} */ (fileSystemCacheModule).default;
+const FileSystemCache = /** @type {any} */ (fileSystemCacheModule).default ?? fileSystemCacheModule;
 
 const TAGS_HEADER = 'x-next-cache-tags';
 /** An entry without an `expire` (static routes) is kept this long. */

@@ -1,5 +1,10 @@
 // @ts-check
-import defaultHandlerModule from 'next/dist/server/lib/cache-handlers/default.js';
+import * as defaultHandlerModule from 'next/dist/server/lib/cache-handlers/default.js';
+
+// A CommonJS module: Node may expose its exports only as `default`, a bundler as named exports.
+/** @type {typeof import('next/dist/server/lib/cache-handlers/default').createDefaultCacheHandler} */
+const createDefaultCacheHandler =
+  /** @type {any} */ (defaultHandlerModule).createDefaultCacheHandler ?? /** @type {any} */ (defaultHandlerModule).default.createDefaultCacheHandler;
 import { MEMORY_CACHE_BYTES, cacheConfig } from './config.js';
 import { decodeUseCacheEntry, encodeUseCacheEntry } from './entry-codec.js';
 import { cacheKeys } from './keys.js';
@@ -134,7 +139,7 @@ export function createRedisUseCacheHandler(redis, prefix) {
 
 /** @returns {CacheHandler} */
 export function createMemoryUseCacheHandler() {
-  const memory = defaultHandlerModule.createDefaultCacheHandler(MEMORY_CACHE_BYTES);
+  const memory = createDefaultCacheHandler(MEMORY_CACHE_BYTES);
   const local = localInvalidation();
   local.update = (tags, durations) => memory.updateTags([...tags], durations);
   return {
