@@ -2,6 +2,7 @@ import 'server-only';
 import { timestampDate } from '@bufbuild/protobuf/wkt';
 import type { Author } from '@quire/gen/quire/v1/author_pb';
 import { redirect } from 'next/navigation';
+import { connection } from 'next/server';
 import { cache } from 'react';
 import { engine } from '@/lib/engine/clients';
 import { type Outcome, outcomeOf } from '@/lib/engine/errors';
@@ -54,6 +55,9 @@ export async function authorOf(session: Session): Promise<Outcome<AdminAuthor>> 
  * <Suspense>).
  */
 export const currentSignedIn = cache(async (): Promise<SignedIn | undefined> => {
+  // Request time only: cookies() alone still allows a runtime prerender,
+  // where the engine calls' deadlines (Date.now()) are refused.
+  await connection();
   const session = await readSession();
   if (!session) return undefined;
   const outcome = await authorOf(session);

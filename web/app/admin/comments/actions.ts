@@ -1,0 +1,38 @@
+'use server';
+
+import { CommentStatus } from '@quire/gen/quire/v1/comment_pb';
+import { updateTag } from 'next/cache';
+import { redirect } from 'next/navigation';
+import { deleteComment, moderateComment } from '@/lib/admin/comments';
+import { adminRoutes } from '@/lib/admin/routes';
+import { tags } from '@/lib/engine/cache-tags';
+import { readSession } from '@/lib/session';
+
+export type ModerationState = { status: 'idle' } | { status: 'forbidden' | 'failed' | 'signed-out' };
+
+/** Approves, marks as spam or deletes one comment (the `decision` button), then shows the queue again. */
+export async function moderate(_state: ModerationState, formData: FormData): Promise<ModerationState> {
+  const session = await readSession();
+  if (!session) return { status: 'signed-out' };
+  const id = String(formData.get('id') ?? '');
+  const decision = formData.get('decision');
+  const outcome =
+    decision === 'delete'
+      ? await deleteComment(session, id)
+      : await moderateComment(session, id, decision === 'spam' ? CommentStatus.SPAM : CommentStatus.APPROVED);
+  switch (outcome.kind) {
+    case 'ok':
+    case 'not-found': {
+      // An approved comment appears on its post's page (and in its count).
+      const postSlug = String(formData.get('postSlug') ?? '');
+      if (postSlug) updateTag(tags.post(postSlug));
+      redirect(adminRoutes.comments());
+    }
+    case 'forbidden':
+      return { status: 'forbidden' };
+    case 'unauthenticated':
+      return { status: 'signed-out' };
+    default:
+      return { status: 'failed' };
+  }
+}
