@@ -9,7 +9,7 @@ import { Code } from '@connectrpc/connect';
 import { chromium } from 'playwright-core';
 import { startEngine } from './engine-process.mjs';
 import { CHROMIUM_LAUNCH } from './web-blog.mjs';
-import { AuthorRole, CommentStatus, engineClients } from './web-engine-client.mjs';
+import { AuthorRole, CommentStatus, engineClients, PostStatus } from './web-engine-client.mjs';
 import { startWeb } from './web-process.mjs';
 
 const PASSWORD = 'a long enough password';
@@ -243,6 +243,37 @@ test('a contributor sees no publish buttons, and the engine refuses to publish f
   const token = await sessionToken(context);
   const asContributor = engineClients(engine.url, token);
   await expectCode(asContributor.posts.publishPost({ id: editedPostId(page) }), Code.PermissionDenied);
+  await context.close();
+});
+
+test('an editor unpublishes, schedules and deletes a post, and readers follow', async () => {
+  const { post: created } = await admin.posts.createPost({
+    post: { slug: 'short-lived', title: 'Short-lived', markdown: 'Here today.', authorId: authors.eve.id },
+  });
+  await admin.posts.publishPost({ id: created.id });
+  const { context, page } = await signIn(EDITOR);
+  assert.equal((await page.goto(url('/short-lived'))).status(), 200);
+
+  await page.goto(url(`/admin/posts/${created.id}`));
+  await editorReady(page);
+  await page.getByRole('button', { name: 'Unpublish' }).click();
+  await page.getByRole('status').filter({ hasText: 'Unpublished' }).waitFor();
+  assert.equal((await fetch(url('/short-lived'))).status, 404, 'readers still see an unpublished post');
+
+  await editorReady(page);
+  await page.getByLabel('Publish at').fill('2031-05-04T10:30');
+  await page.getByRole('button', { name: 'Schedule' }).click();
+  await page.getByRole('status').filter({ hasText: 'Scheduled.' }).waitFor();
+  const { post: scheduled } = await admin.posts.getPost({ key: { case: 'id', value: created.id } });
+  assert.equal(scheduled.status, PostStatus.SCHEDULED);
+  await page.goto(url('/admin?status=scheduled'));
+  await page.getByRole('link', { name: 'Short-lived' }).click();
+  await page.waitForURL(url(`/admin/posts/${created.id}`));
+
+  await page.getByRole('button', { name: 'Delete…' }).click();
+  await page.getByRole('button', { name: 'Yes, delete permanently' }).click();
+  await page.waitForURL(url('/admin'));
+  await expectCode(admin.posts.getPost({ key: { case: 'id', value: created.id } }), Code.NotFound);
   await context.close();
 });
 
