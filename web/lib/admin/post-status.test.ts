@@ -23,4 +23,9 @@ describe('the post list filter', () => {
     expect(adminRoutes.posts({ status: 'all' })).toBe('/admin');
     expect(adminRoutes.posts({ status: 'draft', after: 'tok/en+=' })).toBe('/admin?status=draft&after=tok%2Fen%2B%3D');
   });
+
+  it('keeps ids from the form inside their path segment', () => {
+    expect(adminRoutes.preview('../../x?y')).toBe('/admin/preview/..%2F..%2Fx%3Fy');
+    expect(adminRoutes.editPost('0b7c6f1e-8a4d', 'saved')).toBe('/admin/posts/0b7c6f1e-8a4d?notice=saved');
+  });
 });

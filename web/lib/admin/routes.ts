@@ -10,8 +10,8 @@ export const adminRoutes = {
     return search ? `/admin?${search}` : '/admin';
   },
   newPost: () => '/admin/posts/new',
-  editPost: (id: string, notice?: string) => `/admin/posts/${id}${notice ? `?notice=${notice}` : ''}`,
-  preview: (id: string) => `/admin/preview/${id}`,
+  editPost: (id: string, notice?: string) => `/admin/posts/${encodeURIComponent(id)}${notice ? `?notice=${notice}` : ''}`,
+  preview: (id: string) => `/admin/preview/${encodeURIComponent(id)}`,
   comments: () => '/admin/comments',
   login: () => '/admin/login',
 } as const;
