@@ -18,6 +18,8 @@ const CONTRIBUTOR = { slug: 'carl', displayName: 'Carl Contributor', email: 'car
 
 let engine;
 let web;
+/** A second replica on the same engine and shared cache: what one replica's editor publishes, it shows too. */
+let replica;
 let browser;
 let admin;
 const authors = {};
@@ -25,12 +27,13 @@ const authors = {};
 before(async () => {
   engine = await startEngine();
   try {
-    web = await startWeb({
+    const webOptions = {
       engineUrl: engine.url,
       apiKey: await engine.createKey(['content:read', 'comments:create']),
       // The shared cache, as deployed: updateTag must reach it for read-your-writes.
-      cache: process.env.REDIS_URL ? { redisUrl: process.env.REDIS_URL, prefix: `quire_admin_${Date.now()}_${process.pid}` } : undefined,
-    });
+      cache: { redisUrl: process.env.REDIS_URL || 'redis://127.0.0.1:6379', prefix: `quire_admin_${Date.now()}_${process.pid}` },
+    };
+    [web, replica] = await Promise.all([startWeb(webOptions), startWeb(webOptions)]);
     admin = engineClients(engine.url, await engine.createKey(['admin']));
     for (const author of [EDITOR, CONTRIBUTOR]) {
       authors[author.slug] = (await admin.authors.createAuthor({ author, password: PASSWORD })).author;
@@ -38,6 +41,7 @@ before(async () => {
     browser = await chromium.launch(CHROMIUM_LAUNCH);
   } catch (error) {
     await web?.stop();
+    await replica?.stop();
     await engine.stop();
     throw error;
   }
@@ -46,6 +50,7 @@ before(async () => {
 after(async () => {
   await browser?.close();
   await web?.stop();
+  await replica?.stop();
   await engine?.stop();
 });
 
@@ -103,6 +108,8 @@ test('wrong credentials keep the email and say so without saying which part was 
 });
 
 test('an editor signs in, writes and publishes a post with a live preview, and readers see it on the home page', async () => {
+  // The second replica's home page is cached before the post exists.
+  for (let request = 0; request < 2; request += 1) await (await fetch(`${replica.url}/`)).text();
   const before = Date.now();
   const { context, page } = await signIn(EDITOR);
 
@@ -140,8 +147,16 @@ test('an editor signs in, writes and publishes a post with a live preview, and r
   assert.equal(post.seo.metaDescription, 'A post written in the browser.');
   assert.equal(post.author.slug, EDITOR.slug);
 
+  const publishedAt = Date.now();
   await page.goto(url('/'));
   assert.equal(await page.locator('main article h2, main article h3').first().innerText(), 'Hello from the editor!');
+  // The other replica, whose home page was cached before, shows the post within a second.
+  for (;;) {
+    const home = await (await fetch(`${replica.url}/`)).text();
+    if (home.includes('Hello from the editor!')) break;
+    assert.ok(Date.now() - publishedAt < 1000, 'the second replica’s home page does not show the new post within a second');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
   await page.goto(url('/hello-from-the-editor'));
   assert.equal(await page.locator('h1').innerText(), 'Hello from the editor!');
   assert.equal(await page.locator('article strong').innerText(), 'bold');
