@@ -11,6 +11,7 @@ describe('parseEnv', () => {
       QUIRE_ENGINE_TIMEOUT_MS: 5000,
       QUIRE_TRUSTED_PROXY_HOPS: 0,
       QUIRE_WEB_CACHE_PREFIX: 'quire:web:',
+      OTEL_SERVICE_NAME: 'quire-web',
     });
   });
 
@@ -32,6 +33,8 @@ describe('parseEnv', () => {
         QUIRE_TRUSTED_PROXY_HOPS: '2',
         REDIS_URL: 'redis://cache.internal:6379/2',
         QUIRE_WEB_CACHE_PREFIX: 'blog:',
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318',
+        OTEL_SERVICE_NAME: 'blog-web',
       }),
     ).toEqual({
       QUIRE_ENGINE_URL: 'https://engine.internal:8443',
@@ -43,6 +46,8 @@ describe('parseEnv', () => {
       QUIRE_TRUSTED_PROXY_HOPS: 2,
       REDIS_URL: 'redis://cache.internal:6379/2',
       QUIRE_WEB_CACHE_PREFIX: 'blog:',
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318',
+      OTEL_SERVICE_NAME: 'blog-web',
     });
   });
 

@@ -45,6 +45,10 @@ const schema = z.object({
   REDIS_URL: z.preprocess(unsetIfEmpty, z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).optional()),
   /** Prefix of the web tier's Redis keys; replicas of one site share it. */
   QUIRE_WEB_CACHE_PREFIX: z.preprocess(unsetIfEmpty, z.string().default(DEFAULT_CACHE_PREFIX)),
+  /** OTLP/HTTP endpoint for traces (e.g. http://collector:4318); unset: no tracing. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.preprocess(unsetIfEmpty, httpUrl.optional()),
+  /** The `service.name` of this app's spans. */
+  OTEL_SERVICE_NAME: z.preprocess(unsetIfEmpty, z.string().default('quire-web')),
   /** Deadline for each engine call unless the call sets its own. */
   QUIRE_ENGINE_TIMEOUT_MS: z.preprocess(
     unsetIfEmpty,

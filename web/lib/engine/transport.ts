@@ -3,6 +3,7 @@ import type { Interceptor, Transport } from '@connectrpc/connect';
 import { createGrpcTransport } from '@connectrpc/connect-node';
 import { env } from '@/lib/env';
 import { retryIdempotentReads } from './retry';
+import { traceEngineCalls } from './tracing';
 
 /**
  * The one gRPC transport to the engine, shared by every client so that all
@@ -49,8 +50,8 @@ export function engineTransport(): Transport {
     defaultTimeoutMs: QUIRE_ENGINE_TIMEOUT_MS,
     writeMaxBytes: MAX_REQUEST_BYTES,
     readMaxBytes: MAX_RESPONSE_BYTES,
-    // Retries run outside the credentials, so each attempt carries them.
-    interceptors: [retryIdempotentReads(), ...(QUIRE_ENGINE_API_KEY ? [bearerToken(QUIRE_ENGINE_API_KEY)] : [])],
+    // One span per call around its retries; retries run outside the credentials, so each attempt carries them.
+    interceptors: [traceEngineCalls(), retryIdempotentReads(), ...(QUIRE_ENGINE_API_KEY ? [bearerToken(QUIRE_ENGINE_API_KEY)] : [])],
   });
   return transport;
 }
