@@ -89,7 +89,8 @@ for (const [profile, { args, services }] of Object.entries(PROFILES)) {
       assert.match(resolved, /QUIRE_TRUSTED_PROXY_HOPS: '?0'?/);
     }
     if (profile === 'observability') {
-      assert.match(resolved, /OTEL_EXPORTER_OTLP_ENDPOINT: http:\/\/otel-collector:4317/);
+      assert.match(resolved, /OTEL_EXPORTER_OTLP_ENDPOINT: http:\/\/otel-collector:4317/, 'engines: OTLP over gRPC');
+      assert.match(resolved, /OTEL_EXPORTER_OTLP_ENDPOINT: http:\/\/otel-collector:4318/, 'webs: OTLP over HTTP');
     }
   });
 }
