@@ -1,10 +1,12 @@
-//! `quire-load`: drives one RPC of a quire.v1 server as hard as it can
-//! (closed loop) or at a fixed rate (open loop, measuring from each request's
-//! intended start so that a stalled server cannot hide its queueing delay),
-//! and prints throughput and latency percentiles as one JSON line.
+//! `quire-load`: drives one RPC of a quire.v1 server, or an HTTP GET of one
+//! web page, as hard as it can (closed loop) or at a fixed rate (open loop,
+//! measuring from each request's intended start so that a stalled server
+//! cannot hide its queueing delay), and prints throughput and latency
+//! percentiles as one JSON line.
 //!
 //! Also seeds a benchmark corpus through the API.
 
+mod http;
 mod scenario;
 mod seed;
 
@@ -22,8 +24,8 @@ use scenario::Scenario;
 /// Command line.
 #[derive(Parser)]
 struct Cli {
-    /// The server, e.g. http://127.0.0.1:50051.
-    #[arg(long)]
+    /// The gRPC server, e.g. http://127.0.0.1:50051 (not needed by http-get).
+    #[arg(long, default_value = "")]
     url: String,
     /// API key sent as `authorization: Bearer <key>`.
     #[arg(long, default_value = "")]
@@ -36,19 +38,27 @@ struct Cli {
 enum Command {
     /// Measure one scenario.
     Run {
-        /// get-post | list-posts | search-posts | create-post | health
+        /// get-post | list-posts | search-posts | create-post | health | http-get
         #[arg(long)]
         scenario: Scenario,
+        /// The page http-get requests, e.g. http://127.0.0.1:3000/some-post.
+        #[arg(long, default_value = "")]
+        target_url: String,
+        /// A request header for http-get, `name: value`; repeatable.
+        #[arg(long = "header")]
+        headers: Vec<String>,
         /// Slug read by get-post.
         #[arg(long, default_value = "")]
         slug: String,
         /// Author id for create-post.
         #[arg(long, default_value = "")]
         author_id: String,
-        /// Concurrent requests in flight (closed loop), or connections (open loop).
+        /// Concurrent requests in flight (closed loop; for http-get also the
+        /// number of HTTP/1.1 connections).
         #[arg(long, default_value_t = 32)]
         concurrency: usize,
-        /// HTTP/2 connections to spread the requests over.
+        /// HTTP/2 connections to spread the RPCs over (http-get opens one per
+        /// request in flight instead).
         #[arg(long, default_value_t = 4)]
         connections: usize,
         /// Seconds to measure (after `warmup`).
@@ -74,18 +84,39 @@ enum Command {
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.command {
-        Command::Run { scenario, slug, author_id, concurrency, connections, seconds, warmup, rate } => {
-            let channels = connect(&cli.url, connections).await?;
-            let context = Arc::new(scenario::Context { key: cli.key, slug, author_id });
-            let result = if rate > 0.0 {
-                open_loop(scenario, &channels, context, rate, warmup, seconds).await
+        Command::Run {
+            scenario,
+            target_url,
+            headers,
+            slug,
+            author_id,
+            concurrency,
+            connections,
+            seconds,
+            warmup,
+            rate,
+        } => {
+            let target = if scenario.is_http() {
+                Target::Http(Box::new(http::HttpGet::new(&target_url, &headers)?))
             } else {
-                closed_loop(scenario, &channels, context, concurrency, warmup, seconds).await
+                anyhow::ensure!(!cli.url.is_empty(), "--url is required by {}", scenario.name());
+                Target::Grpc {
+                    scenario,
+                    channels: connect(&cli.url, connections).await?,
+                    context: scenario::Context { key: cli.key, slug, author_id },
+                }
+            };
+            let target = Arc::new(target);
+            let result = if rate > 0.0 {
+                open_loop(scenario, target, rate, warmup, seconds).await
+            } else {
+                closed_loop(scenario, target, concurrency, warmup, seconds).await
             };
             println!("{}", result);
             Ok(())
         }
         Command::Seed { posts } => {
+            anyhow::ensure!(!cli.url.is_empty(), "--url is required by seed");
             let channel = connect(&cli.url, 1).await?.remove(0);
             seed::seed(channel, &cli.key, posts).await
         }
@@ -105,6 +136,32 @@ async fn connect(url: &str, connections: usize) -> anyhow::Result<Vec<Channel>> 
     Ok(channels)
 }
 
+/// What the loops drive: RPCs over shared HTTP/2 channels, or GETs of a page.
+enum Target {
+    Grpc { scenario: Scenario, channels: Vec<Channel>, context: scenario::Context },
+    Http(Box<http::HttpGet>),
+}
+
+impl Target {
+    /// Sends request number `sequence` from worker (or slot) `slot`; whether it succeeded.
+    async fn call(&self, slot: usize, sequence: u64) -> bool {
+        match self {
+            Target::Grpc { scenario, channels, context } => {
+                scenario.call(channels[slot % channels.len()].clone(), context, sequence).await
+            }
+            Target::Http(get) => get.call().await,
+        }
+    }
+
+    /// Connections reported for an open-loop run (HTTP opens them on demand).
+    fn connections(&self) -> usize {
+        match self {
+            Target::Grpc { channels, .. } => channels.len(),
+            Target::Http(_) => 0,
+        }
+    }
+}
+
 struct Recorder {
     histogram: Histogram<u64>,
     errors: u64,
@@ -120,8 +177,7 @@ fn new_recorder() -> Arc<Mutex<Recorder>> {
 /// `concurrency` workers, each sending its next request when the last answered.
 async fn closed_loop(
     scenario: Scenario,
-    channels: &[Channel],
-    context: Arc<scenario::Context>,
+    target: Arc<Target>,
     concurrency: usize,
     warmup: f64,
     seconds: f64,
@@ -132,8 +188,7 @@ async fn closed_loop(
     let end = measure_from + Duration::from_secs_f64(seconds);
     let mut workers = Vec::new();
     for worker in 0..concurrency {
-        let channel = channels[worker % channels.len()].clone();
-        let context = context.clone();
+        let target = target.clone();
         let recorder = recorder.clone();
         workers.push(tokio::spawn(async move {
             let mut local = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).expect("valid bounds");
@@ -145,7 +200,7 @@ async fn closed_loop(
                     break;
                 }
                 sequence += 1;
-                let ok = scenario.call(channel.clone(), &context, sequence).await;
+                let ok = target.call(worker, sequence).await;
                 if sent >= measure_from {
                     if ok {
                         let _ = local.record(sent.elapsed().as_micros() as u64);
@@ -170,8 +225,7 @@ async fn closed_loop(
 /// behind a slow server counts (no coordinated omission).
 async fn open_loop(
     scenario: Scenario,
-    channels: &[Channel],
-    context: Arc<scenario::Context>,
+    target: Arc<Target>,
     rate: f64,
     warmup: f64,
     seconds: f64,
@@ -185,11 +239,10 @@ async fn open_loop(
     for n in 0..total {
         let due = start + interval.mul_f64(n as f64);
         tokio::time::sleep_until(due.into()).await;
-        let channel = channels[n as usize % channels.len()].clone();
-        let context = context.clone();
+        let target = target.clone();
         let recorder = recorder.clone();
         tasks.push(tokio::spawn(async move {
-            let ok = scenario.call(channel, &context, n).await;
+            let ok = target.call(n as usize, n).await;
             if due >= measure_from {
                 let mut shared = recorder.lock().await;
                 if ok {
@@ -204,7 +257,7 @@ async fn open_loop(
         let _ = task.await;
     }
     let recorder = recorder.lock().await;
-    report(scenario, "open", &recorder, seconds, channels.len(), rate)
+    report(scenario, "open", &recorder, seconds, target.connections(), rate)
 }
 
 fn report(

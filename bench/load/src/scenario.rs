@@ -18,6 +18,8 @@ pub enum Scenario {
     CreatePost,
     /// grpc.health.v1.Health.Check: the server's floor.
     Health,
+    /// An HTTP/1.1 GET of `--target-url` (the web app), not an RPC.
+    HttpGet,
 }
 
 /// Fixed inputs of a run.
@@ -46,10 +48,17 @@ impl Scenario {
             Scenario::SearchPosts => "search-posts",
             Scenario::CreatePost => "create-post",
             Scenario::Health => "health",
+            Scenario::HttpGet => "http-get",
         }
     }
 
-    /// Sends one request; whether it succeeded.
+    /// Whether the scenario is an HTTP GET rather than an RPC.
+    pub fn is_http(self) -> bool {
+        matches!(self, Scenario::HttpGet)
+    }
+
+    /// Sends one RPC; whether it succeeded. HTTP scenarios go through
+    /// `http::HttpGet` instead and fail here.
     pub async fn call(self, channel: Channel, context: &Context, sequence: u64) -> bool {
         match self {
             Scenario::GetPost => {
@@ -78,6 +87,7 @@ impl Scenario {
                 let request = tonic_health::pb::HealthCheckRequest { service: String::new() };
                 tonic_health::pb::health_client::HealthClient::new(channel).check(request).await.is_ok()
             }
+            Scenario::HttpGet => false,
         }
     }
 }
