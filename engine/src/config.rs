@@ -14,6 +14,8 @@ pub struct Settings {
     pub listen_addr: SocketAddr,
     /// How logs are written.
     pub log: LogSettings,
+    /// Where traces go (OpenTelemetry).
+    pub traces: TraceSettings,
     /// The PostgreSQL database.
     pub database: DatabaseSettings,
     /// Limits on what a single call may take.
@@ -105,6 +107,50 @@ pub struct LogSettings {
     pub format: LogFormat,
     /// `RUST_LOG`-style filter (`QUIRE_LOG`, default `info`).
     pub filter: String,
+}
+
+/// OpenTelemetry traces.
+#[derive(Debug, Clone)]
+pub struct TraceSettings {
+    /// `OTEL_SERVICE_NAME`: the `service.name` of every span (default `quire-engine`).
+    pub service_name: String,
+    /// Where spans are sent; `None` (no `OTEL_EXPORTER_OTLP_ENDPOINT`) sends
+    /// nothing and installs no exporter.
+    pub otlp: Option<OtlpSettings>,
+}
+
+/// An OTLP destination.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OtlpSettings {
+    /// The URL spans are sent to: `OTEL_EXPORTER_OTLP_ENDPOINT` as given for
+    /// gRPC, with `/v1/traces` appended for the HTTP protocols (as the
+    /// OpenTelemetry specification says).
+    pub endpoint: String,
+    /// `OTEL_EXPORTER_OTLP_PROTOCOL`.
+    pub protocol: OtlpProtocol,
+}
+
+/// The OTLP transports (`OTEL_EXPORTER_OTLP_PROTOCOL`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OtlpProtocol {
+    /// `grpc` (our default: the engine speaks gRPC anyway), usually to a
+    /// collector's port 4317.
+    Grpc,
+    /// `http/protobuf` (the specification's default), usually port 4318.
+    HttpProtobuf,
+    /// `http/json`, usually port 4318.
+    HttpJson,
+}
+
+impl OtlpProtocol {
+    /// The name `OTEL_EXPORTER_OTLP_PROTOCOL` uses.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Grpc => "grpc",
+            Self::HttpProtobuf => "http/protobuf",
+            Self::HttpJson => "http/json",
+        }
+    }
 }
 
 /// How log lines are formatted.
@@ -234,15 +280,67 @@ impl Settings {
                     .map_err(|e| format!("{e} (or `off`)"))
             }
         })?;
+        let traces = TraceSettings {
+            service_name: parse_with(&lookup, "OTEL_SERVICE_NAME", "quire-engine", |v| {
+                if v.is_empty() || v.len() > 128 {
+                    Err("must be 1 to 128 characters".to_owned())
+                } else {
+                    Ok(v.to_owned())
+                }
+            })?,
+            otlp: otlp_settings(&lookup)?,
+        };
         Ok(Self {
             listen_addr,
             log: LogSettings { format, filter },
+            traces,
             database,
             limits,
             cache,
             metrics_addr,
         })
     }
+}
+
+/// The OTLP destination, if `OTEL_EXPORTER_OTLP_ENDPOINT` names one.
+fn otlp_settings(
+    lookup: &impl Fn(&str) -> Option<String>,
+) -> Result<Option<OtlpSettings>, ConfigError> {
+    let protocol = parse_with(lookup, "OTEL_EXPORTER_OTLP_PROTOCOL", "grpc", |v| match v {
+        "grpc" => Ok(OtlpProtocol::Grpc),
+        "http/protobuf" => Ok(OtlpProtocol::HttpProtobuf),
+        "http/json" => Ok(OtlpProtocol::HttpJson),
+        other => Err(format!(
+            "expected `grpc`, `http/protobuf` or `http/json`, got `{other}`"
+        )),
+    })?;
+    let Some(endpoint) = lookup("OTEL_EXPORTER_OTLP_ENDPOINT")
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
+    else {
+        return Ok(None);
+    };
+    // The exporters are built without TLS: spans go to a collector nearby
+    // (a sidecar or the same network), which forwards them securely.
+    let authority = endpoint.strip_prefix("http://").ok_or_else(|| ConfigError {
+        variable: "OTEL_EXPORTER_OTLP_ENDPOINT",
+        problem: format!(
+            "must start with http:// (this build sends plaintext to a nearby collector), got `{endpoint}`"
+        ),
+    })?;
+    if authority.is_empty() || authority.starts_with('/') {
+        return Err(ConfigError {
+            variable: "OTEL_EXPORTER_OTLP_ENDPOINT",
+            problem: format!("has no host: `{endpoint}`"),
+        });
+    }
+    let endpoint = match protocol {
+        OtlpProtocol::Grpc => endpoint,
+        OtlpProtocol::HttpProtobuf | OtlpProtocol::HttpJson => {
+            format!("{}/v1/traces", endpoint.trim_end_matches('/'))
+        }
+    };
+    Ok(Some(OtlpSettings { endpoint, protocol }))
 }
 
 fn parse_with<T>(
@@ -314,6 +412,51 @@ mod tests {
     fn debug_output_never_shows_the_database_url() {
         let settings = settings(&[("DATABASE_URL", "postgres://quire:hunter2@db/quire")]).unwrap();
         assert!(!format!("{settings:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn without_an_otlp_endpoint_no_traces_are_exported() {
+        let settings = settings(&[("OTEL_EXPORTER_OTLP_PROTOCOL", "http/json")]).unwrap();
+        assert_eq!(settings.traces.otlp, None);
+        assert_eq!(settings.traces.service_name, "quire-engine");
+    }
+
+    #[test]
+    fn otlp_over_http_appends_the_traces_path() {
+        let settings = settings(&[
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4318/"),
+            ("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf"),
+        ])
+        .unwrap();
+        assert_eq!(
+            settings.traces.otlp,
+            Some(OtlpSettings {
+                endpoint: "http://collector:4318/v1/traces".to_owned(),
+                protocol: OtlpProtocol::HttpProtobuf,
+            })
+        );
+    }
+
+    #[test]
+    fn otlp_defaults_to_grpc_with_the_endpoint_as_given() {
+        let settings = settings(&[
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://collector:4317"),
+            ("OTEL_SERVICE_NAME", "quire-engine-eu"),
+        ])
+        .unwrap();
+        let otlp = settings.traces.otlp.unwrap();
+        assert_eq!(otlp.endpoint, "http://collector:4317");
+        assert_eq!(otlp.protocol, OtlpProtocol::Grpc);
+        assert_eq!(settings.traces.service_name, "quire-engine-eu");
+    }
+
+    #[test]
+    fn an_unknown_otlp_protocol_or_https_endpoint_is_rejected() {
+        let error = settings(&[("OTEL_EXPORTER_OTLP_PROTOCOL", "thrift")]).unwrap_err();
+        assert_eq!(error.variable, "OTEL_EXPORTER_OTLP_PROTOCOL");
+        let error =
+            settings(&[("OTEL_EXPORTER_OTLP_ENDPOINT", "https://collector:4318")]).unwrap_err();
+        assert_eq!(error.variable, "OTEL_EXPORTER_OTLP_ENDPOINT");
     }
 
     #[test]
