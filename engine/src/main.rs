@@ -13,20 +13,26 @@ use quire_engine::{shutdown, telemetry};
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let settings = Settings::from_env().context("invalid configuration")?;
-    telemetry::init(&settings.log);
-    match cli.command.unwrap_or(Command::Serve) {
-        Command::Serve => {
-            let application = Application::build(settings)
-                .await
-                .context("starting the engine")?;
-            application
-                .run_until(shutdown::signal())
-                .await
-                .context("running the engine")
-        }
-        Command::Migrate => cli::migrate(&Store::connect_lazy(&settings.database)?).await,
-        Command::Keys { command } => {
-            cli::keys(&Store::connect_lazy(&settings.database)?, command).await
+    let telemetry =
+        telemetry::init(&settings.log, &settings.traces).context("starting telemetry")?;
+    let outcome: anyhow::Result<()> = async {
+        match cli.command.unwrap_or(Command::Serve) {
+            Command::Serve => {
+                let application = Application::build(settings)
+                    .await
+                    .context("starting the engine")?;
+                application
+                    .run_until(shutdown::signal())
+                    .await
+                    .context("running the engine")
+            }
+            Command::Migrate => cli::migrate(&Store::connect_lazy(&settings.database)?).await,
+            Command::Keys { command } => {
+                cli::keys(&Store::connect_lazy(&settings.database)?, command).await
+            }
         }
     }
+    .await;
+    telemetry.shutdown().await;
+    outcome
 }

@@ -24,7 +24,7 @@ use tonic::{Request, Status};
 use tonic_health::ServingStatus;
 use tonic_health::server::HealthReporter;
 use tower_http::classify::{GrpcCode, GrpcErrorsAsFailures, SharedClassifier};
-use tower_http::trace::{DefaultMakeSpan, DefaultOnFailure, DefaultOnResponse, TraceLayer};
+use tower_http::trace::{DefaultOnFailure, TraceLayer};
 use tracing::Level;
 
 use crate::auth::Authenticator;
@@ -38,6 +38,7 @@ use crate::grpc::post_service::PostApi;
 use crate::grpc::tag_service::TagApi;
 use crate::scheduler;
 use crate::store::{Store, StoreError};
+use crate::telemetry::RpcSpan;
 
 /// The services that report health by name (besides the overall "").
 const SERVICE_NAMES: [&str; 5] = [
@@ -229,14 +230,15 @@ impl Application {
             .concurrency_limit_per_connection(256)
             .http2_keepalive_interval(Some(Duration::from_secs(30)))
             .http2_keepalive_timeout(Some(Duration::from_secs(10)))
-            // A span per call (method, latency), and a warning for every
-            // server-side failure; answers about the client's own request
-            // (not found, invalid, denied, …) are not failures of ours.
+            // A span per call (continuing the caller's trace), and a warning
+            // for every server-side failure; answers about the client's own
+            // request (not found, invalid, denied, …) are not failures of ours.
             .layer(crate::metrics::RpcMetricsLayer)
             .layer(
                 TraceLayer::new(SharedClassifier::new(client_errors_are_not_failures()))
-                    .make_span_with(DefaultMakeSpan::new().level(Level::INFO))
-                    .on_response(DefaultOnResponse::new().level(Level::DEBUG))
+                    .make_span_with(RpcSpan)
+                    .on_response(RpcSpan)
+                    .on_eos(RpcSpan)
                     .on_failure(DefaultOnFailure::new().level(Level::WARN)),
             )
             .add_service(health_service)
