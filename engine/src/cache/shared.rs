@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use redis::AsyncCommands;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use tracing::Instrument;
 
 use super::envelope::Cached;
 use super::keys::CacheKey;
@@ -21,6 +22,19 @@ const BACKOFF: Duration = Duration::from_secs(1);
 pub const COMMAND_TIMEOUT: Duration = Duration::from_millis(250);
 /// Lifetime of a cached "not found".
 const NOT_FOUND_TTL: Duration = Duration::from_secs(10);
+
+/// A child span of the current call for one Redis command (no keys or
+/// values recorded).
+macro_rules! command_span {
+    ($name:literal, $operation:literal) => {
+        tracing::debug_span!(
+            $name,
+            otel.kind = "client",
+            db.system = "redis",
+            db.operation.name = $operation
+        )
+    };
+}
 
 /// The Redis level (or nothing, when no Redis is configured).
 #[derive(Clone)]
@@ -112,7 +126,10 @@ impl SharedCache {
     pub async fn get(&self, key: &CacheKey) -> Option<Cached> {
         let shared = self.inner.as_ref().filter(|shared| shared.available())?;
         let mut connection = shared.manager.clone();
-        let result: Result<Option<Vec<u8>>, _> = connection.get(shared.key(key)).await;
+        let result: Result<Option<Vec<u8>>, _> = connection
+            .get(shared.key(key))
+            .instrument(command_span!("redis.get", "GET"))
+            .await;
         self.observe(&result);
         result
             .ok()
@@ -137,6 +154,7 @@ impl SharedCache {
                 cached.encode().to_vec(),
                 ttl.as_millis() as u64,
             )
+            .instrument(command_span!("redis.set", "PSETEX"))
             .await;
         self.observe(&result);
     }

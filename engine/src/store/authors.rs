@@ -41,6 +41,7 @@ const SELECT: &str = "SELECT a.id, a.slug, a.display_name, a.email, a.bio, a.ava
     FROM authors a ";
 
 /// Reads an author by id.
+#[tracing::instrument(name = "db.authors.get_by_id", level = "debug", skip_all, fields(db.system = "postgresql", otel.kind = "client"))]
 pub async fn get_by_id(conn: &mut PgConnection, id: Uuid) -> Result<AuthorRecord, StoreError> {
     let sql = format!("{SELECT} WHERE a.id = $1");
     Ok(sqlx::query_as::<_, AuthorRecord>(&sql)
@@ -50,6 +51,7 @@ pub async fn get_by_id(conn: &mut PgConnection, id: Uuid) -> Result<AuthorRecord
 }
 
 /// Reads an author by slug.
+#[tracing::instrument(name = "db.authors.get_by_slug", level = "debug", skip_all, fields(db.system = "postgresql", otel.kind = "client"))]
 pub async fn get_by_slug(conn: &mut PgConnection, slug: &str) -> Result<AuthorRecord, StoreError> {
     let sql = format!("{SELECT} WHERE a.slug = $1");
     Ok(sqlx::query_as::<_, AuthorRecord>(&sql)
@@ -59,6 +61,7 @@ pub async fn get_by_slug(conn: &mut PgConnection, slug: &str) -> Result<AuthorRe
 }
 
 /// Lists authors by display name after the keyset position (lower-case name, id).
+#[tracing::instrument(name = "db.authors.list", level = "debug", skip_all, fields(db.system = "postgresql", otel.kind = "client"))]
 pub async fn list(
     conn: &mut PgConnection,
     after: Option<(String, Uuid)>,
@@ -84,6 +87,7 @@ fn taken(error: sqlx::Error) -> StoreError {
 }
 
 /// Inserts an author.
+#[tracing::instrument(name = "db.authors.insert", level = "debug", skip_all, fields(db.system = "postgresql", otel.kind = "client"))]
 pub async fn insert(
     conn: &mut PgConnection,
     id: Uuid,
@@ -110,6 +114,7 @@ pub async fn insert(
 }
 
 /// Locks an author and reads them.
+#[tracing::instrument(name = "db.authors.lock", level = "debug", skip_all, fields(db.system = "postgresql", otel.kind = "client"))]
 pub async fn lock(conn: &mut PgConnection, id: Uuid) -> Result<AuthorRecord, StoreError> {
     sqlx::query("SELECT 1 FROM authors WHERE id = $1 FOR UPDATE")
         .bind(id)
@@ -119,6 +124,7 @@ pub async fn lock(conn: &mut PgConnection, id: Uuid) -> Result<AuthorRecord, Sto
 }
 
 /// Writes a locked author's profile, and their password when given.
+#[tracing::instrument(name = "db.authors.update", level = "debug", skip_all, fields(db.system = "postgresql", otel.kind = "client"))]
 pub async fn update(
     conn: &mut PgConnection,
     id: Uuid,
@@ -146,6 +152,7 @@ pub async fn update(
 }
 
 /// The id, role and password hash of the author with `email`, for signing in.
+#[tracing::instrument(name = "db.authors.credentials_by_email", level = "debug", skip_all, fields(db.system = "postgresql", otel.kind = "client"))]
 pub async fn credentials_by_email(
     conn: &mut PgConnection,
     email: &str,
@@ -161,6 +168,7 @@ pub async fn credentials_by_email(
 }
 
 /// Whether any author exists (first-start bootstrap).
+#[tracing::instrument(name = "db.authors.any_exist", level = "debug", skip_all, fields(db.system = "postgresql", otel.kind = "client"))]
 pub async fn any_exist(conn: &mut PgConnection) -> Result<bool, StoreError> {
     Ok(sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM authors)")
         .fetch_one(conn)

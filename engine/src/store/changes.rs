@@ -75,6 +75,7 @@ pub struct ChangeRecord {
 /// transaction ends, so numbers are handed out in commit order: a subscriber
 /// that has read up to N never finds a smaller number committing later. Call
 /// it last in the transaction, to hold that lock as briefly as possible.
+#[tracing::instrument(name = "db.changes.record", level = "debug", skip_all, fields(db.system = "postgresql", otel.kind = "client"))]
 pub async fn record(conn: &mut PgConnection, change: &NewChange) -> Result<i64, StoreError> {
     let sequence: i64 =
         sqlx::query_scalar("UPDATE change_sequence SET last = last + 1 RETURNING last")
@@ -110,6 +111,7 @@ pub async fn record(conn: &mut PgConnection, change: &NewChange) -> Result<i64, 
 }
 
 /// Changes after `after`, oldest first.
+#[tracing::instrument(name = "db.changes.after", level = "debug", skip_all, fields(db.system = "postgresql", otel.kind = "client"))]
 pub async fn after(
     conn: &mut PgConnection,
     after: i64,
@@ -125,6 +127,7 @@ pub async fn after(
 }
 
 /// The newest committed sequence.
+#[tracing::instrument(name = "db.changes.head", level = "debug", skip_all, fields(db.system = "postgresql", otel.kind = "client"))]
 pub async fn head(conn: &mut PgConnection) -> Result<i64, StoreError> {
     Ok(
         sqlx::query_scalar("SELECT COALESCE(max(sequence), 0) FROM changes")
@@ -134,6 +137,7 @@ pub async fn head(conn: &mut PgConnection) -> Result<i64, StoreError> {
 }
 
 /// The oldest retained sequence, if any change is retained.
+#[tracing::instrument(name = "db.changes.oldest", level = "debug", skip_all, fields(db.system = "postgresql", otel.kind = "client"))]
 pub async fn oldest(conn: &mut PgConnection) -> Result<Option<i64>, StoreError> {
     Ok(sqlx::query_scalar("SELECT min(sequence) FROM changes")
         .fetch_one(conn)
@@ -141,6 +145,7 @@ pub async fn oldest(conn: &mut PgConnection) -> Result<Option<i64>, StoreError> 
 }
 
 /// Forgets changes older than the retention period (30 days), keeping the newest.
+#[tracing::instrument(name = "db.changes.prune", level = "debug", skip_all, fields(db.system = "postgresql", otel.kind = "client"))]
 pub async fn prune(conn: &mut PgConnection) -> Result<u64, StoreError> {
     let result = sqlx::query(
         "DELETE FROM changes WHERE change_time < now() - interval '30 days'
@@ -152,6 +157,7 @@ pub async fn prune(conn: &mut PgConnection) -> Result<u64, StoreError> {
 }
 
 /// Changes committed within the last `seconds`, oldest first.
+#[tracing::instrument(name = "db.changes.within", level = "debug", skip_all, fields(db.system = "postgresql", otel.kind = "client"))]
 pub async fn within(
     conn: &mut PgConnection,
     seconds: f64,

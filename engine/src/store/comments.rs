@@ -41,6 +41,7 @@ pub struct NewComment {
 }
 
 /// Stores a comment (and counts it on the post when approved).
+#[tracing::instrument(name = "db.comments.insert", level = "debug", skip_all, fields(db.system = "postgresql", otel.kind = "client"))]
 pub async fn insert(
     conn: &mut PgConnection,
     id: Uuid,
@@ -67,6 +68,7 @@ pub async fn insert(
 }
 
 /// Reads a comment.
+#[tracing::instrument(name = "db.comments.get", level = "debug", skip_all, fields(db.system = "postgresql", otel.kind = "client"))]
 pub async fn get(conn: &mut PgConnection, id: Uuid) -> Result<CommentRecord, StoreError> {
     Ok(sqlx::query_as::<_, CommentRecord>(
         "SELECT id, post_id, author_name, author_email, body, status, create_time, update_time
@@ -78,6 +80,7 @@ pub async fn get(conn: &mut PgConnection, id: Uuid) -> Result<CommentRecord, Sto
 }
 
 /// Locks and reads a comment.
+#[tracing::instrument(name = "db.comments.lock", level = "debug", skip_all, fields(db.system = "postgresql", otel.kind = "client"))]
 pub async fn lock(conn: &mut PgConnection, id: Uuid) -> Result<CommentRecord, StoreError> {
     sqlx::query("SELECT 1 FROM comments WHERE id = $1 FOR UPDATE")
         .bind(id)
@@ -87,6 +90,7 @@ pub async fn lock(conn: &mut PgConnection, id: Uuid) -> Result<CommentRecord, St
 }
 
 /// Lists a post's approved comments oldest first, after (create time, id).
+#[tracing::instrument(name = "db.comments.list_approved", level = "debug", skip_all, fields(db.system = "postgresql", otel.kind = "client"))]
 pub async fn list_approved(
     conn: &mut PgConnection,
     post_id: Uuid,
@@ -108,6 +112,7 @@ pub async fn list_approved(
 }
 
 /// Lists comments in `status` newest first (optionally of one post), before (create time, id).
+#[tracing::instrument(name = "db.comments.list_by_status", level = "debug", skip_all, fields(db.system = "postgresql", otel.kind = "client"))]
 pub async fn list_by_status(
     conn: &mut PgConnection,
     status: i16,
@@ -131,6 +136,7 @@ pub async fn list_by_status(
 }
 
 /// Sets a locked comment's status and recounts its post's approved comments.
+#[tracing::instrument(name = "db.comments.set_status", level = "debug", skip_all, fields(db.system = "postgresql", otel.kind = "client"))]
 pub async fn set_status(
     conn: &mut PgConnection,
     comment: &CommentRecord,
@@ -145,6 +151,7 @@ pub async fn set_status(
 }
 
 /// Deletes a locked comment and recounts its post's approved comments.
+#[tracing::instrument(name = "db.comments.delete", level = "debug", skip_all, fields(db.system = "postgresql", otel.kind = "client"))]
 pub async fn delete(conn: &mut PgConnection, comment: &CommentRecord) -> Result<(), StoreError> {
     sqlx::query("DELETE FROM comments WHERE id = $1")
         .bind(comment.id)
@@ -165,6 +172,7 @@ async fn recount(conn: &mut PgConnection, post_id: Uuid) -> Result<(), StoreErro
 }
 
 /// Whether an earlier comment with this email was approved (a trusted commenter).
+#[tracing::instrument(name = "db.comments.email_is_trusted", level = "debug", skip_all, fields(db.system = "postgresql", otel.kind = "client"))]
 pub async fn email_is_trusted(conn: &mut PgConnection, email: &str) -> Result<bool, StoreError> {
     if email.is_empty() {
         return Ok(false);
@@ -178,6 +186,7 @@ pub async fn email_is_trusted(conn: &mut PgConnection, email: &str) -> Result<bo
 }
 
 /// Comments submitted by `client_key` in the last `minutes`.
+#[tracing::instrument(name = "db.comments.recent_by_client", level = "debug", skip_all, fields(db.system = "postgresql", otel.kind = "client"))]
 pub async fn recent_by_client(
     conn: &mut PgConnection,
     client_key: &str,

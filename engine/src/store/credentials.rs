@@ -7,6 +7,7 @@ use uuid::Uuid;
 use super::StoreError;
 
 /// Stores a new API key's digest and scopes.
+#[tracing::instrument(name = "db.credentials.insert_api_key", level = "debug", skip_all, fields(db.system = "postgresql", otel.kind = "client"))]
 pub async fn insert_api_key(
     conn: &mut PgConnection,
     id: Uuid,
@@ -25,6 +26,7 @@ pub async fn insert_api_key(
 }
 
 /// The id and scopes of the unrevoked key with `digest`.
+#[tracing::instrument(name = "db.credentials.api_key_by_digest", level = "debug", skip_all, fields(db.system = "postgresql", otel.kind = "client"))]
 pub async fn api_key_by_digest(
     conn: &mut PgConnection,
     digest: &[u8],
@@ -38,6 +40,7 @@ pub async fn api_key_by_digest(
 }
 
 /// Revokes a key by id; returns whether it existed.
+#[tracing::instrument(name = "db.credentials.revoke_api_key", level = "debug", skip_all, fields(db.system = "postgresql", otel.kind = "client"))]
 pub async fn revoke_api_key(conn: &mut PgConnection, id: Uuid) -> Result<bool, StoreError> {
     let result = sqlx::query(
         "UPDATE api_keys SET revoke_time = now() WHERE id = $1 AND revoke_time IS NULL",
@@ -49,6 +52,7 @@ pub async fn revoke_api_key(conn: &mut PgConnection, id: Uuid) -> Result<bool, S
 }
 
 /// Stores a session.
+#[tracing::instrument(name = "db.credentials.insert_session", level = "debug", skip_all, fields(db.system = "postgresql", otel.kind = "client"))]
 pub async fn insert_session(
     conn: &mut PgConnection,
     digest: &[u8],
@@ -65,6 +69,7 @@ pub async fn insert_session(
 }
 
 /// The author id and role of the live session with `digest`.
+#[tracing::instrument(name = "db.credentials.session_by_digest", level = "debug", skip_all, fields(db.system = "postgresql", otel.kind = "client"))]
 pub async fn session_by_digest(
     conn: &mut PgConnection,
     digest: &[u8],
@@ -79,6 +84,7 @@ pub async fn session_by_digest(
 }
 
 /// Ends one session.
+#[tracing::instrument(name = "db.credentials.delete_session", level = "debug", skip_all, fields(db.system = "postgresql", otel.kind = "client"))]
 pub async fn delete_session(conn: &mut PgConnection, digest: &[u8]) -> Result<(), StoreError> {
     sqlx::query("DELETE FROM sessions WHERE token_digest = $1")
         .bind(digest)
@@ -88,6 +94,7 @@ pub async fn delete_session(conn: &mut PgConnection, digest: &[u8]) -> Result<()
 }
 
 /// Ends every session of an author except `keep`.
+#[tracing::instrument(name = "db.credentials.delete_other_sessions", level = "debug", skip_all, fields(db.system = "postgresql", otel.kind = "client"))]
 pub async fn delete_other_sessions(
     conn: &mut PgConnection,
     author_id: Uuid,
@@ -102,6 +109,7 @@ pub async fn delete_other_sessions(
 }
 
 /// Records a failed sign-in for `email`.
+#[tracing::instrument(name = "db.credentials.record_sign_in_failure", level = "debug", skip_all, fields(db.system = "postgresql", otel.kind = "client"))]
 pub async fn record_sign_in_failure(
     conn: &mut PgConnection,
     email: &str,
@@ -114,6 +122,7 @@ pub async fn record_sign_in_failure(
 }
 
 /// Failed sign-ins for `email` in the last `minutes`.
+#[tracing::instrument(name = "db.credentials.recent_sign_in_failures", level = "debug", skip_all, fields(db.system = "postgresql", otel.kind = "client"))]
 pub async fn recent_sign_in_failures(
     conn: &mut PgConnection,
     email: &str,
@@ -130,6 +139,7 @@ pub async fn recent_sign_in_failures(
 }
 
 /// Forgets expired sessions and old sign-in failures.
+#[tracing::instrument(name = "db.credentials.prune", level = "debug", skip_all, fields(db.system = "postgresql", otel.kind = "client"))]
 pub async fn prune(conn: &mut PgConnection) -> Result<(), StoreError> {
     sqlx::query("DELETE FROM sessions WHERE expire_time < now()")
         .execute(&mut *conn)

@@ -8,6 +8,7 @@ use super::StoreError;
 /// Claims `request_id` for `method`, or returns the resource that an earlier
 /// call with the same key created. A concurrent call with the same key waits
 /// on the unique index until the first one commits (or rolls back).
+#[tracing::instrument(name = "db.idempotency.claim", level = "debug", skip_all, fields(db.system = "postgresql", otel.kind = "client"))]
 pub async fn claim(
     conn: &mut PgConnection,
     method: &str,
@@ -37,6 +38,7 @@ pub async fn claim(
 }
 
 /// Forgets keys older than a day.
+#[tracing::instrument(name = "db.idempotency.prune", level = "debug", skip_all, fields(db.system = "postgresql", otel.kind = "client"))]
 pub async fn prune(conn: &mut PgConnection) -> Result<u64, StoreError> {
     let result =
         sqlx::query("DELETE FROM idempotency_keys WHERE create_time < now() - interval '1 day'")

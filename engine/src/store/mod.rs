@@ -51,7 +51,8 @@ impl Store {
         MIGRATOR.run(&self.pool).await
     }
 
-    /// Starts a transaction.
+    /// Starts a transaction (waiting for a pooled connection if need be).
+    #[tracing::instrument(name = "db.begin", level = "debug", skip_all, fields(db.system = "postgresql", otel.kind = "client"))]
     pub async fn begin(&self) -> Result<Tx, StoreError> {
         Ok(self.pool.begin().await?)
     }

@@ -106,6 +106,7 @@ fn select(view: View) -> &'static str {
 }
 
 /// Reads a post by id.
+#[tracing::instrument(name = "db.posts.get_by_id", level = "debug", skip_all, fields(db.system = "postgresql", otel.kind = "client"))]
 pub async fn get_by_id(
     conn: &mut PgConnection,
     id: Uuid,
@@ -119,6 +120,7 @@ pub async fn get_by_id(
 }
 
 /// Reads a post by its current slug, or by an earlier one (then `true`).
+#[tracing::instrument(name = "db.posts.get_by_slug", level = "debug", skip_all, fields(db.system = "postgresql", otel.kind = "client"))]
 pub async fn get_by_slug(
     conn: &mut PgConnection,
     slug: &str,
@@ -160,6 +162,7 @@ const LIST_WHERE: &str = " WHERE p.status = ANY($1) AND p.kind = $2
     AND ($5::uuid IS NULL OR p.status = 3 OR p.author_id = $5) ";
 
 /// Lists posts newest first, after the keyset position `after` (sort time, id).
+#[tracing::instrument(name = "db.posts.list", level = "debug", skip_all, fields(db.system = "postgresql", otel.kind = "client"))]
 pub async fn list(
     conn: &mut PgConnection,
     filter: &ListFilter,
@@ -186,6 +189,7 @@ pub async fn list(
 }
 
 /// Counts the posts a listing matches.
+#[tracing::instrument(name = "db.posts.count", level = "debug", skip_all, fields(db.system = "postgresql", otel.kind = "client"))]
 pub async fn count(conn: &mut PgConnection, filter: &ListFilter) -> Result<i64, StoreError> {
     let sql =
         format!("SELECT count(*) FROM posts p JOIN authors a ON a.id = p.author_id {LIST_WHERE}");
@@ -223,6 +227,7 @@ pub struct PostContent {
 }
 
 /// Inserts a new draft. A slug in use answers [`StoreError::Taken`].
+#[tracing::instrument(name = "db.posts.insert", level = "debug", skip_all, fields(db.system = "postgresql", otel.kind = "client"))]
 pub async fn insert(
     conn: &mut PgConnection,
     id: Uuid,
@@ -248,6 +253,7 @@ pub async fn insert(
 }
 
 /// Locks a post for the rest of the transaction and reads it in full.
+#[tracing::instrument(name = "db.posts.lock", level = "debug", skip_all, fields(db.system = "postgresql", otel.kind = "client"))]
 pub async fn lock(conn: &mut PgConnection, id: Uuid) -> Result<PostRecord, StoreError> {
     sqlx::query("SELECT 1 FROM posts WHERE id = $1 FOR UPDATE")
         .bind(id)
@@ -257,6 +263,7 @@ pub async fn lock(conn: &mut PgConnection, id: Uuid) -> Result<PostRecord, Store
 }
 
 /// Reads the stored content of a locked post, for applying an update mask.
+#[tracing::instrument(name = "db.posts.content_of", level = "debug", skip_all, fields(db.system = "postgresql", otel.kind = "client"))]
 pub async fn content_of(
     conn: &mut PgConnection,
     post: &PostRecord,
@@ -293,6 +300,7 @@ pub async fn content_of(
 
 /// Writes new content over a locked post as revision `revision`; a renamed
 /// slug is kept in the history so that it still finds the post.
+#[tracing::instrument(name = "db.posts.update", level = "debug", skip_all, fields(db.system = "postgresql", otel.kind = "client"))]
 pub async fn update(
     conn: &mut PgConnection,
     current: &PostRecord,
@@ -329,6 +337,7 @@ pub async fn update(
 }
 
 /// Changes a locked post's lifecycle state.
+#[tracing::instrument(name = "db.posts.set_status", level = "debug", skip_all, fields(db.system = "postgresql", otel.kind = "client"))]
 pub async fn set_status(
     conn: &mut PgConnection,
     id: Uuid,
@@ -349,6 +358,7 @@ pub async fn set_status(
 }
 
 /// Deletes a post with its tags, revisions, slug history and comments.
+#[tracing::instrument(name = "db.posts.delete", level = "debug", skip_all, fields(db.system = "postgresql", otel.kind = "client"))]
 pub async fn delete(conn: &mut PgConnection, id: Uuid) -> Result<(), StoreError> {
     sqlx::query("DELETE FROM posts WHERE id = $1")
         .bind(id)
@@ -458,6 +468,7 @@ async fn insert_revision(
 }
 
 /// Lists a post's revisions newest first, before revision `before`.
+#[tracing::instrument(name = "db.posts.list_revisions", level = "debug", skip_all, fields(db.system = "postgresql", otel.kind = "client"))]
 pub async fn list_revisions(
     conn: &mut PgConnection,
     post_id: Uuid,
@@ -476,6 +487,7 @@ pub async fn list_revisions(
 }
 
 /// Reads one revision.
+#[tracing::instrument(name = "db.posts.get_revision", level = "debug", skip_all, fields(db.system = "postgresql", otel.kind = "client"))]
 pub async fn get_revision(
     conn: &mut PgConnection,
     post_id: Uuid,
@@ -505,6 +517,7 @@ const SEARCH_WHERE: &str = " WHERE p.status = 3 AND p.kind = 1 AND p.search @@ w
 /// Full-text search over published posts, most relevant first. Snippets are
 /// made by PostgreSQL from the plain text, which is escaped first so that the
 /// only markup in them is the `<mark>` we ask for.
+#[tracing::instrument(name = "db.posts.search", level = "debug", skip_all, fields(db.system = "postgresql", otel.kind = "client"))]
 pub async fn search(
     conn: &mut PgConnection,
     query: &str,
@@ -537,6 +550,7 @@ pub async fn search(
 }
 
 /// Counts search matches.
+#[tracing::instrument(name = "db.posts.search_count", level = "debug", skip_all, fields(db.system = "postgresql", otel.kind = "client"))]
 pub async fn search_count(
     conn: &mut PgConnection,
     query: &str,
@@ -553,6 +567,7 @@ pub async fn search_count(
 /// Publishes every scheduled post whose time has come, returning them.
 /// `SKIP LOCKED` lets several engine replicas run this at once: each post is
 /// claimed by exactly one of them.
+#[tracing::instrument(name = "db.posts.publish_due", level = "debug", skip_all, fields(db.system = "postgresql", otel.kind = "client"))]
 pub async fn publish_due(conn: &mut PgConnection, limit: i64) -> Result<Vec<Uuid>, StoreError> {
     Ok(sqlx::query_scalar(
         "UPDATE posts SET status = 3, version = version + 1, update_time = now()

@@ -24,6 +24,7 @@ const SELECT: &str =
     FROM tags t ";
 
 /// Reads a tag.
+#[tracing::instrument(name = "db.tags.get", level = "debug", skip_all, fields(db.system = "postgresql", otel.kind = "client"))]
 pub async fn get(conn: &mut PgConnection, slug: &str) -> Result<TagRecord, StoreError> {
     let sql = format!("{SELECT} WHERE t.slug = $1");
     Ok(sqlx::query_as::<_, TagRecord>(&sql)
@@ -33,6 +34,7 @@ pub async fn get(conn: &mut PgConnection, slug: &str) -> Result<TagRecord, Store
 }
 
 /// Lists tags by name after the keyset position `after` (lower-case name, slug).
+#[tracing::instrument(name = "db.tags.list", level = "debug", skip_all, fields(db.system = "postgresql", otel.kind = "client"))]
 pub async fn list(
     conn: &mut PgConnection,
     only_used: bool,
@@ -54,6 +56,7 @@ pub async fn list(
 }
 
 /// Inserts a tag.
+#[tracing::instrument(name = "db.tags.insert", level = "debug", skip_all, fields(db.system = "postgresql", otel.kind = "client"))]
 pub async fn insert(
     conn: &mut PgConnection,
     slug: &str,
@@ -71,6 +74,7 @@ pub async fn insert(
 }
 
 /// Locks a tag and reads it.
+#[tracing::instrument(name = "db.tags.lock", level = "debug", skip_all, fields(db.system = "postgresql", otel.kind = "client"))]
 pub async fn lock(conn: &mut PgConnection, slug: &str) -> Result<TagRecord, StoreError> {
     sqlx::query("SELECT 1 FROM tags WHERE slug = $1 FOR UPDATE")
         .bind(slug)
@@ -80,6 +84,7 @@ pub async fn lock(conn: &mut PgConnection, slug: &str) -> Result<TagRecord, Stor
 }
 
 /// Writes a locked tag's name and description.
+#[tracing::instrument(name = "db.tags.update", level = "debug", skip_all, fields(db.system = "postgresql", otel.kind = "client"))]
 pub async fn update(
     conn: &mut PgConnection,
     slug: &str,
