@@ -10,3 +10,4 @@ mod health_and_reflection;
 mod posts;
 mod redis_server;
 mod tags_and_authors;
+mod traces;
