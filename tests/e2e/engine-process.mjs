@@ -24,10 +24,10 @@ function withDatabase(url, database) {
 
 /**
  * Starts an engine on a fresh database (and Redis under a key prefix of its own).
- * @param {{ metrics?: boolean }} [options] metrics: serve Prometheus metrics on a free port
+ * @param {{ metrics?: boolean, env?: Record<string, string> }} [options] metrics: serve Prometheus metrics on a free port; env: extra settings
  * @returns {Promise<{ url: string, metricsUrl: string | null, databaseUrl: string, createKey: (scopes: string[]) => Promise<string>, stop: () => Promise<void> }>}
  */
-export async function startEngine({ metrics = false } = {}) {
+export async function startEngine({ metrics = false, env: extraEnv = {} } = {}) {
   const adminUrl = process.env.DATABASE_URL;
   if (!adminUrl) throw new Error('DATABASE_URL is not set; run the end-to-end tests through `npm test`');
   const database = `quire_e2e_${Date.now()}_${process.pid}`;
@@ -43,6 +43,7 @@ export async function startEngine({ metrics = false } = {}) {
     QUIRE_REDIS_PREFIX: database,
     QUIRE_LOG: 'warn',
     QUIRE_METRICS_ADDR: metricsPort ? `127.0.0.1:${metricsPort}` : 'off',
+    ...extraEnv,
   };
 
   const createKey = async (scopes) => {
