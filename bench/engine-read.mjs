@@ -4,7 +4,7 @@
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
+import { createDatabase, deleteRedisKeys, dropDatabase } from './lib/scratch.mjs';
 import { freePort, output, peakRssMiB, pinned, startServer } from './lib/processes.mjs';
 
 /**
@@ -14,11 +14,7 @@ export async function engineReadBenchmark({ root, targetDir, databaseUrl, redisU
   const engineBin = path.join(targetDir, 'release', 'quire-engine');
   const loadBin = path.join(targetDir, 'release', 'quire-load');
   const database = `quire_bench_${Date.now()}`;
-  const admin = new pg.Client({ connectionString: databaseUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE "${database}"`);
-  await admin.end();
-  const benchDatabaseUrl = Object.assign(new URL(databaseUrl), { pathname: `/${database}` }).toString();
+  const benchDatabaseUrl = await createDatabase(databaseUrl, database);
   const logFile = path.join(os.tmpdir(), `${database}.log`);
   const baseEnv = {
     ...process.env,
@@ -33,7 +29,8 @@ export async function engineReadBenchmark({ root, targetDir, databaseUrl, redisU
     /^key:\s+(\S+)$/m,
   )[1];
   const posts = quick ? 200 : 1000;
-  const seconds = quick ? 2 : 8;
+  const seconds = quick ? 1.5 : 8;
+  const warmup = quick ? 0.5 : 1;
   const rounds = quick ? 1 : 2;
 
   const port = await freePort();
@@ -62,7 +59,7 @@ export async function engineReadBenchmark({ root, targetDir, databaseUrl, redisU
       for (const scenario of scenarios) {
         const argv = pinned('1', [
           loadBin, '--url', url, '--key', key, 'run', ...scenario.args,
-          '--concurrency', '64', '--connections', '4', '--seconds', String(seconds), '--warmup', '1',
+          '--concurrency', '64', '--connections', '4', '--seconds', String(seconds), '--warmup', String(warmup),
         ]);
         const result = JSON.parse(await output(argv));
         result.cache = cache;
@@ -75,11 +72,9 @@ export async function engineReadBenchmark({ root, targetDir, databaseUrl, redisU
     }
   }
 
-  const cleanup = new pg.Client({ connectionString: databaseUrl });
-  await cleanup.connect();
-  await cleanup.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
-  await cleanup.end();
-  return { posts, seconds, rounds, results };
+  await dropDatabase(databaseUrl, database);
+  await deleteRedisKeys(redisUrl, database);
+  return { posts, seconds, warmup, rounds, results };
 }
 
 /** Mean of a field over the runs of one scenario and cache mode. */
@@ -89,12 +84,12 @@ function mean(results, scenario, cache, field) {
 }
 
 /** The Markdown section of the report. */
-export function engineReadReport({ posts, seconds, rounds, results }) {
+export function engineReadReport({ posts, seconds, warmup = 1, rounds, results }) {
   const lines = [
     `### Engine reads: cache on vs off`,
     '',
     `${posts} published posts; closed loop, 64 requests in flight over 4 HTTP/2 connections; ` +
-      `${seconds} s per measurement after 1 s warm-up; ${rounds} round(s) of on/off alternated; engine pinned to CPU 0, ` +
+      `${seconds} s per measurement after ${warmup} s warm-up; ${rounds} round(s) of on/off alternated; engine pinned to CPU 0, ` +
       `load generator to CPU 1 (PostgreSQL and Redis unpinned).`,
     '',
     '| scenario | cache | throughput (req/s) | p50 (ms) | p99 (ms) | errors |',

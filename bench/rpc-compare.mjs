@@ -5,9 +5,9 @@
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import { cpuSeconds } from './lib/cpu.mjs';
 import { freePort, output, peakRssMiB, pinned, startServer } from './lib/processes.mjs';
+import { createDatabase, deleteRedisKeys, dropDatabase } from './lib/scratch.mjs';
 import { run } from '../scripts/lib/run.mjs';
 
 const SERVERS = ['engine', 'connect-node', 'grpc-js'];
@@ -25,21 +25,6 @@ function serverArgv(server, { root, engineBin }) {
     default:
       throw new Error(server);
   }
-}
-
-async function createDatabase(adminUrl, name) {
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE "${name}"`);
-  await admin.end();
-  return Object.assign(new URL(adminUrl), { pathname: `/${name}` }).toString();
-}
-
-async function dropDatabase(adminUrl, name) {
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-  await admin.end();
 }
 
 /** Installs the baseline's own dependencies (it is not part of the workspace). */
@@ -69,8 +54,8 @@ export async function rpcComparison({ root, targetDir, databaseUrl, redisUrl, qu
     QUIRE_LOG: 'warn',
     QUIRE_METRICS_ADDR: 'off',
   };
-  const posts = quick ? 300 : 10_000;
-  const seconds = quick ? 1.5 : 6;
+  const posts = quick ? 150 : 10_000;
+  const seconds = quick ? 1 : 6;
   const rounds = quick ? 1 : 2;
   const key = (await output([engineBin, 'keys', 'create', '--name', 'bench', '--scope', 'admin'], env)).match(
     /^key:\s+(\S+)$/m,
@@ -105,7 +90,7 @@ export async function rpcComparison({ root, targetDir, databaseUrl, redisUrl, qu
   const load = async (scenario, extra = []) => {
     const argv = pinned('1', [
       loadBin, '--url', url, '--key', key, 'run', '--scenario', scenario,
-      '--seconds', String(seconds), '--warmup', quick ? '0.5' : '1', ...extra,
+      '--seconds', String(seconds), '--warmup', String(warmup), ...extra,
     ]);
     return JSON.parse(await output(argv));
   };
@@ -156,7 +141,8 @@ export async function rpcComparison({ root, targetDir, databaseUrl, redisUrl, qu
   results.push({ server: 'redis', name: 'redis-benchmark GET', throughput: await redisBenchmark(redisUrl, quick) });
 
   await dropDatabase(databaseUrl, database);
-  return { posts, seconds, rounds, halfRate, results };
+  await deleteRedisKeys(redisUrl, database);
+  return { posts, seconds, warmup, rounds, halfRate, results };
 }
 
 async function redisBenchmark(redisUrl, quick) {
@@ -174,12 +160,12 @@ function mean(results, server, name, field) {
 }
 
 /** The Markdown section of the report. */
-export function rpcComparisonReport({ posts, seconds, rounds, halfRate, results }) {
+export function rpcComparisonReport({ posts, seconds, warmup = 1, rounds, halfRate, results }) {
   const names = ['hot get-post', 'cold get-post', 'list-posts', 'search-posts', 'create-post'];
   const lines = [
     '### Engine vs Node.js baselines (gRPC)',
     '',
-    `${posts} posts seeded through the engine; ${seconds} s per measurement after 1 s warm-up; ${rounds} round(s) with the ` +
+    `${posts} posts seeded through the engine; ${seconds} s per measurement after ${warmup} s warm-up; ${rounds} round(s) with the ` +
       'servers alternated; each server pinned to CPU 0 and the load generator to CPU 1. "hot" runs have each server\'s ' +
       'cache on (engine: in-process + Redis; baseline: ioredis cache-aside); "cold" runs have caches off.',
     '',

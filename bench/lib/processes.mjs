@@ -9,6 +9,10 @@ import { waitForPort } from '../../scripts/lib/ports.mjs';
 export { freePort } from '../../scripts/lib/ports.mjs';
 
 const exec = promisify(execFile);
+/** How long a server may take to drain after SIGTERM before it is killed. */
+const STOP_TIMEOUT_MS = 10_000;
+/** Servers started and not yet stopped, so a failed run leaves none behind. */
+const running = new Set();
 
 /** Prefixes argv with `taskset -c CPUS` when taskset exists and the machine has those cores. */
 export function pinned(cpus, argv) {
@@ -28,21 +32,31 @@ export async function startServer({ argv, env, port, logFile, cwd }) {
   child.stdout.pipe(log);
   child.stderr.pipe(log);
   const exited = new Promise((resolve) => child.once('exit', resolve));
+  const stop = async () => {
+    running.delete(stop);
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+      await exited;
+      clearTimeout(timer);
+    }
+  };
+  running.add(stop);
   await Promise.race([
     waitForPort(port),
     exited.then((code) => {
       throw new Error(`${argv.join(' ')} exited with ${code}; see ${logFile}`);
     }),
-  ]);
-  return {
-    pid: child.pid,
-    stop: async () => {
-      if (child.exitCode === null) {
-        child.kill('SIGTERM');
-        await exited;
-      }
-    },
-  };
+  ]).catch(async (error) => {
+    await stop();
+    throw error;
+  });
+  return { pid: child.pid, stop };
+}
+
+/** Stops every server still running (after a benchmark failed half-way). */
+export async function stopAllServers() {
+  await Promise.all([...running].map((stop) => stop()));
 }
 
 /** Peak resident memory of a process so far, in MiB (Linux). */
