@@ -2,7 +2,7 @@
 // through the same module as `npm start` and `npm test`, runs the benchmarks
 // and writes a Markdown report with the machine, versions, figures and ratios
 // to bench/results/.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ensureServices } from '../scripts/services.mjs';
@@ -10,7 +10,9 @@ import { ensureNodeModules } from '../scripts/lib/install.mjs';
 import { ROOT, run } from '../scripts/lib/run.mjs';
 import { engineReadBenchmark, engineReadReport, saveJson } from './engine-read.mjs';
 import { rpcComparison, rpcComparisonReport } from './rpc-compare.mjs';
-import { output } from './lib/processes.mjs';
+import { webBenchmark, webReport } from './web.mjs';
+import { output, stopAllServers } from './lib/processes.mjs';
+import { dropRemainingDatabases } from './lib/scratch.mjs';
 
 const quick = process.argv.includes('--quick');
 const log = (line) => console.log(line);
@@ -20,6 +22,7 @@ async function versions() {
   return {
     rustc: await first(['rustc', '--version']),
     node: process.version,
+    next: JSON.parse(readFileSync(path.join(ROOT, 'node_modules', 'next', 'package.json'), 'utf8')).version,
     postgres: await first(['psql', '--version']),
     redis: await first(['redis-server', '--version']),
   };
@@ -30,25 +33,48 @@ async function main() {
   const targetDir = process.env.CARGO_TARGET_DIR ?? path.join(ROOT, 'target');
   log('Building release binaries…');
   await run('cargo', ['build', '--release', '--locked', '--package', 'quire-engine', '--package', 'quire-load']);
+  if (!existsSync(path.join(ROOT, 'web', '.next', 'BUILD_ID'))) {
+    log('Building the web app…');
+    await run('npm', ['run', 'build', '--workspace', 'web']);
+  }
   const services = await ensureServices({ root: ROOT, log });
+  const started = Date.now();
 
-  const engineRead = await engineReadBenchmark({
+  const seconds = {};
+  const timed = async (name, body) => {
+    const begin = Date.now();
+    const result = await body();
+    seconds[name] = Math.round((Date.now() - begin) / 1000);
+    return result;
+  };
+  const engineRead = await timed('engine reads', () => engineReadBenchmark({
     root: ROOT,
     targetDir,
     databaseUrl: services.databaseUrl,
     redisUrl: services.redisUrl,
     quick,
     log,
-  });
+  }));
 
-  const compare = await rpcComparison({
+  const compare = await timed('engine vs baselines', () => rpcComparison({
     root: ROOT,
     targetDir,
     databaseUrl: services.databaseUrl,
     redisUrl: services.redisUrl,
     quick,
     log,
-  });
+  }));
+
+  log('Web benchmarks…');
+  const web = await timed('web', () => webBenchmark({
+    root: ROOT,
+    targetDir,
+    databaseUrl: services.databaseUrl,
+    redisUrl: services.redisUrl,
+    quick,
+    log,
+  }));
+  const elapsedSeconds = Math.round((Date.now() - started) / 1000);
 
   const machine = `${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown CPU'}), ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB`;
   const v = await versions();
@@ -57,11 +83,14 @@ async function main() {
     '',
     `- date: ${new Date().toISOString()}`,
     `- machine: ${machine}, ${os.type()} ${os.release()}`,
-    `- versions: ${v.rustc}; Node ${v.node}; ${v.postgres}; ${v.redis}`,
+    `- versions: ${v.rustc}; Node ${v.node}; Next.js ${v.next}; ${v.postgres}; ${v.redis}`,
+    `- benchmarks took ${elapsedSeconds} s after building (${Object.entries(seconds).map(([name, s]) => `${name} ${s} s`).join(', ')})`,
     '',
     engineReadReport(engineRead),
     '',
     rpcComparisonReport(compare),
+    '',
+    webReport(web),
     '',
   ].join('\n');
 
@@ -69,12 +98,14 @@ async function main() {
   mkdirSync(resultsDir, { recursive: true });
   const name = quick ? 'latest-quick' : 'latest';
   writeFileSync(path.join(resultsDir, `${name}.md`), report);
-  saveJson(path.join(resultsDir, `${name}.json`), { quick, machine, versions: v, engineRead, compare });
+  saveJson(path.join(resultsDir, `${name}.json`), { quick, machine, versions: v, elapsedSeconds, seconds, engineRead, compare, web });
   console.log(`\n${report}`);
   console.log(`Report written to bench/results/${name}.md`);
 }
 
-main().catch((error) => {
+main().catch(async (error) => {
   console.error(error instanceof Error ? error.stack : error);
+  await stopAllServers();
+  await dropRemainingDatabases();
   process.exit(1);
 });

@@ -165,12 +165,15 @@ impl Target {
 struct Recorder {
     histogram: Histogram<u64>,
     errors: u64,
+    /// Every request sent, warm-up and errors included (to relate server-side counters to requests).
+    sent: u64,
 }
 
 fn new_recorder() -> Arc<Mutex<Recorder>> {
     Arc::new(Mutex::new(Recorder {
         histogram: Histogram::new_with_bounds(1, 60_000_000, 3).expect("valid histogram bounds"),
         errors: 0,
+        sent: 0,
     }))
 }
 
@@ -193,6 +196,7 @@ async fn closed_loop(
         workers.push(tokio::spawn(async move {
             let mut local = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).expect("valid bounds");
             let mut errors = 0;
+            let mut sent_count = 0;
             let mut sequence = worker as u64 * 1_000_000;
             loop {
                 let sent = Instant::now();
@@ -200,6 +204,7 @@ async fn closed_loop(
                     break;
                 }
                 sequence += 1;
+                sent_count += 1;
                 let ok = target.call(worker, sequence).await;
                 if sent >= measure_from {
                     if ok {
@@ -212,6 +217,7 @@ async fn closed_loop(
             let mut shared = recorder.lock().await;
             let _ = shared.histogram.add(&local);
             shared.errors += errors;
+            shared.sent += sent_count;
         }));
     }
     for worker in workers {
@@ -256,7 +262,8 @@ async fn open_loop(
     for task in tasks {
         let _ = task.await;
     }
-    let recorder = recorder.lock().await;
+    let mut recorder = recorder.lock().await;
+    recorder.sent = total;
     report(scenario, "open", &recorder, seconds, target.connections(), rate)
 }
 
@@ -277,6 +284,7 @@ fn report(
         "target_rate": rate,
         "requests": h.len(),
         "errors": recorder.errors,
+        "sent": recorder.sent,
         "throughput": h.len() as f64 / seconds,
         "p50_ms": ms(0.5),
         "p90_ms": ms(0.9),
