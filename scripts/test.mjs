@@ -7,7 +7,9 @@
 //      Redis from the services module;
 //   3. web: vitest, the TypeScript check and `next build`;
 //   4. end to end (tests/e2e): the engine binary driven with `buf curl`, and
-//      the built web app in headless Chromium against a real engine.
+//      the built web app in headless Chromium against a real engine;
+//   5. benchmarks as a smoke check: `npm run bench -- --quick` runs, and every
+//      scenario of its report has numbers (how good they are is not checked).
 //
 // A step that fails does not stop the others: the summary shows everything.
 import { ensureServices } from './services.mjs';
@@ -16,6 +18,8 @@ import { ensureChromium } from './lib/chromium.mjs';
 import { ensureNodeModules } from './lib/install.mjs';
 import { ROOT, run } from './lib/run.mjs';
 import { addTally, emptyTally, parseNextest, parseNodeTest, parseVitest } from './lib/tally.mjs';
+import { quickReportChecks, quickReportPath, readQuickReport } from '../bench/smoke.mjs';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 
 const total = emptyTally();
@@ -59,6 +63,31 @@ async function suite(name, command, args, parse, env = process.env) {
   }
   addTally(total, tally);
   if (tally.failed > 0) failures.push(name);
+}
+
+/** `npm run bench -- --quick`, then one test per scenario of its report: did it produce numbers? */
+async function benchSmoke(env) {
+  rmSync(quickReportPath(ROOT), { force: true });
+  await check('benchmarks: npm run bench -- --quick finishes', () => run('node', ['bench/run.mjs', '--quick'], { env }));
+  let report;
+  try {
+    report = readQuickReport(ROOT);
+  } catch (error) {
+    total.failed += 1;
+    failures.push('benchmarks: no quick report');
+    console.log(`✗ benchmarks: no quick report (${error instanceof Error ? error.message : error})`);
+    return;
+  }
+  for (const { name, problem } of quickReportChecks(report)) {
+    if (problem) {
+      total.failed += 1;
+      failures.push(`benchmarks: ${name}`);
+      console.log(`✗ benchmarks: ${name}: ${problem}`);
+    } else {
+      total.passed += 1;
+      console.log(`✓ benchmarks: ${name} has numbers`);
+    }
+  }
 }
 
 async function hasNextest() {
@@ -111,6 +140,8 @@ async function main() {
       QUIRE_CHROMIUM: chromium,
     };
     await suite('end to end: engine API and web in Chromium', 'node', ['--test', '--test-reporter=tap', 'tests/e2e/'], parseNodeTest, e2eEnv);
+
+    await benchSmoke(serviceEnv);
   } finally {
     if (process.env.QUIRE_STOP_SERVICES === '1') await services.stop();
   }
