@@ -37,10 +37,8 @@ function webBuildIsCurrent(fingerprint) {
   return existsSync(path.join(WEB_BUILD, 'BUILD_ID')) && existsSync(FINGERPRINT_FILE) && readFileSync(FINGERPRINT_FILE, 'utf8') === fingerprint;
 }
 
-export async function build(log = console.log) {
-  await ensureNodeModules(log);
-  log('Building the engine (cargo build --release; the first build takes several minutes)…');
-  await run('cargo', ['build', '--release', '--locked', '--package', 'quire-engine']);
+/** `next build`, unless web/.next was built from exactly the current sources. */
+export async function buildWeb(log = console.log) {
   const fingerprint = webSourcesFingerprint();
   if (webBuildIsCurrent(fingerprint)) {
     log('The web app is built and up to date.');
@@ -49,6 +47,13 @@ export async function build(log = console.log) {
   log('Building the web app (next build)…');
   await run('npm', ['run', 'build', '--workspace', 'web']);
   writeFileSync(FINGERPRINT_FILE, fingerprint);
+}
+
+export async function build(log = console.log) {
+  await ensureNodeModules(log);
+  log('Building the engine (cargo build --release; the first build takes several minutes)…');
+  await run('cargo', ['build', '--release', '--locked', '--package', 'quire-engine']);
+  await buildWeb(log);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

@@ -13,7 +13,7 @@ import { ensureServices } from './services.mjs';
 
 const ENGINE_ADDR = process.env.QUIRE_LISTEN_ADDR ?? '127.0.0.1:50051';
 const WEB_PORT = process.env.PORT ?? '3000';
-const CREDENTIALS_FILE = path.join(ROOT, '.quire', 'credentials');
+const CREDENTIALS_FILE = process.env.QUIRE_CREDENTIALS_FILE ?? path.join(ROOT, '.quire', 'credentials');
 const READY_TIMEOUT_MS = 60_000;
 const MIN_NODE_MAJOR = 20;
 
@@ -40,8 +40,13 @@ let stopping = false;
 /** @type {(() => Promise<void>) | null} */
 let stopServices = null;
 
+/**
+ * Each child runs in a process group of its own, so a terminal's Ctrl-C
+ * reaches only this script, which then stops them in order; otherwise a child
+ * could exit on the signal first and look like a crash.
+ */
 function startChild(name, command, args, env) {
-  const child = spawn(command, args, { cwd: ROOT, env: { ...env, PATH: pathWithNodeBins(env) }, stdio: 'inherit' });
+  const child = spawn(command, args, { cwd: ROOT, env: { ...env, PATH: pathWithNodeBins(env) }, stdio: 'inherit', detached: true });
   child.on('exit', (code, signal) => {
     if (!stopping) {
       console.error(`${name} exited (${signal ?? code}); stopping Quire.`);
@@ -56,8 +61,13 @@ async function stop(code) {
   if (stopping) return;
   stopping = true;
   console.log('\nStopping Quire…');
-  for (const child of children) if (child.exitCode === null) child.kill('SIGTERM');
-  await Promise.all(children.map((child) => (child.exitCode === null ? new Promise((resolve) => child.once('exit', resolve)) : null)));
+  // The web app first (no new engine calls), then the engine (it drains in-flight calls).
+  for (const child of [...children].reverse()) {
+    if (child.exitCode !== null) continue;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    process.kill(-child.pid, 'SIGTERM'); // the whole group: npm and the server it runs
+    await exited;
+  }
   if (stopServices) await stopServices();
   process.exit(code);
 }
@@ -65,6 +75,10 @@ async function stop(code) {
 async function main() {
   process.once('SIGINT', () => void stop(0));
   process.once('SIGTERM', () => void stop(0));
+  // Should this script die without stopping them, its children go too.
+  process.once('exit', () => {
+    for (const child of children) if (child.exitCode === null) process.kill(-child.pid, 'SIGKILL');
+  });
 
   checkPrerequisites();
   await build(step);

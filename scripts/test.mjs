@@ -21,6 +21,7 @@ import { addTally, emptyTally, parseNextest, parseNodeTest, parseVitest } from '
 import { quickReportChecks, quickReportPath, readQuickReport } from '../bench/smoke.mjs';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
+import { buildWeb } from './build.mjs';
 
 const total = emptyTally();
 /** @type {string[]} */
@@ -128,7 +129,7 @@ async function main() {
     }
     await suite('web: vitest', 'npm', ['test', '--workspace', 'web', '--', '--reporter=default'], parseVitest, serviceEnv);
     await check('web: typecheck', () => run('npm', ['run', 'typecheck', '--workspace', 'web']));
-    await check('web: next build', () => run('npm', ['run', 'build', '--workspace', 'web']));
+    await check('web: next build', () => buildWeb());
 
     // End to end: the engine binary through buf curl, and the web app in Chromium.
     await run('cargo', ['build', '--locked', '--package', 'quire-engine'], { env: serviceEnv });
