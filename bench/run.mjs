@@ -32,7 +32,10 @@ async function main() {
   await ensureNodeModules(log);
   const targetDir = process.env.CARGO_TARGET_DIR ?? path.join(ROOT, 'target');
   log('Building release binaries…');
-  await run('cargo', ['build', '--release', '--locked', '--package', 'quire-engine', '--package', 'quire-load']);
+  // One package per build: built together, Cargo unifies their dependencies' features and the
+  // engine binary differs from (and rebuilds over) the one `npm start` and `npm run build` make.
+  await run('cargo', ['build', '--release', '--locked', '--package', 'quire-engine']);
+  await run('cargo', ['build', '--release', '--locked', '--package', 'quire-load']);
   if (!existsSync(path.join(ROOT, 'web', '.next', 'BUILD_ID'))) {
     log('Building the web app…');
     await run('npm', ['run', 'build', '--workspace', 'web']);
