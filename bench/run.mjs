@@ -50,33 +50,14 @@ async function main() {
     seconds[name] = Math.round((Date.now() - begin) / 1000);
     return result;
   };
-  const engineRead = await timed('engine reads', () => engineReadBenchmark({
-    root: ROOT,
-    targetDir,
-    databaseUrl: services.databaseUrl,
-    redisUrl: services.redisUrl,
-    quick,
-    log,
-  }));
+  // Every benchmark gets the same settings.
+  const options = { root: ROOT, targetDir, databaseUrl: services.databaseUrl, redisUrl: services.redisUrl, quick, log };
+  const engineRead = await timed('engine reads', () => engineReadBenchmark(options));
 
-  const compare = await timed('engine vs baselines', () => rpcComparison({
-    root: ROOT,
-    targetDir,
-    databaseUrl: services.databaseUrl,
-    redisUrl: services.redisUrl,
-    quick,
-    log,
-  }));
+  const compare = await timed('engine vs baselines', () => rpcComparison(options));
 
   log('Web benchmarks…');
-  const web = await timed('web', () => webBenchmark({
-    root: ROOT,
-    targetDir,
-    databaseUrl: services.databaseUrl,
-    redisUrl: services.redisUrl,
-    quick,
-    log,
-  }));
+  const web = await timed('web', () => webBenchmark(options));
   const elapsedSeconds = Math.round((Date.now() - started) / 1000);
 
   const machine = `${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown CPU'}), ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB`;

@@ -13,6 +13,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { AuthorRole, engineClients } from '../scripts/lib/engine-client.mjs';
 import { freePort, output, peakRssMiB, pinned, startServer } from './lib/processes.mjs';
 import { createDatabase, deleteRedisKeys, dropDatabase } from './lib/scratch.mjs';
+import { NEXT_BIN, webServerEnv } from '../scripts/lib/web-server.mjs';
 
 const NEXT_READY_TIMEOUT_MS = 30_000;
 /** The post every scenario reads. */
@@ -87,22 +88,12 @@ async function engineRpcCount(metricsUrl) {
 async function startWeb({ root, cpu, engineUrl, apiKey, cache, logFile }) {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const { REDIS_URL: _redisUrl, QUIRE_WEB_CACHE_PREFIX: _prefix, ...inherited } = process.env;
-  const nextBin = path.join(root, 'node_modules', 'next', 'dist', 'bin', 'next');
   const server = await startServer({
-    argv: pinned(cpu, [process.execPath, nextBin, 'start', 'web', '--port', String(port), '--hostname', '127.0.0.1']),
+    argv: pinned(cpu, [process.execPath, NEXT_BIN, 'start', 'web', '--port', String(port), '--hostname', '127.0.0.1']),
     cwd: root,
     port,
     logFile,
-    env: {
-      ...inherited,
-      ...(cache ? { REDIS_URL: cache.redisUrl, QUIRE_WEB_CACHE_PREFIX: cache.prefix } : {}),
-      NODE_ENV: 'production',
-      NEXT_TELEMETRY_DISABLED: '1',
-      QUIRE_ENGINE_URL: engineUrl,
-      QUIRE_ENGINE_API_KEY: apiKey,
-      QUIRE_SITE_URL: url,
-    },
+    env: webServerEnv({ engineUrl, apiKey, siteUrl: url, cache }),
   });
   const deadline = Date.now() + NEXT_READY_TIMEOUT_MS;
   for (;;) {

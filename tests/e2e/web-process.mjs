@@ -6,9 +6,9 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../../scripts/lib/ports.mjs';
+import { NEXT_BIN, webServerEnv } from '../../scripts/lib/web-server.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const NEXT_BIN = path.join(ROOT, 'node_modules', 'next', 'dist', 'bin', 'next');
 const READY_TIMEOUT_MS = 30_000;
 
 
@@ -27,19 +27,9 @@ export async function startWeb({ engineUrl, apiKey, port, siteUrl, cache, env = 
   }
   const listenPort = port ?? (await freePort());
   const url = `http://127.0.0.1:${listenPort}`;
-  const { REDIS_URL: _redisUrl, QUIRE_WEB_CACHE_PREFIX: _cachePrefix, ...inherited } = process.env;
   const child = spawn(process.execPath, [NEXT_BIN, 'start', 'web', '--port', String(listenPort), '--hostname', '127.0.0.1'], {
     cwd: ROOT,
-    env: {
-      ...inherited,
-      ...(cache ? { REDIS_URL: cache.redisUrl, QUIRE_WEB_CACHE_PREFIX: cache.prefix } : {}),
-      NODE_ENV: 'production',
-      NEXT_TELEMETRY_DISABLED: '1',
-      QUIRE_ENGINE_URL: engineUrl,
-      QUIRE_ENGINE_API_KEY: apiKey,
-      QUIRE_SITE_URL: siteUrl ?? url,
-      ...env,
-    },
+    env: { ...webServerEnv({ engineUrl, apiKey, siteUrl: siteUrl ?? url, cache }), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   // Kept for failure messages; printed live with QUIRE_WEB_LOG=1.

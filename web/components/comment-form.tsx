@@ -9,8 +9,8 @@ import {
   HONEYPOT_FIELD,
   INITIAL_COMMENT_FORM_STATE,
   type SentComment,
-  textField,
 } from '@/lib/comment-form';
+import { textField } from '@/lib/form-data';
 
 /**
  * The reader's comment form: the only client component of a post's page.

@@ -62,9 +62,3 @@ export const ENGINE_COMMENT_FIELDS: Readonly<Record<string, CommentField>> = {
   'comment.author_email': 'authorEmail',
   'comment.body': 'body',
 };
-
-/** A text field of a submitted form, or '' (a file or a missing field counts as empty). */
-export function textField(formData: FormData, name: string): string {
-  const value = formData.get(name);
-  return typeof value === 'string' ? value : '';
-}

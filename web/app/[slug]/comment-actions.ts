@@ -10,8 +10,8 @@ import {
   HONEYPOT_FIELD,
   MAX_SENT_COMMENTS,
   type SentComment,
-  textField,
 } from '@/lib/comment-form';
+import { textField } from '@/lib/form-data';
 import { createComment } from '@/lib/engine/comments';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

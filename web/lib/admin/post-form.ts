@@ -1,5 +1,6 @@
 import { timestampDate } from '@bufbuild/protobuf/wkt';
 import type { Post } from '@quire/gen/quire/v1/post_pb';
+import { textField } from '@/lib/form-data';
 
 /**
  * The contract between the post editor (a client component) and the Server
@@ -88,10 +89,7 @@ export function valuesOfPost(post: Post): PostFormValues {
 
 /** The values and intent a submit posted; missing fields are empty. */
 export function parsePostForm(formData: FormData): { values: PostFormValues; intent: PostIntent } {
-  const text = (name: string) => {
-    const value = formData.get(name);
-    return typeof value === 'string' ? value : '';
-  };
+  const text = (name: string) => textField(formData, name);
   const values = { ...EMPTY_POST_VALUES };
   for (const field of [...POST_FIELDS, 'id', 'etag'] as const) values[field] = text(field);
   const intent = text('intent');

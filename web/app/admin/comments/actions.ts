@@ -7,6 +7,7 @@ import { deleteComment, moderateComment } from '@/lib/admin/comments';
 import { adminRoutes } from '@/lib/admin/routes';
 import { tags } from '@/lib/engine/cache-tags';
 import { readSession } from '@/lib/session';
+import { textField } from '@/lib/form-data';
 
 export type ModerationState = { status: 'idle' } | { status: 'forbidden' | 'failed' | 'signed-out' };
 
@@ -14,7 +15,7 @@ export type ModerationState = { status: 'idle' } | { status: 'forbidden' | 'fail
 export async function moderate(_state: ModerationState, formData: FormData): Promise<ModerationState> {
   const session = await readSession();
   if (!session) return { status: 'signed-out' };
-  const id = String(formData.get('id') ?? '');
+  const id = textField(formData, 'id');
   const decision = formData.get('decision');
   const outcome =
     decision === 'delete'
@@ -24,7 +25,7 @@ export async function moderate(_state: ModerationState, formData: FormData): Pro
     case 'ok':
     case 'not-found': {
       // An approved comment appears on its post's page (and in its count).
-      const postSlug = String(formData.get('postSlug') ?? '');
+      const postSlug = textField(formData, 'postSlug');
       if (postSlug) updateTag(tags.post(postSlug));
       redirect(adminRoutes.comments());
     }

@@ -5,11 +5,12 @@ import { signIn } from '@/lib/admin/auth';
 import type { LoginFormState } from '@/lib/admin/login-form';
 import { adminRoutes } from '@/lib/admin/routes';
 import { storeSession } from '@/lib/session';
+import { textField } from '@/lib/form-data';
 
 /** Signs an author in with the engine and keeps the session in the cookie until the engine's expiry. */
 export async function logIn(_state: LoginFormState, formData: FormData): Promise<LoginFormState> {
-  const email = String(formData.get('email') ?? '').trim();
-  const password = String(formData.get('password') ?? '');
+  const email = textField(formData, 'email').trim();
+  const password = textField(formData, 'password');
   const outcome = await signIn(email, password);
   switch (outcome.kind) {
     case 'ok':

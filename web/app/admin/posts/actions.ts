@@ -18,6 +18,7 @@ import {
 import { adminRoutes } from '@/lib/admin/routes';
 import { type PostTagFacts, tagsForPostMutation } from '@/lib/engine/cache-tags';
 import { readSession, type Session } from '@/lib/session';
+import { textField } from '@/lib/form-data';
 
 /**
  * The editor's Server Actions. Each one reads the session cookie, makes its
@@ -41,7 +42,7 @@ export async function savePost(_state: PostFormState, formData: FormData): Promi
   }
 
   const before = values.id ? await getPostForEditing(session, values.id) : undefined;
-  const requestId = String(formData.get('requestId') ?? '');
+  const requestId = textField(formData, 'requestId');
   const saved = await savePostContent(session, values, requestId);
   if (saved.kind !== 'ok') return failedState(saved, values, session, false);
 
@@ -73,9 +74,9 @@ export type DeletePostState = { status: 'idle' } | { status: 'stale' | 'forbidde
 export async function deletePostAction(_state: DeletePostState, formData: FormData): Promise<DeletePostState> {
   const session = await readSession();
   if (!session) return { status: 'signed-out' };
-  const id = String(formData.get('id') ?? '');
+  const id = textField(formData, 'id');
   const before = await getPostForEditing(session, id);
-  const outcome = await deletePost(session, id, String(formData.get('etag') ?? ''));
+  const outcome = await deletePost(session, id, textField(formData, 'etag'));
   switch (outcome.kind) {
     case 'ok':
     case 'not-found':
@@ -128,7 +129,7 @@ export async function openDraftPreview(formData: FormData): Promise<void> {
   const author = session && (await authorOf(session));
   if (author?.kind !== 'ok') redirect(adminRoutes.login());
   (await draftMode()).enable();
-  redirect(adminRoutes.preview(String(formData.get('id') ?? '')));
+  redirect(adminRoutes.preview(textField(formData, 'id')));
 }
 
 /** Drops every reader page that showed the post before or shows it now. */
