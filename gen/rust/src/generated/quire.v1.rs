@@ -189,6 +189,11 @@ pub struct UpdateAuthorResponse {
     /// The updated author.
     #[prost(message, optional, tag = "1")]
     pub author: ::core::option::Option<Author>,
+    /// The cache tags this write invalidated (those of the change it recorded;
+    /// see Change.cache_tags), for read-your-writes in a client's cache. Empty
+    /// when the write changed nothing readers see.
+    #[prost(string, repeated, tag = "2")]
+    pub cache_tags: ::prost::alloc::vec::Vec<::prost::alloc::string::String>,
 }
 /// Request of AuthorService.Authenticate.
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
@@ -1235,6 +1240,29 @@ pub struct Change {
     /// Output only. The slug of the changed tag, for tag changes.
     #[prost(string, tag = "14")]
     pub tag_slug: ::prost::alloc::string::String,
+    /// Output only. The cache tags this change invalidates, computed once by
+    /// the engine from the state before and after it. Every cache of Quire's
+    /// content (the engine's read cache, the web's page cache, an edge cache)
+    /// labels what it stores with the tags of everything it shows, and expires
+    /// exactly these tags when the change arrives. The tag grammar:
+    ///
+    /// post:<id>      a post or page by id
+    /// slug:<slug>    a post or page by slug, current or former: its page,
+    /// comments and images, and the slug's redirect or 404
+    /// posts          which posts are published, in what order, and what
+    /// listings show of them: home pages, feeds, the sitemap
+    /// tag:<slug>     a tag: its name and description, the listings of its
+    /// posts, and everything that shows the tag
+    /// author:<slug>  an author: the public profile, the listings of their
+    /// posts, and everything that shows the author
+    /// tags           the list of tags
+    /// authors        the list of authors
+    /// all            everything (changes recorded before tags existed)
+    ///
+    /// A change that readers could not see before and cannot see after (a
+    /// draft's edit) lists only the post's own `post:` and `slug:` tags.
+    #[prost(string, repeated, tag = "15")]
+    pub cache_tags: ::prost::alloc::vec::Vec<::prost::alloc::string::String>,
 }
 /// What kind of change happened.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::prost::Enumeration)]
@@ -1771,6 +1799,11 @@ pub struct ModerateCommentResponse {
     /// The moderated comment.
     #[prost(message, optional, tag = "1")]
     pub comment: ::core::option::Option<Comment>,
+    /// The cache tags this write invalidated (those of the change it recorded;
+    /// see Change.cache_tags), for read-your-writes in a client's cache. Empty
+    /// when the write changed nothing readers see.
+    #[prost(string, repeated, tag = "2")]
+    pub cache_tags: ::prost::alloc::vec::Vec<::prost::alloc::string::String>,
 }
 /// Request of CommentService.DeleteComment.
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
@@ -1780,8 +1813,14 @@ pub struct DeleteCommentRequest {
     pub id: ::prost::alloc::string::String,
 }
 /// Response of CommentService.DeleteComment.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, ::prost::Message)]
-pub struct DeleteCommentResponse {}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct DeleteCommentResponse {
+    /// The cache tags this write invalidated (those of the change it recorded;
+    /// see Change.cache_tags), for read-your-writes in a client's cache. Empty
+    /// when the write changed nothing readers see.
+    #[prost(string, repeated, tag = "1")]
+    pub cache_tags: ::prost::alloc::vec::Vec<::prost::alloc::string::String>,
+}
 /// Generated client implementations.
 pub mod comment_service_client {
     #![allow(
@@ -2455,6 +2494,16 @@ pub struct CreatePostRequest {
     /// within 24 hours returns the post the first call created.
     #[prost(string, tag = "2")]
     pub request_id: ::prost::alloc::string::String,
+    /// The status to create the post in: unset (or DRAFT) creates a draft;
+    /// PUBLISHED publishes it now and SCHEDULED schedules it for
+    /// `publish_time`, in the same transaction, with the permissions of
+    /// PublishPost. ARCHIVED answers INVALID_ARGUMENT.
+    #[prost(enumeration = "PostStatus", tag = "3")]
+    pub status: i32,
+    /// With `status` SCHEDULED: when to publish, in the future. Otherwise
+    /// ignored.
+    #[prost(message, optional, tag = "4")]
+    pub publish_time: ::core::option::Option<::prost_types::Timestamp>,
 }
 /// Response of PostService.CreatePost.
 #[derive(Clone, PartialEq, ::prost::Message)]
@@ -2462,6 +2511,11 @@ pub struct CreatePostResponse {
     /// The created post, rendered, with its id and etag.
     #[prost(message, optional, tag = "1")]
     pub post: ::core::option::Option<Post>,
+    /// The cache tags this write invalidated (those of the change it recorded;
+    /// see Change.cache_tags): a client that caches reads expires them for
+    /// read-your-writes without reading the post first.
+    #[prost(string, repeated, tag = "2")]
+    pub cache_tags: ::prost::alloc::vec::Vec<::prost::alloc::string::String>,
 }
 /// Request of PostService.UpdatePost.
 #[derive(Clone, PartialEq, ::prost::Message)]
@@ -2476,6 +2530,19 @@ pub struct UpdatePostRequest {
     /// `*` updates all of them.
     #[prost(message, optional, tag = "2")]
     pub update_mask: ::core::option::Option<::prost_types::FieldMask>,
+    /// The status the post should have after the update, applied in the same
+    /// transaction as the new values, so that "save and publish" is one write
+    /// and one change: unset keeps the status; PUBLISHED publishes now (a
+    /// published post stays as it is), SCHEDULED schedules for `publish_time`
+    /// (as PublishPost does), DRAFT withdraws and ARCHIVED archives (as
+    /// UnpublishPost does). A status change needs the permissions of
+    /// PublishPost; when refused, nothing is written.
+    #[prost(enumeration = "PostStatus", tag = "3")]
+    pub status: i32,
+    /// With `status` SCHEDULED: when to publish, in the future. Otherwise
+    /// ignored.
+    #[prost(message, optional, tag = "4")]
+    pub publish_time: ::core::option::Option<::prost_types::Timestamp>,
 }
 /// Response of PostService.UpdatePost.
 #[derive(Clone, PartialEq, ::prost::Message)]
@@ -2483,6 +2550,11 @@ pub struct UpdatePostResponse {
     /// The updated post with its new etag.
     #[prost(message, optional, tag = "1")]
     pub post: ::core::option::Option<Post>,
+    /// The cache tags this write invalidated (those of the change it recorded;
+    /// see Change.cache_tags): a client that caches reads expires them for
+    /// read-your-writes without reading the post first.
+    #[prost(string, repeated, tag = "2")]
+    pub cache_tags: ::prost::alloc::vec::Vec<::prost::alloc::string::String>,
 }
 /// Request of PostService.DeletePost.
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
@@ -2495,8 +2567,14 @@ pub struct DeletePostRequest {
     pub etag: ::prost::alloc::string::String,
 }
 /// Response of PostService.DeletePost.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, ::prost::Message)]
-pub struct DeletePostResponse {}
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct DeletePostResponse {
+    /// The cache tags this write invalidated (those of the change it recorded;
+    /// see Change.cache_tags): a client that caches reads expires them for
+    /// read-your-writes without reading the post first.
+    #[prost(string, repeated, tag = "1")]
+    pub cache_tags: ::prost::alloc::vec::Vec<::prost::alloc::string::String>,
+}
 /// Request of PostService.PublishPost.
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
 pub struct PublishPostRequest {
@@ -2517,6 +2595,11 @@ pub struct PublishPostResponse {
     /// The post, published or scheduled.
     #[prost(message, optional, tag = "1")]
     pub post: ::core::option::Option<Post>,
+    /// The cache tags this write invalidated (those of the change it recorded;
+    /// see Change.cache_tags): a client that caches reads expires them for
+    /// read-your-writes without reading the post first.
+    #[prost(string, repeated, tag = "2")]
+    pub cache_tags: ::prost::alloc::vec::Vec<::prost::alloc::string::String>,
 }
 /// Request of PostService.UnpublishPost.
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
@@ -2537,6 +2620,11 @@ pub struct UnpublishPostResponse {
     /// The post, now a draft or archived.
     #[prost(message, optional, tag = "1")]
     pub post: ::core::option::Option<Post>,
+    /// The cache tags this write invalidated (those of the change it recorded;
+    /// see Change.cache_tags): a client that caches reads expires them for
+    /// read-your-writes without reading the post first.
+    #[prost(string, repeated, tag = "2")]
+    pub cache_tags: ::prost::alloc::vec::Vec<::prost::alloc::string::String>,
 }
 /// Request of PostService.SearchPosts.
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
@@ -2650,6 +2738,11 @@ pub struct RestorePostRevisionResponse {
     /// The post with the restored content.
     #[prost(message, optional, tag = "1")]
     pub post: ::core::option::Option<Post>,
+    /// The cache tags this write invalidated (those of the change it recorded;
+    /// see Change.cache_tags): a client that caches reads expires them for
+    /// read-your-writes without reading the post first.
+    #[prost(string, repeated, tag = "2")]
+    pub cache_tags: ::prost::alloc::vec::Vec<::prost::alloc::string::String>,
 }
 /// Generated client implementations.
 pub mod post_service_client {
@@ -3841,6 +3934,11 @@ pub struct UpdateTagResponse {
     /// The updated tag.
     #[prost(message, optional, tag = "1")]
     pub tag: ::core::option::Option<Tag>,
+    /// The cache tags this write invalidated (those of the change it recorded;
+    /// see Change.cache_tags), for read-your-writes in a client's cache. Empty
+    /// when the write changed nothing readers see.
+    #[prost(string, repeated, tag = "2")]
+    pub cache_tags: ::prost::alloc::vec::Vec<::prost::alloc::string::String>,
 }
 /// Generated client implementations.
 pub mod tag_service_client {

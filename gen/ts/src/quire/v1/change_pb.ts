@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file quire/v1/change.proto.
  */
 export const file_quire_v1_change: GenFile = /*@__PURE__*/
-  fileDesc("ChVxdWlyZS92MS9jaGFuZ2UucHJvdG8SCHF1aXJlLnYxIvwCCgZDaGFuZ2USEAoIc2VxdWVuY2UYASABKAMSIgoEa2luZBgCIAEoDjIULnF1aXJlLnYxLkNoYW5nZUtpbmQSLwoLY2hhbmdlX3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg8KB3Bvc3RfaWQYBCABKAkSDAoEc2x1ZxgFIAEoCRIVCg1wcmV2aW91c19zbHVnGAYgASgJEiUKCXBvc3Rfa2luZBgHIAEoDjISLnF1aXJlLnYxLlBvc3RLaW5kEiQKBnN0YXR1cxgIIAEoDjIULnF1aXJlLnYxLlBvc3RTdGF0dXMSFQoNd2FzX3B1Ymxpc2hlZBgJIAEoCBIRCgl0YWdfc2x1Z3MYCiADKAkSGQoRcmVtb3ZlZF90YWdfc2x1Z3MYCyADKAkSEwoLYXV0aG9yX3NsdWcYDCABKAkSHAoUcHJldmlvdXNfYXV0aG9yX3NsdWcYDSABKAkSEAoIdGFnX3NsdWcYDiABKAkqxAIKCkNoYW5nZUtpbmQSGwoXQ0hBTkdFX0tJTkRfVU5TUEVDSUZJRUQQABIcChhDSEFOR0VfS0lORF9QT1NUX0NSRUFURUQQARIcChhDSEFOR0VfS0lORF9QT1NUX1VQREFURUQQAhIeChpDSEFOR0VfS0lORF9QT1NUX1BVQkxJU0hFRBADEh4KGkNIQU5HRV9LSU5EX1BPU1RfU0NIRURVTEVEEAQSIAocQ0hBTkdFX0tJTkRfUE9TVF9VTlBVQkxJU0hFRBAFEhwKGENIQU5HRV9LSU5EX1BPU1RfREVMRVRFRBAGEiAKHENIQU5HRV9LSU5EX0NPTU1FTlRTX0NIQU5HRUQQBxIbChdDSEFOR0VfS0lORF9UQUdfVVBEQVRFRBAIEh4KGkNIQU5HRV9LSU5EX0FVVEhPUl9VUERBVEVEEAliBnByb3RvMw", [file_google_protobuf_timestamp, file_quire_v1_post]);
+  fileDesc("ChVxdWlyZS92MS9jaGFuZ2UucHJvdG8SCHF1aXJlLnYxIpADCgZDaGFuZ2USEAoIc2VxdWVuY2UYASABKAMSIgoEa2luZBgCIAEoDjIULnF1aXJlLnYxLkNoYW5nZUtpbmQSLwoLY2hhbmdlX3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg8KB3Bvc3RfaWQYBCABKAkSDAoEc2x1ZxgFIAEoCRIVCg1wcmV2aW91c19zbHVnGAYgASgJEiUKCXBvc3Rfa2luZBgHIAEoDjISLnF1aXJlLnYxLlBvc3RLaW5kEiQKBnN0YXR1cxgIIAEoDjIULnF1aXJlLnYxLlBvc3RTdGF0dXMSFQoNd2FzX3B1Ymxpc2hlZBgJIAEoCBIRCgl0YWdfc2x1Z3MYCiADKAkSGQoRcmVtb3ZlZF90YWdfc2x1Z3MYCyADKAkSEwoLYXV0aG9yX3NsdWcYDCABKAkSHAoUcHJldmlvdXNfYXV0aG9yX3NsdWcYDSABKAkSEAoIdGFnX3NsdWcYDiABKAkSEgoKY2FjaGVfdGFncxgPIAMoCSrEAgoKQ2hhbmdlS2luZBIbChdDSEFOR0VfS0lORF9VTlNQRUNJRklFRBAAEhwKGENIQU5HRV9LSU5EX1BPU1RfQ1JFQVRFRBABEhwKGENIQU5HRV9LSU5EX1BPU1RfVVBEQVRFRBACEh4KGkNIQU5HRV9LSU5EX1BPU1RfUFVCTElTSEVEEAMSHgoaQ0hBTkdFX0tJTkRfUE9TVF9TQ0hFRFVMRUQQBBIgChxDSEFOR0VfS0lORF9QT1NUX1VOUFVCTElTSEVEEAUSHAoYQ0hBTkdFX0tJTkRfUE9TVF9ERUxFVEVEEAYSIAocQ0hBTkdFX0tJTkRfQ09NTUVOVFNfQ0hBTkdFRBAHEhsKF0NIQU5HRV9LSU5EX1RBR19VUERBVEVEEAgSHgoaQ0hBTkdFX0tJTkRfQVVUSE9SX1VQREFURUQQCWIGcHJvdG8z", [file_google_protobuf_timestamp, file_quire_v1_post]);
 
 /**
  * One committed content change, recorded in the same transaction as the data
@@ -125,6 +125,33 @@ export type Change = Message<"quire.v1.Change"> & {
    * @generated from field: string tag_slug = 14;
    */
   tagSlug: string;
+
+  /**
+   * Output only. The cache tags this change invalidates, computed once by
+   * the engine from the state before and after it. Every cache of Quire's
+   * content (the engine's read cache, the web's page cache, an edge cache)
+   * labels what it stores with the tags of everything it shows, and expires
+   * exactly these tags when the change arrives. The tag grammar:
+   *
+   *   post:<id>      a post or page by id
+   *   slug:<slug>    a post or page by slug, current or former: its page,
+   *                  comments and images, and the slug's redirect or 404
+   *   posts          which posts are published, in what order, and what
+   *                  listings show of them: home pages, feeds, the sitemap
+   *   tag:<slug>     a tag: its name and description, the listings of its
+   *                  posts, and everything that shows the tag
+   *   author:<slug>  an author: the public profile, the listings of their
+   *                  posts, and everything that shows the author
+   *   tags           the list of tags
+   *   authors        the list of authors
+   *   all            everything (changes recorded before tags existed)
+   *
+   * A change that readers could not see before and cannot see after (a
+   * draft's edit) lists only the post's own `post:` and `slug:` tags.
+   *
+   * @generated from field: repeated string cache_tags = 15;
+   */
+  cacheTags: string[];
 };
 
 /**

@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file quire/v1/comment_service.proto.
  */
 export const file_quire_v1_comment_service: GenFile = /*@__PURE__*/
-  fileDesc("Ch5xdWlyZS92MS9jb21tZW50X3NlcnZpY2UucHJvdG8SCHF1aXJlLnYxImIKFENyZWF0ZUNvbW1lbnRSZXF1ZXN0EiIKB2NvbW1lbnQYASABKAsyES5xdWlyZS52MS5Db21tZW50EhIKCnJlcXVlc3RfaWQYAiABKAkSEgoKY2xpZW50X2tleRgDIAEoCSI7ChVDcmVhdGVDb21tZW50UmVzcG9uc2USIgoHY29tbWVudBgBIAEoCzIRLnF1aXJlLnYxLkNvbW1lbnQidgoTTGlzdENvbW1lbnRzUmVxdWVzdBIPCgdwb3N0X2lkGAEgASgJEicKBnN0YXR1cxgCIAEoDjIXLnF1aXJlLnYxLkNvbW1lbnRTdGF0dXMSEQoJcGFnZV9zaXplGAMgASgFEhIKCnBhZ2VfdG9rZW4YBCABKAkiVAoUTGlzdENvbW1lbnRzUmVzcG9uc2USIwoIY29tbWVudHMYASADKAsyES5xdWlyZS52MS5Db21tZW50EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSJNChZNb2RlcmF0ZUNvbW1lbnRSZXF1ZXN0EgoKAmlkGAEgASgJEicKBnN0YXR1cxgCIAEoDjIXLnF1aXJlLnYxLkNvbW1lbnRTdGF0dXMiPQoXTW9kZXJhdGVDb21tZW50UmVzcG9uc2USIgoHY29tbWVudBgBIAEoCzIRLnF1aXJlLnYxLkNvbW1lbnQiIgoURGVsZXRlQ29tbWVudFJlcXVlc3QSCgoCaWQYASABKAkiFwoVRGVsZXRlQ29tbWVudFJlc3BvbnNlMtsCCg5Db21tZW50U2VydmljZRJQCg1DcmVhdGVDb21tZW50Eh4ucXVpcmUudjEuQ3JlYXRlQ29tbWVudFJlcXVlc3QaHy5xdWlyZS52MS5DcmVhdGVDb21tZW50UmVzcG9uc2USTQoMTGlzdENvbW1lbnRzEh0ucXVpcmUudjEuTGlzdENvbW1lbnRzUmVxdWVzdBoeLnF1aXJlLnYxLkxpc3RDb21tZW50c1Jlc3BvbnNlElYKD01vZGVyYXRlQ29tbWVudBIgLnF1aXJlLnYxLk1vZGVyYXRlQ29tbWVudFJlcXVlc3QaIS5xdWlyZS52MS5Nb2RlcmF0ZUNvbW1lbnRSZXNwb25zZRJQCg1EZWxldGVDb21tZW50Eh4ucXVpcmUudjEuRGVsZXRlQ29tbWVudFJlcXVlc3QaHy5xdWlyZS52MS5EZWxldGVDb21tZW50UmVzcG9uc2ViBnByb3RvMw", [file_quire_v1_comment]);
+  fileDesc("Ch5xdWlyZS92MS9jb21tZW50X3NlcnZpY2UucHJvdG8SCHF1aXJlLnYxImIKFENyZWF0ZUNvbW1lbnRSZXF1ZXN0EiIKB2NvbW1lbnQYASABKAsyES5xdWlyZS52MS5Db21tZW50EhIKCnJlcXVlc3RfaWQYAiABKAkSEgoKY2xpZW50X2tleRgDIAEoCSI7ChVDcmVhdGVDb21tZW50UmVzcG9uc2USIgoHY29tbWVudBgBIAEoCzIRLnF1aXJlLnYxLkNvbW1lbnQidgoTTGlzdENvbW1lbnRzUmVxdWVzdBIPCgdwb3N0X2lkGAEgASgJEicKBnN0YXR1cxgCIAEoDjIXLnF1aXJlLnYxLkNvbW1lbnRTdGF0dXMSEQoJcGFnZV9zaXplGAMgASgFEhIKCnBhZ2VfdG9rZW4YBCABKAkiVAoUTGlzdENvbW1lbnRzUmVzcG9uc2USIwoIY29tbWVudHMYASADKAsyES5xdWlyZS52MS5Db21tZW50EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSJNChZNb2RlcmF0ZUNvbW1lbnRSZXF1ZXN0EgoKAmlkGAEgASgJEicKBnN0YXR1cxgCIAEoDjIXLnF1aXJlLnYxLkNvbW1lbnRTdGF0dXMiUQoXTW9kZXJhdGVDb21tZW50UmVzcG9uc2USIgoHY29tbWVudBgBIAEoCzIRLnF1aXJlLnYxLkNvbW1lbnQSEgoKY2FjaGVfdGFncxgCIAMoCSIiChREZWxldGVDb21tZW50UmVxdWVzdBIKCgJpZBgBIAEoCSIrChVEZWxldGVDb21tZW50UmVzcG9uc2USEgoKY2FjaGVfdGFncxgBIAMoCTLbAgoOQ29tbWVudFNlcnZpY2USUAoNQ3JlYXRlQ29tbWVudBIeLnF1aXJlLnYxLkNyZWF0ZUNvbW1lbnRSZXF1ZXN0Gh8ucXVpcmUudjEuQ3JlYXRlQ29tbWVudFJlc3BvbnNlEk0KDExpc3RDb21tZW50cxIdLnF1aXJlLnYxLkxpc3RDb21tZW50c1JlcXVlc3QaHi5xdWlyZS52MS5MaXN0Q29tbWVudHNSZXNwb25zZRJWCg9Nb2RlcmF0ZUNvbW1lbnQSIC5xdWlyZS52MS5Nb2RlcmF0ZUNvbW1lbnRSZXF1ZXN0GiEucXVpcmUudjEuTW9kZXJhdGVDb21tZW50UmVzcG9uc2USUAoNRGVsZXRlQ29tbWVudBIeLnF1aXJlLnYxLkRlbGV0ZUNvbW1lbnRSZXF1ZXN0Gh8ucXVpcmUudjEuRGVsZXRlQ29tbWVudFJlc3BvbnNlYgZwcm90bzM", [file_quire_v1_comment]);
 
 /**
  * Request of CommentService.CreateComment.
@@ -185,6 +185,15 @@ export type ModerateCommentResponse = Message<"quire.v1.ModerateCommentResponse"
    * @generated from field: quire.v1.Comment comment = 1;
    */
   comment?: Comment | undefined;
+
+  /**
+   * The cache tags this write invalidated (those of the change it recorded;
+   * see Change.cache_tags), for read-your-writes in a client's cache. Empty
+   * when the write changed nothing readers see.
+   *
+   * @generated from field: repeated string cache_tags = 2;
+   */
+  cacheTags: string[];
 };
 
 /**
@@ -221,6 +230,14 @@ export const DeleteCommentRequestSchema: GenMessage<DeleteCommentRequest> = /*@_
  * @generated from message quire.v1.DeleteCommentResponse
  */
 export type DeleteCommentResponse = Message<"quire.v1.DeleteCommentResponse"> & {
+  /**
+   * The cache tags this write invalidated (those of the change it recorded;
+   * see Change.cache_tags), for read-your-writes in a client's cache. Empty
+   * when the write changed nothing readers see.
+   *
+   * @generated from field: repeated string cache_tags = 1;
+   */
+  cacheTags: string[];
 };
 
 /**

@@ -16,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file quire/v1/post_service.proto.
  */
 export const file_quire_v1_post_service: GenFile = /*@__PURE__*/
-  fileDesc("ChtxdWlyZS92MS9wb3N0X3NlcnZpY2UucHJvdG8SCHF1aXJlLnYxIlcKDkdldFBvc3RSZXF1ZXN0EgwKAmlkGAEgASgJSAASDgoEc2x1ZxgCIAEoCUgAEiAKBHZpZXcYAyABKA4yEi5xdWlyZS52MS5Qb3N0Vmlld0IFCgNrZXkiQwoPR2V0UG9zdFJlc3BvbnNlEhwKBHBvc3QYASABKAsyDi5xdWlyZS52MS5Qb3N0EhIKCnNsdWdfbW92ZWQYAiABKAgizAEKEExpc3RQb3N0c1JlcXVlc3QSEQoJcGFnZV9zaXplGAEgASgFEhIKCnBhZ2VfdG9rZW4YAiABKAkSEAoIdGFnX3NsdWcYAyABKAkSEwoLYXV0aG9yX3NsdWcYBCABKAkSJgoIc3RhdHVzZXMYBSADKA4yFC5xdWlyZS52MS5Qb3N0U3RhdHVzEiAKBGtpbmQYBiABKA4yEi5xdWlyZS52MS5Qb3N0S2luZBIgCgR2aWV3GAcgASgOMhIucXVpcmUudjEuUG9zdFZpZXciXwoRTGlzdFBvc3RzUmVzcG9uc2USHQoFcG9zdHMYASADKAsyDi5xdWlyZS52MS5Qb3N0EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCRISCgp0b3RhbF9zaXplGAMgASgFIkUKEUNyZWF0ZVBvc3RSZXF1ZXN0EhwKBHBvc3QYASABKAsyDi5xdWlyZS52MS5Qb3N0EhIKCnJlcXVlc3RfaWQYAiABKAkiMgoSQ3JlYXRlUG9zdFJlc3BvbnNlEhwKBHBvc3QYASABKAsyDi5xdWlyZS52MS5Qb3N0ImIKEVVwZGF0ZVBvc3RSZXF1ZXN0EhwKBHBvc3QYASABKAsyDi5xdWlyZS52MS5Qb3N0Ei8KC3VwZGF0ZV9tYXNrGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLkZpZWxkTWFzayIyChJVcGRhdGVQb3N0UmVzcG9uc2USHAoEcG9zdBgBIAEoCzIOLnF1aXJlLnYxLlBvc3QiLQoRRGVsZXRlUG9zdFJlcXVlc3QSCgoCaWQYASABKAkSDAoEZXRhZxgCIAEoCSIUChJEZWxldGVQb3N0UmVzcG9uc2UiYAoSUHVibGlzaFBvc3RSZXF1ZXN0EgoKAmlkGAEgASgJEgwKBGV0YWcYAiABKAkSMAoMcHVibGlzaF90aW1lGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCIzChNQdWJsaXNoUG9zdFJlc3BvbnNlEhwKBHBvc3QYASABKAsyDi5xdWlyZS52MS5Qb3N0IkEKFFVucHVibGlzaFBvc3RSZXF1ZXN0EgoKAmlkGAEgASgJEgwKBGV0YWcYAiABKAkSDwoHYXJjaGl2ZRgDIAEoCCI1ChVVbnB1Ymxpc2hQb3N0UmVzcG9uc2USHAoEcG9zdBgBIAEoCzIOLnF1aXJlLnYxLlBvc3QiXAoSU2VhcmNoUG9zdHNSZXF1ZXN0Eg0KBXF1ZXJ5GAEgASgJEhEKCXBhZ2Vfc2l6ZRgCIAEoBRISCgpwYWdlX3Rva2VuGAMgASgJEhAKCHRhZ19zbHVnGAQgASgJImsKE1NlYXJjaFBvc3RzUmVzcG9uc2USJwoHcmVzdWx0cxgBIAMoCzIWLnF1aXJlLnYxLlNlYXJjaFJlc3VsdBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkSEgoKdG90YWxfc2l6ZRgDIAEoBSJRCgxTZWFyY2hSZXN1bHQSHAoEcG9zdBgBIAEoCzIOLnF1aXJlLnYxLlBvc3QSFAoMc25pcHBldF9odG1sGAIgASgJEg0KBXNjb3JlGAMgASgCIiYKElByZXZpZXdQb3N0UmVxdWVzdBIQCghtYXJrZG93bhgBIAEoCSKHAQoTUHJldmlld1Bvc3RSZXNwb25zZRIMCgRodG1sGAEgASgJEh8KA3RvYxgCIAMoCzISLnF1aXJlLnYxLlRvY0VudHJ5Eg8KB2V4Y2VycHQYAyABKAkSEgoKd29yZF9jb3VudBgEIAEoBRIcChRyZWFkaW5nX3RpbWVfbWludXRlcxgFIAEoBSJSChhMaXN0UG9zdFJldmlzaW9uc1JlcXVlc3QSDwoHcG9zdF9pZBgBIAEoCRIRCglwYWdlX3NpemUYAiABKAUSEgoKcGFnZV90b2tlbhgDIAEoCSJfChlMaXN0UG9zdFJldmlzaW9uc1Jlc3BvbnNlEikKCXJldmlzaW9ucxgBIAMoCzIWLnF1aXJlLnYxLlBvc3RSZXZpc2lvbhIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiTQoaUmVzdG9yZVBvc3RSZXZpc2lvblJlcXVlc3QSDwoHcG9zdF9pZBgBIAEoCRIQCghyZXZpc2lvbhgCIAEoAxIMCgRldGFnGAMgASgJIjsKG1Jlc3RvcmVQb3N0UmV2aXNpb25SZXNwb25zZRIcCgRwb3N0GAEgASgLMg4ucXVpcmUudjEuUG9zdDLmBgoLUG9zdFNlcnZpY2USPgoHR2V0UG9zdBIYLnF1aXJlLnYxLkdldFBvc3RSZXF1ZXN0GhkucXVpcmUudjEuR2V0UG9zdFJlc3BvbnNlEkQKCUxpc3RQb3N0cxIaLnF1aXJlLnYxLkxpc3RQb3N0c1JlcXVlc3QaGy5xdWlyZS52MS5MaXN0UG9zdHNSZXNwb25zZRJHCgpDcmVhdGVQb3N0EhsucXVpcmUudjEuQ3JlYXRlUG9zdFJlcXVlc3QaHC5xdWlyZS52MS5DcmVhdGVQb3N0UmVzcG9uc2USRwoKVXBkYXRlUG9zdBIbLnF1aXJlLnYxLlVwZGF0ZVBvc3RSZXF1ZXN0GhwucXVpcmUudjEuVXBkYXRlUG9zdFJlc3BvbnNlEkcKCkRlbGV0ZVBvc3QSGy5xdWlyZS52MS5EZWxldGVQb3N0UmVxdWVzdBocLnF1aXJlLnYxLkRlbGV0ZVBvc3RSZXNwb25zZRJKCgtQdWJsaXNoUG9zdBIcLnF1aXJlLnYxLlB1Ymxpc2hQb3N0UmVxdWVzdBodLnF1aXJlLnYxLlB1Ymxpc2hQb3N0UmVzcG9uc2USUAoNVW5wdWJsaXNoUG9zdBIeLnF1aXJlLnYxLlVucHVibGlzaFBvc3RSZXF1ZXN0Gh8ucXVpcmUudjEuVW5wdWJsaXNoUG9zdFJlc3BvbnNlEkoKC1NlYXJjaFBvc3RzEhwucXVpcmUudjEuU2VhcmNoUG9zdHNSZXF1ZXN0Gh0ucXVpcmUudjEuU2VhcmNoUG9zdHNSZXNwb25zZRJKCgtQcmV2aWV3UG9zdBIcLnF1aXJlLnYxLlByZXZpZXdQb3N0UmVxdWVzdBodLnF1aXJlLnYxLlByZXZpZXdQb3N0UmVzcG9uc2USXAoRTGlzdFBvc3RSZXZpc2lvbnMSIi5xdWlyZS52MS5MaXN0UG9zdFJldmlzaW9uc1JlcXVlc3QaIy5xdWlyZS52MS5MaXN0UG9zdFJldmlzaW9uc1Jlc3BvbnNlEmIKE1Jlc3RvcmVQb3N0UmV2aXNpb24SJC5xdWlyZS52MS5SZXN0b3JlUG9zdFJldmlzaW9uUmVxdWVzdBolLnF1aXJlLnYxLlJlc3RvcmVQb3N0UmV2aXNpb25SZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_field_mask, file_google_protobuf_timestamp, file_quire_v1_post, file_quire_v1_post_revision]);
+  fileDesc("ChtxdWlyZS92MS9wb3N0X3NlcnZpY2UucHJvdG8SCHF1aXJlLnYxIlcKDkdldFBvc3RSZXF1ZXN0EgwKAmlkGAEgASgJSAASDgoEc2x1ZxgCIAEoCUgAEiAKBHZpZXcYAyABKA4yEi5xdWlyZS52MS5Qb3N0Vmlld0IFCgNrZXkiQwoPR2V0UG9zdFJlc3BvbnNlEhwKBHBvc3QYASABKAsyDi5xdWlyZS52MS5Qb3N0EhIKCnNsdWdfbW92ZWQYAiABKAgizAEKEExpc3RQb3N0c1JlcXVlc3QSEQoJcGFnZV9zaXplGAEgASgFEhIKCnBhZ2VfdG9rZW4YAiABKAkSEAoIdGFnX3NsdWcYAyABKAkSEwoLYXV0aG9yX3NsdWcYBCABKAkSJgoIc3RhdHVzZXMYBSADKA4yFC5xdWlyZS52MS5Qb3N0U3RhdHVzEiAKBGtpbmQYBiABKA4yEi5xdWlyZS52MS5Qb3N0S2luZBIgCgR2aWV3GAcgASgOMhIucXVpcmUudjEuUG9zdFZpZXciXwoRTGlzdFBvc3RzUmVzcG9uc2USHQoFcG9zdHMYASADKAsyDi5xdWlyZS52MS5Qb3N0EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCRISCgp0b3RhbF9zaXplGAMgASgFIp0BChFDcmVhdGVQb3N0UmVxdWVzdBIcCgRwb3N0GAEgASgLMg4ucXVpcmUudjEuUG9zdBISCgpyZXF1ZXN0X2lkGAIgASgJEiQKBnN0YXR1cxgDIAEoDjIULnF1aXJlLnYxLlBvc3RTdGF0dXMSMAoMcHVibGlzaF90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJGChJDcmVhdGVQb3N0UmVzcG9uc2USHAoEcG9zdBgBIAEoCzIOLnF1aXJlLnYxLlBvc3QSEgoKY2FjaGVfdGFncxgCIAMoCSK6AQoRVXBkYXRlUG9zdFJlcXVlc3QSHAoEcG9zdBgBIAEoCzIOLnF1aXJlLnYxLlBvc3QSLwoLdXBkYXRlX21hc2sYAiABKAsyGi5nb29nbGUucHJvdG9idWYuRmllbGRNYXNrEiQKBnN0YXR1cxgDIAEoDjIULnF1aXJlLnYxLlBvc3RTdGF0dXMSMAoMcHVibGlzaF90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJGChJVcGRhdGVQb3N0UmVzcG9uc2USHAoEcG9zdBgBIAEoCzIOLnF1aXJlLnYxLlBvc3QSEgoKY2FjaGVfdGFncxgCIAMoCSItChFEZWxldGVQb3N0UmVxdWVzdBIKCgJpZBgBIAEoCRIMCgRldGFnGAIgASgJIigKEkRlbGV0ZVBvc3RSZXNwb25zZRISCgpjYWNoZV90YWdzGAEgAygJImAKElB1Ymxpc2hQb3N0UmVxdWVzdBIKCgJpZBgBIAEoCRIMCgRldGFnGAIgASgJEjAKDHB1Ymxpc2hfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiRwoTUHVibGlzaFBvc3RSZXNwb25zZRIcCgRwb3N0GAEgASgLMg4ucXVpcmUudjEuUG9zdBISCgpjYWNoZV90YWdzGAIgAygJIkEKFFVucHVibGlzaFBvc3RSZXF1ZXN0EgoKAmlkGAEgASgJEgwKBGV0YWcYAiABKAkSDwoHYXJjaGl2ZRgDIAEoCCJJChVVbnB1Ymxpc2hQb3N0UmVzcG9uc2USHAoEcG9zdBgBIAEoCzIOLnF1aXJlLnYxLlBvc3QSEgoKY2FjaGVfdGFncxgCIAMoCSJcChJTZWFyY2hQb3N0c1JlcXVlc3QSDQoFcXVlcnkYASABKAkSEQoJcGFnZV9zaXplGAIgASgFEhIKCnBhZ2VfdG9rZW4YAyABKAkSEAoIdGFnX3NsdWcYBCABKAkiawoTU2VhcmNoUG9zdHNSZXNwb25zZRInCgdyZXN1bHRzGAEgAygLMhYucXVpcmUudjEuU2VhcmNoUmVzdWx0EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCRISCgp0b3RhbF9zaXplGAMgASgFIlEKDFNlYXJjaFJlc3VsdBIcCgRwb3N0GAEgASgLMg4ucXVpcmUudjEuUG9zdBIUCgxzbmlwcGV0X2h0bWwYAiABKAkSDQoFc2NvcmUYAyABKAIiJgoSUHJldmlld1Bvc3RSZXF1ZXN0EhAKCG1hcmtkb3duGAEgASgJIocBChNQcmV2aWV3UG9zdFJlc3BvbnNlEgwKBGh0bWwYASABKAkSHwoDdG9jGAIgAygLMhIucXVpcmUudjEuVG9jRW50cnkSDwoHZXhjZXJwdBgDIAEoCRISCgp3b3JkX2NvdW50GAQgASgFEhwKFHJlYWRpbmdfdGltZV9taW51dGVzGAUgASgFIlIKGExpc3RQb3N0UmV2aXNpb25zUmVxdWVzdBIPCgdwb3N0X2lkGAEgASgJEhEKCXBhZ2Vfc2l6ZRgCIAEoBRISCgpwYWdlX3Rva2VuGAMgASgJIl8KGUxpc3RQb3N0UmV2aXNpb25zUmVzcG9uc2USKQoJcmV2aXNpb25zGAEgAygLMhYucXVpcmUudjEuUG9zdFJldmlzaW9uEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSJNChpSZXN0b3JlUG9zdFJldmlzaW9uUmVxdWVzdBIPCgdwb3N0X2lkGAEgASgJEhAKCHJldmlzaW9uGAIgASgDEgwKBGV0YWcYAyABKAkiTwobUmVzdG9yZVBvc3RSZXZpc2lvblJlc3BvbnNlEhwKBHBvc3QYASABKAsyDi5xdWlyZS52MS5Qb3N0EhIKCmNhY2hlX3RhZ3MYAiADKAky5gYKC1Bvc3RTZXJ2aWNlEj4KB0dldFBvc3QSGC5xdWlyZS52MS5HZXRQb3N0UmVxdWVzdBoZLnF1aXJlLnYxLkdldFBvc3RSZXNwb25zZRJECglMaXN0UG9zdHMSGi5xdWlyZS52MS5MaXN0UG9zdHNSZXF1ZXN0GhsucXVpcmUudjEuTGlzdFBvc3RzUmVzcG9uc2USRwoKQ3JlYXRlUG9zdBIbLnF1aXJlLnYxLkNyZWF0ZVBvc3RSZXF1ZXN0GhwucXVpcmUudjEuQ3JlYXRlUG9zdFJlc3BvbnNlEkcKClVwZGF0ZVBvc3QSGy5xdWlyZS52MS5VcGRhdGVQb3N0UmVxdWVzdBocLnF1aXJlLnYxLlVwZGF0ZVBvc3RSZXNwb25zZRJHCgpEZWxldGVQb3N0EhsucXVpcmUudjEuRGVsZXRlUG9zdFJlcXVlc3QaHC5xdWlyZS52MS5EZWxldGVQb3N0UmVzcG9uc2USSgoLUHVibGlzaFBvc3QSHC5xdWlyZS52MS5QdWJsaXNoUG9zdFJlcXVlc3QaHS5xdWlyZS52MS5QdWJsaXNoUG9zdFJlc3BvbnNlElAKDVVucHVibGlzaFBvc3QSHi5xdWlyZS52MS5VbnB1Ymxpc2hQb3N0UmVxdWVzdBofLnF1aXJlLnYxLlVucHVibGlzaFBvc3RSZXNwb25zZRJKCgtTZWFyY2hQb3N0cxIcLnF1aXJlLnYxLlNlYXJjaFBvc3RzUmVxdWVzdBodLnF1aXJlLnYxLlNlYXJjaFBvc3RzUmVzcG9uc2USSgoLUHJldmlld1Bvc3QSHC5xdWlyZS52MS5QcmV2aWV3UG9zdFJlcXVlc3QaHS5xdWlyZS52MS5QcmV2aWV3UG9zdFJlc3BvbnNlElwKEUxpc3RQb3N0UmV2aXNpb25zEiIucXVpcmUudjEuTGlzdFBvc3RSZXZpc2lvbnNSZXF1ZXN0GiMucXVpcmUudjEuTGlzdFBvc3RSZXZpc2lvbnNSZXNwb25zZRJiChNSZXN0b3JlUG9zdFJldmlzaW9uEiQucXVpcmUudjEuUmVzdG9yZVBvc3RSZXZpc2lvblJlcXVlc3QaJS5xdWlyZS52MS5SZXN0b3JlUG9zdFJldmlzaW9uUmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_field_mask, file_google_protobuf_timestamp, file_quire_v1_post, file_quire_v1_post_revision]);
 
 /**
  * Request of PostService.GetPost.
@@ -212,6 +212,24 @@ export type CreatePostRequest = Message<"quire.v1.CreatePostRequest"> & {
    * @generated from field: string request_id = 2;
    */
   requestId: string;
+
+  /**
+   * The status to create the post in: unset (or DRAFT) creates a draft;
+   * PUBLISHED publishes it now and SCHEDULED schedules it for
+   * `publish_time`, in the same transaction, with the permissions of
+   * PublishPost. ARCHIVED answers INVALID_ARGUMENT.
+   *
+   * @generated from field: quire.v1.PostStatus status = 3;
+   */
+  status: PostStatus;
+
+  /**
+   * With `status` SCHEDULED: when to publish, in the future. Otherwise
+   * ignored.
+   *
+   * @generated from field: google.protobuf.Timestamp publish_time = 4;
+   */
+  publishTime?: Timestamp | undefined;
 };
 
 /**
@@ -233,6 +251,15 @@ export type CreatePostResponse = Message<"quire.v1.CreatePostResponse"> & {
    * @generated from field: quire.v1.Post post = 1;
    */
   post?: Post | undefined;
+
+  /**
+   * The cache tags this write invalidated (those of the change it recorded;
+   * see Change.cache_tags): a client that caches reads expires them for
+   * read-your-writes without reading the post first.
+   *
+   * @generated from field: repeated string cache_tags = 2;
+   */
+  cacheTags: string[];
 };
 
 /**
@@ -265,6 +292,27 @@ export type UpdatePostRequest = Message<"quire.v1.UpdatePostRequest"> & {
    * @generated from field: google.protobuf.FieldMask update_mask = 2;
    */
   updateMask?: FieldMask | undefined;
+
+  /**
+   * The status the post should have after the update, applied in the same
+   * transaction as the new values, so that "save and publish" is one write
+   * and one change: unset keeps the status; PUBLISHED publishes now (a
+   * published post stays as it is), SCHEDULED schedules for `publish_time`
+   * (as PublishPost does), DRAFT withdraws and ARCHIVED archives (as
+   * UnpublishPost does). A status change needs the permissions of
+   * PublishPost; when refused, nothing is written.
+   *
+   * @generated from field: quire.v1.PostStatus status = 3;
+   */
+  status: PostStatus;
+
+  /**
+   * With `status` SCHEDULED: when to publish, in the future. Otherwise
+   * ignored.
+   *
+   * @generated from field: google.protobuf.Timestamp publish_time = 4;
+   */
+  publishTime?: Timestamp | undefined;
 };
 
 /**
@@ -286,6 +334,15 @@ export type UpdatePostResponse = Message<"quire.v1.UpdatePostResponse"> & {
    * @generated from field: quire.v1.Post post = 1;
    */
   post?: Post | undefined;
+
+  /**
+   * The cache tags this write invalidated (those of the change it recorded;
+   * see Change.cache_tags): a client that caches reads expires them for
+   * read-your-writes without reading the post first.
+   *
+   * @generated from field: repeated string cache_tags = 2;
+   */
+  cacheTags: string[];
 };
 
 /**
@@ -329,6 +386,14 @@ export const DeletePostRequestSchema: GenMessage<DeletePostRequest> = /*@__PURE_
  * @generated from message quire.v1.DeletePostResponse
  */
 export type DeletePostResponse = Message<"quire.v1.DeletePostResponse"> & {
+  /**
+   * The cache tags this write invalidated (those of the change it recorded;
+   * see Change.cache_tags): a client that caches reads expires them for
+   * read-your-writes without reading the post first.
+   *
+   * @generated from field: repeated string cache_tags = 1;
+   */
+  cacheTags: string[];
 };
 
 /**
@@ -386,6 +451,15 @@ export type PublishPostResponse = Message<"quire.v1.PublishPostResponse"> & {
    * @generated from field: quire.v1.Post post = 1;
    */
   post?: Post | undefined;
+
+  /**
+   * The cache tags this write invalidated (those of the change it recorded;
+   * see Change.cache_tags): a client that caches reads expires them for
+   * read-your-writes without reading the post first.
+   *
+   * @generated from field: repeated string cache_tags = 2;
+   */
+  cacheTags: string[];
 };
 
 /**
@@ -442,6 +516,15 @@ export type UnpublishPostResponse = Message<"quire.v1.UnpublishPostResponse"> & 
    * @generated from field: quire.v1.Post post = 1;
    */
   post?: Post | undefined;
+
+  /**
+   * The cache tags this write invalidated (those of the change it recorded;
+   * see Change.cache_tags): a client that caches reads expires them for
+   * read-your-writes without reading the post first.
+   *
+   * @generated from field: repeated string cache_tags = 2;
+   */
+  cacheTags: string[];
 };
 
 /**
@@ -745,6 +828,15 @@ export type RestorePostRevisionResponse = Message<"quire.v1.RestorePostRevisionR
    * @generated from field: quire.v1.Post post = 1;
    */
   post?: Post | undefined;
+
+  /**
+   * The cache tags this write invalidated (those of the change it recorded;
+   * see Change.cache_tags): a client that caches reads expires them for
+   * read-your-writes without reading the post first.
+   *
+   * @generated from field: repeated string cache_tags = 2;
+   */
+  cacheTags: string[];
 };
 
 /**
