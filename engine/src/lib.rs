@@ -9,6 +9,7 @@ pub mod cache;
 pub mod changes;
 pub mod cli;
 pub mod config;
+pub mod content;
 pub mod domain;
 pub mod grpc;
 pub mod metrics;

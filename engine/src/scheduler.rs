@@ -6,9 +6,8 @@ use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
-use crate::store::changes::{self, NewChange, kind};
-use crate::store::posts::{self, View, status};
-use crate::store::{Store, StoreError, credentials, idempotency};
+use crate::content;
+use crate::store::{Store, StoreError, changes, credentials, idempotency};
 
 /// How often due posts are looked for: the worst-case publication delay.
 const PUBLISH_INTERVAL: Duration = Duration::from_secs(1);
@@ -41,28 +40,10 @@ pub async fn run(store: Store, shutdown: CancellationToken) {
 
 /// Publishes every post whose scheduled time has passed; returns how many.
 pub async fn publish_due(store: &Store) -> Result<usize, StoreError> {
-    let mut tx = store.begin().await?;
-    let published = posts::publish_due(&mut tx, PUBLISH_BATCH).await?;
-    for id in &published {
-        let post = posts::get_by_id(&mut tx, *id, View::Basic).await?;
-        changes::record(
-            &mut tx,
-            &NewChange {
-                kind: kind::POST_PUBLISHED,
-                post_id: Some(post.id),
-                slug: post.slug.clone(),
-                post_kind: post.kind,
-                status: status::PUBLISHED,
-                was_published: false,
-                tag_slugs: post.tag_slugs.clone(),
-                author_slug: post.author_slug.clone(),
-                ..NewChange::default()
-            },
-        )
-        .await?;
+    let published = content::posts::publish_due(store, PUBLISH_BATCH).await?;
+    for post in &published {
         tracing::info!(post_id = %post.id, slug = %post.slug, "scheduled post published");
     }
-    tx.commit().await?;
     Ok(published.len())
 }
 

@@ -7,8 +7,8 @@ use tonic::metadata::MetadataMap;
 use uuid::Uuid;
 
 use super::caller::{Caller, Role, Scope};
+use super::error::{AuthError, AuthResult};
 use super::secrets::{SecretKind, digest};
-use crate::grpc::status::{ApiError, ApiResult};
 use crate::store::{Store, StoreError, credentials};
 
 /// How long a verified API key is trusted without asking PostgreSQL again:
@@ -38,7 +38,7 @@ impl Authenticator {
 
     /// Who sent a call with this metadata. Any failure is UNAUTHENTICATED,
     /// with no hint about which part of the credential was wrong.
-    pub async fn caller(&self, metadata: &MetadataMap) -> ApiResult<Caller> {
+    pub async fn caller(&self, metadata: &MetadataMap) -> AuthResult<Caller> {
         let credential = bearer(metadata)?;
         let secret_digest = digest(credential);
         match SecretKind::of(credential) {
@@ -47,11 +47,9 @@ impl Authenticator {
                     .api_keys
                     .try_get_with(secret_digest.clone(), self.load_api_key(secret_digest))
                     .await
-                    .map_err(|error: Arc<ApiError>| match error.as_ref() {
-                        ApiError::Unauthenticated(message) => ApiError::Unauthenticated(message),
-                        _ => ApiError::Unavailable(
-                            "cannot check credentials right now; try again shortly",
-                        ),
+                    .map_err(|error: Arc<AuthError>| match error.as_ref() {
+                        AuthError::Unauthenticated(message) => AuthError::Unauthenticated(message),
+                        _ => AuthError::Unavailable,
                     })?;
                 Ok(Caller::Service {
                     key_id: key.0,
@@ -67,22 +65,22 @@ impl Authenticator {
                     .map_err(StoreError::from)?;
                 let (id, role) = credentials::session_by_digest(&mut conn, &secret_digest)
                     .await?
-                    .ok_or(ApiError::Unauthenticated(
+                    .ok_or(AuthError::Unauthenticated(
                         "invalid or expired session; sign in again",
                     ))?;
                 let role = Role::from_number(i32::from(role))
-                    .ok_or(ApiError::Unauthenticated("invalid credentials"))?;
+                    .ok_or(AuthError::Unauthenticated("invalid credentials"))?;
                 Ok(Caller::Author {
                     id,
                     role,
                     session_digest: secret_digest,
                 })
             }
-            None => Err(ApiError::Unauthenticated("invalid credentials")),
+            None => Err(AuthError::Unauthenticated("invalid credentials")),
         }
     }
 
-    async fn load_api_key(&self, secret_digest: Vec<u8>) -> ApiResult<Arc<(Uuid, Vec<Scope>)>> {
+    async fn load_api_key(&self, secret_digest: Vec<u8>) -> AuthResult<Arc<(Uuid, Vec<Scope>)>> {
         let mut conn = self
             .store
             .pool()
@@ -91,7 +89,7 @@ impl Authenticator {
             .map_err(StoreError::from)?;
         let (key_id, names) = credentials::api_key_by_digest(&mut conn, &secret_digest)
             .await?
-            .ok_or(ApiError::Unauthenticated("invalid credentials"))?;
+            .ok_or(AuthError::Unauthenticated("invalid credentials"))?;
         let scopes = names
             .iter()
             .filter_map(|name| Scope::parse(name).ok())
@@ -100,10 +98,10 @@ impl Authenticator {
     }
 }
 
-fn bearer(metadata: &MetadataMap) -> ApiResult<&str> {
+fn bearer(metadata: &MetadataMap) -> AuthResult<&str> {
     let value = metadata
         .get("authorization")
-        .ok_or(ApiError::Unauthenticated(
+        .ok_or(AuthError::Unauthenticated(
             "missing credentials: send `authorization: Bearer <API key or session token>`",
         ))?;
     value
@@ -115,7 +113,7 @@ fn bearer(metadata: &MetadataMap) -> ApiResult<&str> {
         })
         .map(str::trim)
         .filter(|credential| !credential.is_empty())
-        .ok_or(ApiError::Unauthenticated(
+        .ok_or(AuthError::Unauthenticated(
             "malformed authorization metadata; expected `Bearer <credential>`",
         ))
 }

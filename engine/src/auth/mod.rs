@@ -6,11 +6,13 @@
 
 mod authenticator;
 mod caller;
+mod error;
 mod password;
 pub mod policy;
 mod secrets;
 
 pub use authenticator::Authenticator;
 pub use caller::{Caller, Role, Scope};
+pub use error::{AuthError, AuthResult};
 pub use password::{hash_password, verify_password};
 pub use secrets::{Secret, SecretKind, digest};

@@ -4,14 +4,14 @@
 use uuid::Uuid;
 
 use super::caller::{Caller, Role, Scope};
-use crate::grpc::status::{ApiError, ApiResult};
+use super::error::{AuthError, AuthResult};
 
-fn denied(message: &str) -> ApiError {
-    ApiError::PermissionDenied(message.to_owned())
+fn denied(message: &str) -> AuthError {
+    AuthError::PermissionDenied(message.to_owned())
 }
 
 /// Reading published content, tags, authors and approved comments.
-pub fn read_published(caller: &Caller) -> ApiResult<()> {
+pub fn read_published(caller: &Caller) -> AuthResult<()> {
     match caller {
         Caller::Author { .. } => Ok(()),
         _ if [
@@ -50,7 +50,7 @@ pub fn may_see_some_unpublished(caller: &Caller) -> bool {
 
 /// Listing unpublished posts: services with write access see all; authors
 /// see all (editors) or their own (`Some(author)` restricts the listing).
-pub fn unpublished_listing_scope(caller: &Caller) -> ApiResult<Option<Uuid>> {
+pub fn unpublished_listing_scope(caller: &Caller) -> AuthResult<Option<Uuid>> {
     match caller {
         Caller::Service { .. } if caller.has_scope(Scope::ContentWrite) => Ok(None),
         Caller::Service { .. } => Err(denied(
@@ -62,7 +62,7 @@ pub fn unpublished_listing_scope(caller: &Caller) -> ApiResult<Option<Uuid>> {
 }
 
 /// Writing content at all (previews, own drafts).
-pub fn write_content(caller: &Caller) -> ApiResult<()> {
+pub fn write_content(caller: &Caller) -> AuthResult<()> {
     match caller {
         Caller::Author { .. } => Ok(()),
         _ if caller.has_scope(Scope::ContentWrite) => Ok(()),
@@ -71,7 +71,7 @@ pub fn write_content(caller: &Caller) -> ApiResult<()> {
 }
 
 /// Creating a post for `author`.
-pub fn create_post(caller: &Caller, author: Uuid) -> ApiResult<()> {
+pub fn create_post(caller: &Caller, author: Uuid) -> AuthResult<()> {
     match caller {
         Caller::Service { .. } if caller.has_scope(Scope::ContentWrite) => Ok(()),
         Caller::Service { .. } => Err(denied("creating posts needs the content:write scope")),
@@ -84,7 +84,7 @@ pub fn create_post(caller: &Caller, author: Uuid) -> ApiResult<()> {
 }
 
 /// Editing or deleting a post by `post_author` that is in `is_draft` state.
-pub fn edit_post(caller: &Caller, post_author: Uuid, is_draft: bool) -> ApiResult<()> {
+pub fn edit_post(caller: &Caller, post_author: Uuid, is_draft: bool) -> AuthResult<()> {
     match caller {
         Caller::Service { .. } if caller.has_scope(Scope::ContentWrite) => Ok(()),
         Caller::Service { .. } => Err(denied("changing posts needs the content:write scope")),
@@ -101,7 +101,7 @@ pub fn edit_post(caller: &Caller, post_author: Uuid, is_draft: bool) -> ApiResul
 }
 
 /// Publishing, scheduling or withdrawing a post by `post_author`.
-pub fn publish_post(caller: &Caller, post_author: Uuid) -> ApiResult<()> {
+pub fn publish_post(caller: &Caller, post_author: Uuid) -> AuthResult<()> {
     match caller {
         Caller::Service { .. } if caller.has_scope(Scope::ContentWrite) => Ok(()),
         Caller::Service { .. } => Err(denied("publishing needs the content:write scope")),
@@ -116,7 +116,7 @@ pub fn publish_post(caller: &Caller, post_author: Uuid) -> ApiResult<()> {
 }
 
 /// Creating and updating tags.
-pub fn manage_tags(caller: &Caller) -> ApiResult<()> {
+pub fn manage_tags(caller: &Caller) -> AuthResult<()> {
     match caller {
         Caller::Service { .. } if caller.has_scope(Scope::Admin) => Ok(()),
         Caller::Author { role, .. } if *role >= Role::Editor => Ok(()),
@@ -127,7 +127,7 @@ pub fn manage_tags(caller: &Caller) -> ApiResult<()> {
 }
 
 /// Creating authors and changing roles.
-pub fn manage_authors(caller: &Caller) -> ApiResult<()> {
+pub fn manage_authors(caller: &Caller) -> AuthResult<()> {
     match caller {
         Caller::Service { .. } if caller.has_scope(Scope::Admin) => Ok(()),
         Caller::Author {
@@ -140,7 +140,7 @@ pub fn manage_authors(caller: &Caller) -> ApiResult<()> {
 }
 
 /// Updating `author`'s profile (not the role).
-pub fn update_author_profile(caller: &Caller, author: Uuid) -> ApiResult<()> {
+pub fn update_author_profile(caller: &Caller, author: Uuid) -> AuthResult<()> {
     if caller.author_id() == Some(author) {
         return Ok(());
     }
@@ -153,7 +153,7 @@ pub fn may_see_email(caller: &Caller, author: Uuid) -> bool {
 }
 
 /// Submitting a reader comment.
-pub fn create_comment(caller: &Caller) -> ApiResult<()> {
+pub fn create_comment(caller: &Caller) -> AuthResult<()> {
     match caller {
         Caller::Author { .. } => Ok(()),
         _ if caller.has_scope(Scope::CommentsCreate) => Ok(()),
@@ -164,7 +164,7 @@ pub fn create_comment(caller: &Caller) -> ApiResult<()> {
 }
 
 /// Seeing the moderation queue and moderating.
-pub fn moderate_comments(caller: &Caller) -> ApiResult<()> {
+pub fn moderate_comments(caller: &Caller) -> AuthResult<()> {
     match caller {
         Caller::Service { .. } if caller.has_scope(Scope::CommentsModerate) => Ok(()),
         Caller::Author { role, .. } if *role >= Role::Editor => Ok(()),
@@ -175,7 +175,7 @@ pub fn moderate_comments(caller: &Caller) -> ApiResult<()> {
 }
 
 /// Following the change stream.
-pub fn watch_changes(caller: &Caller) -> ApiResult<()> {
+pub fn watch_changes(caller: &Caller) -> AuthResult<()> {
     read_published(caller)
 }
 

@@ -8,27 +8,29 @@ pub struct Cached {
     /// The change sequence applied on the filling replica before the value
     /// was read from PostgreSQL.
     pub fill_seq: i64,
-    /// Scopes the value depends on.
-    pub scopes: Vec<String>,
+    /// Cache tags the value depends on.
+    pub tags: Vec<String>,
     /// The encoded message, or `None` for "not found".
     pub payload: Option<Bytes>,
 }
 
-const VERSION: u8 = 1;
+/// 2: tags in the grammar of `changes::cache_tags` (1 held the older scope
+/// names, which no change lists any more: such entries are misses).
+const VERSION: u8 = 2;
 
 impl Cached {
-    /// Bytes for Redis: version, fill_seq, scope count, scopes, presence flag, payload.
+    /// Bytes for Redis: version, fill_seq, tag count, tags, presence flag, payload.
     pub fn encode(&self) -> Bytes {
         let payload_len = self.payload.as_ref().map_or(0, Bytes::len);
         let mut out = BytesMut::with_capacity(
-            16 + payload_len + self.scopes.iter().map(|s| s.len() + 2).sum::<usize>(),
+            16 + payload_len + self.tags.iter().map(|s| s.len() + 2).sum::<usize>(),
         );
         out.put_u8(VERSION);
         out.put_i64(self.fill_seq);
-        out.put_u16(self.scopes.len() as u16);
-        for scope in &self.scopes {
-            out.put_u16(scope.len() as u16);
-            out.put_slice(scope.as_bytes());
+        out.put_u16(self.tags.len() as u16);
+        for tag in &self.tags {
+            out.put_u16(tag.len() as u16);
+            out.put_slice(tag.as_bytes());
         }
         match &self.payload {
             Some(payload) => {
@@ -47,7 +49,7 @@ impl Cached {
         }
         let fill_seq = bytes.get_i64();
         let count = bytes.get_u16() as usize;
-        let mut scopes = Vec::with_capacity(count);
+        let mut tags = Vec::with_capacity(count);
         for _ in 0..count {
             if bytes.remaining() < 2 {
                 return None;
@@ -56,7 +58,7 @@ impl Cached {
             if bytes.remaining() < len {
                 return None;
             }
-            scopes.push(String::from_utf8(bytes.split_to(len).to_vec()).ok()?);
+            tags.push(String::from_utf8(bytes.split_to(len).to_vec()).ok()?);
         }
         if bytes.remaining() < 1 {
             return None;
@@ -68,7 +70,7 @@ impl Cached {
         };
         Some(Self {
             fill_seq,
-            scopes,
+            tags,
             payload,
         })
     }
@@ -77,7 +79,7 @@ impl Cached {
     pub fn weight(&self) -> u32 {
         let size = 64
             + self.payload.as_ref().map_or(0, Bytes::len)
-            + self.scopes.iter().map(|s| s.len() + 24).sum::<usize>();
+            + self.tags.iter().map(|s| s.len() + 24).sum::<usize>();
         u32::try_from(size).unwrap_or(u32::MAX)
     }
 }
@@ -91,7 +93,7 @@ mod tests {
         for payload in [Some(Bytes::from_static(b"\x0a\x03abc")), None] {
             let cached = Cached {
                 fill_seq: 42,
-                scopes: vec!["post:1".into(), "slug:a".into()],
+                tags: vec!["post:1".into(), "slug:a".into()],
                 payload,
             };
             assert_eq!(Cached::decode(cached.encode()), Some(cached));

@@ -19,10 +19,9 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use super::invalidations::InvalidationLog;
-use super::keys::scopes_of_change;
 use super::shared::{SharedCache, manager_config};
-use crate::changes::ChangeFeed;
-use crate::grpc::mapping;
+use crate::changes::cache_tags::ALL;
+use crate::changes::{ChangeFeed, to_wire};
 use crate::store::{Store, StoreError, changes};
 
 /// Changes read from the outbox per query while catching up.
@@ -89,14 +88,20 @@ async fn load_recent(
     let mut conn = store.pool().acquire().await?;
     let head = changes::head(&mut conn).await?;
     for change in changes::within(&mut conn, remember.as_secs_f64()).await? {
-        apply(log, &mapping::change(change));
+        apply(log, &to_wire(change));
     }
     Ok(head)
 }
 
+/// Records the tags `change` lists. A change without tags comes from an
+/// engine older than tags (during a rolling upgrade): it invalidates
+/// everything.
 fn apply(log: &InvalidationLog, change: &v1::Change) {
-    for scope in scopes_of_change(change) {
-        log.record(&scope, change.sequence);
+    if change.cache_tags.is_empty() {
+        log.record(ALL, change.sequence);
+    }
+    for tag in &change.cache_tags {
+        log.record(tag, change.sequence);
     }
 }
 
@@ -162,7 +167,7 @@ async fn catch_up(
             return Ok(());
         };
         for change in batch {
-            apply(log, &mapping::change(change));
+            apply(log, &to_wire(change));
         }
         applied.store(last, Ordering::Release);
     }

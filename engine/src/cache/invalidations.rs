@@ -1,4 +1,4 @@
-//! The newest change applied to each cache scope, for judging whether a
+//! The newest change applied to each cache tag, for judging whether a
 //! cached value may still be served.
 
 use std::sync::Arc;
@@ -6,16 +6,16 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use super::envelope::Cached;
-use super::keys::ALL;
+use crate::changes::cache_tags::ALL;
 
-/// Scope → newest change sequence that touched it.
+/// Cache tag → newest change sequence that listed it.
 ///
 /// Entries live a little longer than a Redis entry can, so any change that
 /// could make a stored value stale is still remembered while that value
 /// exists.
 #[derive(Clone)]
 pub struct InvalidationLog {
-    scopes: moka::sync::Cache<String, i64>,
+    tags: moka::sync::Cache<String, i64>,
     all: Arc<AtomicI64>,
 }
 
@@ -23,22 +23,22 @@ impl InvalidationLog {
     /// A log that remembers changes for `retention`.
     pub fn new(retention: Duration) -> Self {
         Self {
-            scopes: moka::sync::Cache::builder().time_to_live(retention).build(),
+            tags: moka::sync::Cache::builder().time_to_live(retention).build(),
             all: Arc::new(AtomicI64::new(0)),
         }
     }
 
-    /// Records that change `sequence` touched `scope`.
-    pub fn record(&self, scope: &str, sequence: i64) {
-        if scope == ALL {
+    /// Records that change `sequence` listed `tag`.
+    pub fn record(&self, tag: &str, sequence: i64) {
+        if tag == ALL {
             self.all.fetch_max(sequence, Ordering::AcqRel);
             return;
         }
         let newest = self
-            .scopes
-            .get(scope)
+            .tags
+            .get(tag)
             .map_or(sequence, |known| known.max(sequence));
-        self.scopes.insert(scope.to_owned(), newest);
+        self.tags.insert(tag.to_owned(), newest);
     }
 
     /// Whether no applied change is newer than the value in `cached`.
@@ -46,9 +46,9 @@ impl InvalidationLog {
         if self.all.load(Ordering::Acquire) > cached.fill_seq {
             return false;
         }
-        cached.scopes.iter().all(|scope| {
-            self.scopes
-                .get(scope)
+        cached.tags.iter().all(|tag| {
+            self.tags
+                .get(tag)
                 .is_none_or(|changed| changed <= cached.fill_seq)
         })
     }
@@ -61,7 +61,7 @@ mod tests {
     fn entry(fill_seq: i64) -> Cached {
         Cached {
             fill_seq,
-            scopes: vec!["post:1".into(), "slug:a".into()],
+            tags: vec!["post:1".into(), "slug:a".into()],
             payload: None,
         }
     }
@@ -75,7 +75,7 @@ mod tests {
     }
 
     #[test]
-    fn a_change_to_any_scope_of_the_entry_makes_it_stale() {
+    fn a_change_to_any_tag_of_the_entry_makes_it_stale() {
         let log = InvalidationLog::new(Duration::from_secs(60));
         log.record("slug:a", 7);
         assert!(!log.is_fresh(&entry(6)));
@@ -84,7 +84,7 @@ mod tests {
     }
 
     #[test]
-    fn an_all_scope_change_makes_every_older_entry_stale() {
+    fn an_all_tag_change_makes_every_older_entry_stale() {
         let log = InvalidationLog::new(Duration::from_secs(60));
         log.record(ALL, 4);
         assert!(!log.is_fresh(&entry(3)));

@@ -4,10 +4,11 @@
 //!
 //! Entries are *versioned*, never trusted blindly: each records the change
 //! sequence this replica had applied when its value was read from
-//! PostgreSQL (`fill_seq`) and the scopes it depends on (`post:<id>`,
-//! `list:home`, …). The [`invalidations`] log remembers, per scope, the
-//! newest change that touched it; an entry is served only while no change to
-//! any of its scopes is newer than its `fill_seq`. So a read that raced a
+//! PostgreSQL (`fill_seq`) and the cache tags it depends on (`post:<id>`,
+//! `posts`, …, the grammar of `changes::cache_tags`). The [`invalidations`]
+//! log remembers, per tag, the newest change that listed it; an entry is
+//! served only while no change to any of its tags is newer than its
+//! `fill_seq`. So a read that raced a
 //! write can put an old value into either level, but never have it served
 //! once the write's change is applied — and every replica applies every
 //! change within a second (see [`follower`]).
@@ -31,7 +32,7 @@ use tonic::Status;
 pub use envelope::Cached;
 pub use follower::ChangeFollower;
 pub use invalidations::InvalidationLog;
-pub use keys::{CacheKey, scopes_of_change};
+pub use keys::CacheKey;
 pub use local::LocalCache;
 pub use shared::SharedCache;
 
@@ -39,8 +40,8 @@ pub use shared::SharedCache;
 pub struct Loaded<T> {
     /// The value, or `None` for NOT_FOUND (cached briefly).
     pub value: Option<T>,
-    /// Scopes the value depends on, besides the key's own.
-    pub scopes: Vec<String>,
+    /// Cache tags of what the value shows, besides the key's own.
+    pub tags: Vec<String>,
 }
 
 /// The read cache of one replica.
@@ -137,11 +138,11 @@ impl Levels {
         self.loads.fetch_add(1, Ordering::Relaxed);
         metrics::counter!("quire_cache_loads_total").increment(1);
         let loaded = load().await?;
-        let mut scopes = loaded.scopes;
-        scopes.push(key.scope.clone());
+        let mut tags = loaded.tags;
+        tags.extend(key.tags.iter().cloned());
         let cached = Cached {
             fill_seq,
-            scopes,
+            tags,
             payload: loaded.value.map(|value| Bytes::from(value.encode_to_vec())),
         };
         self.shared.put(key, &cached).await;

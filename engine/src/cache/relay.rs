@@ -16,8 +16,7 @@ use sqlx::pool::PoolConnection;
 use tokio_util::sync::CancellationToken;
 
 use super::shared::SharedCache;
-use crate::changes::ChangeFeed;
-use crate::grpc::mapping;
+use crate::changes::{ChangeFeed, to_wire};
 use crate::store::{Store, StoreError, changes};
 
 /// The advisory lock key of the relay role ("QUIRE" in ASCII).
@@ -110,7 +109,7 @@ async fn publish_pending(
         }
         for change in batch {
             let sequence = change.sequence;
-            let payload = mapping::change(change).encode_to_vec();
+            let payload = to_wire(change).encode_to_vec();
             let published: Result<i64, _> = redis.publish(channel, payload).await;
             shared.observe(&published);
             published.map_err(|_| RelayError::Redis)?;

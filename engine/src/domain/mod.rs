@@ -8,6 +8,7 @@ mod limits;
 mod page_token;
 mod slug;
 mod text;
+mod time;
 
 pub use etag::Etag;
 pub use field_violations::{FieldViolation, FieldViolations};
@@ -15,3 +16,4 @@ pub use limits::*;
 pub use page_token::{Cursor, PageToken, page_size};
 pub use slug::Slug;
 pub use text::{check_email, check_optional_url, check_text, parse_uuid};
+pub use time::{from_timestamp, timestamp};

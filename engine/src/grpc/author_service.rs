@@ -10,17 +10,18 @@ use tonic::{Request, Response, Status};
 use uuid::Uuid;
 
 use super::mapping;
-use super::post_service::{not_found, store_error};
-use super::status::{ApiError, ApiResult};
+use super::status::{ApiError, ApiResult, not_found, store_error};
+use super::update_mask::UpdateMask;
 use crate::auth::{
     Authenticator, Caller, Role, Secret, SecretKind, hash_password, policy, verify_password,
 };
+use crate::changes::record;
 use crate::domain::{
     BIO_MAX, DISPLAY_NAME_MAX, EMAIL_MAX, Etag, FieldViolations, PASSWORD_MAX, PASSWORD_MIN,
     PageToken, Slug, URL_MAX, check_email, check_optional_url, check_text, page_size, parse_uuid,
 };
 use crate::store::authors::{self, AuthorProfile, AuthorRecord};
-use crate::store::changes::{self, NewChange, kind};
+use crate::store::changes;
 use crate::store::{Store, credentials};
 
 /// Failed sign-ins per email within [`THROTTLE_WINDOW_MINUTES`] before further attempts are refused.
@@ -152,7 +153,12 @@ impl AuthorApi {
             website_url: String::new(),
             role: Role::Author as i16,
         };
-        apply_profile(&author, &PROFILE_PATHS, &mut profile, &mut violations);
+        apply_profile(
+            &author,
+            &UpdateMask::all(&PROFILE_PATHS),
+            &mut profile,
+            &mut violations,
+        );
         violations.check("password", check_password(&request.password));
         violations.into_result()?;
         let password_hash = hash_in_background(request.password).await?;
@@ -178,29 +184,14 @@ impl AuthorApi {
             parse_uuid(&author.id).map_err(|problem| ApiError::invalid("author.id", problem))?;
         policy::update_author_profile(&caller, id)?;
         let mut violations = FieldViolations::new();
-        let paths: Vec<&str> = match request.update_mask.as_ref().map(|mask| &mask.paths) {
-            Some(paths) if paths.iter().any(|p| p == "*") => PROFILE_PATHS.to_vec(),
-            Some(paths) => paths.iter().map(String::as_str).collect(),
-            None => Vec::new(),
-        };
-        if paths.is_empty() && request.new_password.is_empty() {
-            violations.add(
-                "update_mask",
-                "is required: name the fields to update, or `*` for all",
-            );
-        }
-        for path in &paths {
-            if !PROFILE_PATHS.contains(path) {
-                violations.add(
-                    "update_mask.paths",
-                    format!(
-                        "`{path}` cannot be updated; updatable: {}",
-                        PROFILE_PATHS.join(", ")
-                    ),
-                );
-            }
-        }
-        if paths.contains(&"role") && author.role != 0 {
+        // A password change alone needs no mask.
+        let paths = UpdateMask::parse(
+            request.update_mask.as_ref(),
+            &PROFILE_PATHS,
+            request.new_password.is_empty(),
+            &mut violations,
+        );
+        if paths.has("role") && author.role != 0 {
             policy::manage_authors(&caller)?;
         }
         if !request.new_password.is_empty() {
@@ -235,27 +226,18 @@ impl AuthorApi {
             credentials::delete_other_sessions(&mut tx, id, &keep).await?;
         }
         let updated = authors::get_by_id(&mut tx, id).await?;
+        let mut cache_tags = Vec::new();
         if public_profile_changed(&current, &updated) {
-            let previous_author_slug = if current.slug != updated.slug {
-                current.slug.clone()
-            } else {
-                String::new()
-            };
-            changes::record(
-                &mut tx,
-                &NewChange {
-                    kind: kind::AUTHOR_UPDATED,
-                    author_slug: updated.slug.clone(),
-                    previous_author_slug,
-                    ..NewChange::default()
-                },
-            )
-            .await?;
+            let previous_slug = (current.slug != updated.slug).then_some(current.slug.as_str());
+            let change = record::author_changed(&updated.slug, previous_slug);
+            changes::record(&mut tx, &change).await?;
+            cache_tags = change.cache_tags;
         }
         tx.commit().await.map_err(store_error)?;
         let with_email = policy::may_see_email(&caller, id);
         Ok(v1::UpdateAuthorResponse {
             author: Some(mapping::author(updated, with_email)),
+            cache_tags,
         })
     }
 
@@ -304,7 +286,7 @@ impl AuthorApi {
         let author = authors::get_by_id(&mut conn, author_id).await?;
         Ok(v1::AuthenticateResponse {
             session_token: secret.text,
-            expire_time: Some(mapping::timestamp(expire_time)),
+            expire_time: Some(crate::domain::timestamp(expire_time)),
             author: Some(mapping::author(author, true)),
         })
     }
@@ -360,11 +342,11 @@ fn public_profile_changed(before: &AuthorRecord, after: &AuthorRecord) -> bool {
 
 fn apply_profile(
     author: &v1::Author,
-    paths: &[&str],
+    paths: &UpdateMask<'_>,
     profile: &mut AuthorProfile,
     violations: &mut FieldViolations,
 ) {
-    let has = |path: &str| paths.contains(&path);
+    let has = |path: &str| paths.has(path);
     if has("slug")
         && let Some(slug) = violations.check("author.slug", Slug::parse(&author.slug))
     {

@@ -10,11 +10,9 @@ use tokio_stream::Stream;
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Response, Status};
 
-use super::mapping;
-use super::post_service::store_error;
-use super::status::{ApiError, ApiResult};
+use super::status::{ApiError, ApiResult, store_error};
 use crate::auth::{Authenticator, policy};
-use crate::changes::ChangeFeed;
+use crate::changes::{ChangeFeed, to_wire};
 use crate::store::{Store, changes};
 
 /// A quiet stream sends an empty message this often, so that proxies keep
@@ -110,7 +108,7 @@ async fn stream_changes(
             after = last.sequence;
             let message = v1::WatchChangesResponse {
                 head_sequence: (*head.borrow()).max(after),
-                changes: batch.into_iter().map(mapping::change).collect(),
+                changes: batch.into_iter().map(to_wire).collect(),
             };
             if sender.send(Ok(message)).await.is_err() {
                 return;

@@ -8,14 +8,14 @@ use tonic::{Request, Response, Status};
 use uuid::Uuid;
 
 use super::mapping;
-use super::post_service::{not_found, store_error};
-use super::status::{ApiError, ApiResult};
+use super::status::{ApiError, ApiResult, not_found, store_error};
 use crate::auth::{Authenticator, Caller, policy};
+use crate::changes::record;
 use crate::domain::{
     CLIENT_KEY_MAX, COMMENT_BODY_MAX, COMMENTER_NAME_MAX, EMAIL_MAX, FieldViolations, PageToken,
     check_email, check_text, page_size, parse_uuid,
 };
-use crate::store::changes::{self, NewChange, kind};
+use crate::store::changes;
 use crate::store::comments::{self, CommentRecord, NewComment, status};
 use crate::store::posts::{self, PostRecord, View};
 use crate::store::{Store, Tx, idempotency};
@@ -226,17 +226,19 @@ impl CommentApi {
         let current = comments::lock(&mut tx, id)
             .await
             .map_err(not_found("comment"))?;
+        let mut cache_tags = Vec::new();
         if current.status != new_status {
             comments::set_status(&mut tx, &current, new_status).await?;
             if current.status == status::APPROVED || new_status == status::APPROVED {
                 let post = posts::get_by_id(&mut tx, current.post_id, View::Basic).await?;
-                record_comments_changed(&mut tx, &post).await?;
+                cache_tags = record_comments_changed(&mut tx, &post).await?;
             }
         }
         let updated = comments::get(&mut tx, id).await?;
         tx.commit().await.map_err(store_error)?;
         Ok(v1::ModerateCommentResponse {
             comment: Some(mapping::comment(updated, true)),
+            cache_tags,
         })
     }
 
@@ -252,32 +254,22 @@ impl CommentApi {
             .await
             .map_err(not_found("comment"))?;
         comments::delete(&mut tx, &current).await?;
+        let mut cache_tags = Vec::new();
         if current.status == status::APPROVED {
             let post = posts::get_by_id(&mut tx, current.post_id, View::Basic).await?;
-            record_comments_changed(&mut tx, &post).await?;
+            cache_tags = record_comments_changed(&mut tx, &post).await?;
         }
         tx.commit().await.map_err(store_error)?;
-        Ok(v1::DeleteCommentResponse {})
+        Ok(v1::DeleteCommentResponse { cache_tags })
     }
 }
 
-async fn record_comments_changed(tx: &mut Tx, post: &PostRecord) -> ApiResult<()> {
-    changes::record(
-        tx,
-        &NewChange {
-            kind: kind::COMMENTS_CHANGED,
-            post_id: Some(post.id),
-            slug: post.slug.clone(),
-            post_kind: post.kind,
-            status: post.status,
-            was_published: post.status == posts::status::PUBLISHED,
-            tag_slugs: post.tag_slugs.clone(),
-            author_slug: post.author_slug.clone(),
-            ..NewChange::default()
-        },
-    )
-    .await?;
-    Ok(())
+/// Records that the comments readers see on `post` changed; returns the
+/// cache tags that invalidates.
+async fn record_comments_changed(tx: &mut Tx, post: &PostRecord) -> ApiResult<Vec<String>> {
+    let change = record::comments_changed(post);
+    changes::record(tx, &change).await?;
+    Ok(change.cache_tags)
 }
 
 #[tonic::async_trait]

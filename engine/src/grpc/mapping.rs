@@ -1,30 +1,12 @@
 //! Stored records to API messages.
 
-use chrono::{DateTime, Utc};
-use prost_types::Timestamp;
 use quire_proto::v1;
 
-use crate::domain::Etag;
+use crate::domain::{Etag, timestamp};
 use crate::store::authors::AuthorRecord;
-use crate::store::changes::ChangeRecord;
 use crate::store::comments::CommentRecord;
 use crate::store::posts::{PostRecord, RevisionRecord};
 use crate::store::tags::TagRecord;
-
-/// A timestamp on the wire.
-pub fn timestamp(time: DateTime<Utc>) -> Timestamp {
-    Timestamp {
-        seconds: time.timestamp(),
-        nanos: time.timestamp_subsec_nanos() as i32,
-    }
-}
-
-/// A wire timestamp as a time; `None` when out of range.
-pub fn from_timestamp(timestamp: &Timestamp) -> Option<DateTime<Utc>> {
-    u32::try_from(timestamp.nanos)
-        .ok()
-        .and_then(|nanos| DateTime::from_timestamp(timestamp.seconds, nanos))
-}
 
 fn tag_refs(slugs: &[String], names: &[String]) -> Vec<v1::TagRef> {
     slugs
@@ -165,25 +147,5 @@ pub fn comment(record: CommentRecord, with_email: bool) -> v1::Comment {
         status: i32::from(record.status),
         create_time: Some(timestamp(record.create_time)),
         update_time: Some(timestamp(record.update_time)),
-    }
-}
-
-/// A change message.
-pub fn change(record: ChangeRecord) -> v1::Change {
-    v1::Change {
-        sequence: record.sequence,
-        kind: i32::from(record.kind),
-        change_time: Some(timestamp(record.change_time)),
-        post_id: record.post_id.map(|id| id.to_string()).unwrap_or_default(),
-        slug: record.slug,
-        previous_slug: record.previous_slug,
-        post_kind: i32::from(record.post_kind),
-        status: i32::from(record.status),
-        was_published: record.was_published,
-        tag_slugs: record.tag_slugs,
-        removed_tag_slugs: record.removed_tag_slugs,
-        author_slug: record.author_slug,
-        previous_author_slug: record.previous_author_slug,
-        tag_slug: record.tag_slug,
     }
 }

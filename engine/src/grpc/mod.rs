@@ -6,6 +6,8 @@ pub mod change_service;
 pub mod comment_service;
 pub(crate) mod mapping;
 mod post_fields;
+mod post_queries;
 pub mod post_service;
 pub mod status;
 pub mod tag_service;
+mod update_mask;

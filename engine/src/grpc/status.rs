@@ -10,6 +10,8 @@ use std::time::Duration;
 use tonic::{Code, Status};
 use tonic_types::{ErrorDetails, StatusExt};
 
+use crate::auth::AuthError;
+use crate::content::ContentError;
 use crate::domain::FieldViolations;
 use crate::store::StoreError;
 
@@ -104,6 +106,38 @@ impl From<StoreError> for ApiError {
     }
 }
 
+impl From<AuthError> for ApiError {
+    fn from(error: AuthError) -> Self {
+        match error {
+            AuthError::Unauthenticated(message) => Self::Unauthenticated(message),
+            AuthError::PermissionDenied(message) => Self::PermissionDenied(message),
+            AuthError::Unavailable => {
+                Self::Unavailable("cannot check credentials right now; try again shortly")
+            }
+            AuthError::Store(error) => error.into(),
+        }
+    }
+}
+
+impl From<AuthError> for Status {
+    fn from(error: AuthError) -> Self {
+        ApiError::from(error).into()
+    }
+}
+
+impl From<ContentError> for ApiError {
+    fn from(error: ContentError) -> Self {
+        match error {
+            ContentError::Invalid(violations) => Self::InvalidArgument(violations),
+            ContentError::NotFound(what) => Self::NotFound(what),
+            ContentError::StaleEtag => Self::StaleEtag,
+            ContentError::Auth(error) => error.into(),
+            ContentError::Store(error) => error.into(),
+            error @ ContentError::Render(_) => Self::internal(error),
+        }
+    }
+}
+
 impl From<ApiError> for Status {
     fn from(error: ApiError) -> Self {
         match error {
@@ -165,6 +199,19 @@ fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
         source = cause.source();
     }
     text
+}
+
+/// Maps a missing row to NOT_FOUND for `what`.
+pub fn not_found(what: &'static str) -> impl Fn(StoreError) -> ApiError {
+    move |error| match error {
+        StoreError::NotFound => ApiError::NotFound(what),
+        other => other.into(),
+    }
+}
+
+/// Maps a driver error (acquire, commit) through the store's classification.
+pub fn store_error(error: sqlx::Error) -> ApiError {
+    StoreError::from(error).into()
 }
 
 /// The result type of every handler body.

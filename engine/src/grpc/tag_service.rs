@@ -5,14 +5,15 @@ use quire_proto::v1::tag_service_server::TagService;
 use tonic::{Request, Response, Status};
 
 use super::mapping;
-use super::post_service::{not_found, store_error};
-use super::status::{ApiError, ApiResult};
+use super::status::{ApiError, ApiResult, not_found, store_error};
+use super::update_mask::UpdateMask;
 use crate::auth::{Authenticator, Caller, policy};
 use crate::cache::{CacheKey, Loaded, ReadCache};
+use crate::changes::record;
 use crate::domain::{
     DESCRIPTION_MAX, Etag, FieldViolations, PageToken, Slug, TAG_NAME_MAX, check_text, page_size,
 };
-use crate::store::changes::{self, NewChange, kind};
+use crate::store::changes;
 use crate::store::{Store, StoreError, tags};
 
 /// The tag API over the store.
@@ -45,11 +46,11 @@ impl TagApi {
                         value: Some(v1::GetTagResponse {
                             tag: Some(mapping::tag(tag)),
                         }),
-                        scopes: Vec::new(),
+                        tags: Vec::new(),
                     }),
                     Err(StoreError::NotFound) => Ok(Loaded {
                         value: None,
-                        scopes: Vec::new(),
+                        tags: Vec::new(),
                     }),
                     Err(error) => Err(ApiError::from(error).into()),
                 }
@@ -88,7 +89,7 @@ impl TagApi {
                 let response = self.list_from_store(request.only_used, None, limit).await?;
                 Ok(Loaded {
                     value: Some(response),
-                    scopes: Vec::new(),
+                    tags: Vec::new(),
                 })
             })
             .await?;
@@ -157,29 +158,16 @@ impl TagApi {
         let slug =
             Slug::parse(&tag.slug).map_err(|problem| ApiError::invalid("tag.slug", problem))?;
         let mut violations = FieldViolations::new();
-        let paths: Vec<&str> = match request.update_mask.as_ref().map(|mask| &mask.paths) {
-            Some(paths) if paths.iter().any(|p| p == "*") => vec!["name", "description"],
-            Some(paths) if !paths.is_empty() => paths.iter().map(String::as_str).collect(),
-            _ => {
-                violations.add(
-                    "update_mask",
-                    "is required: name the fields to update (name, description) or `*`",
-                );
-                Vec::new()
-            }
-        };
-        for path in &paths {
-            if !["name", "description"].contains(path) {
-                violations.add(
-                    "update_mask.paths",
-                    format!("`{path}` cannot be updated; updatable: name, description"),
-                );
-            }
-        }
-        if paths.contains(&"name") {
+        let paths = UpdateMask::parse(
+            request.update_mask.as_ref(),
+            &["name", "description"],
+            true,
+            &mut violations,
+        );
+        if paths.has("name") {
             violations.check("tag.name", check_text(tag.name.trim(), true, TAG_NAME_MAX));
         }
-        if paths.contains(&"description") {
+        if paths.has("description") {
             violations.check(
                 "tag.description",
                 check_text(&tag.description, false, DESCRIPTION_MAX),
@@ -197,30 +185,24 @@ impl TagApi {
         if etag.is_some_and(|etag| etag.version() != current.version) {
             return Err(ApiError::StaleEtag);
         }
-        let name = if paths.contains(&"name") {
+        let name = if paths.has("name") {
             tag.name.trim().to_owned()
         } else {
             current.name.clone()
         };
-        let description = if paths.contains(&"description") {
+        let description = if paths.has("description") {
             tag.description.clone()
         } else {
             current.description.clone()
         };
         tags::update(&mut tx, slug.as_str(), &name, &description).await?;
         let updated = tags::get(&mut tx, slug.as_str()).await?;
-        changes::record(
-            &mut tx,
-            &NewChange {
-                kind: kind::TAG_UPDATED,
-                tag_slug: slug.into_string(),
-                ..NewChange::default()
-            },
-        )
-        .await?;
+        let change = record::tag_changed(slug.as_str());
+        changes::record(&mut tx, &change).await?;
         tx.commit().await.map_err(store_error)?;
         Ok(v1::UpdateTagResponse {
             tag: Some(mapping::tag(updated)),
+            cache_tags: change.cache_tags,
         })
     }
 }

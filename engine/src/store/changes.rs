@@ -48,6 +48,8 @@ pub struct NewChange {
     pub author_slug: String,
     pub previous_author_slug: String,
     pub tag_slug: String,
+    /// The cache tags the change invalidates (see `changes::cache_tags`).
+    pub cache_tags: Vec<String>,
 }
 
 /// A recorded change.
@@ -67,6 +69,7 @@ pub struct ChangeRecord {
     pub author_slug: String,
     pub previous_author_slug: String,
     pub tag_slug: String,
+    pub cache_tags: Vec<String>,
 }
 
 /// Records `change` in the caller's transaction and returns its sequence.
@@ -83,8 +86,8 @@ pub async fn record(conn: &mut PgConnection, change: &NewChange) -> Result<i64, 
             .await?;
     sqlx::query(
         "INSERT INTO changes (sequence, kind, post_id, slug, previous_slug, post_kind, status, was_published,
-             tag_slugs, removed_tag_slugs, author_slug, previous_author_slug, tag_slug)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+             tag_slugs, removed_tag_slugs, author_slug, previous_author_slug, tag_slug, cache_tags)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
     )
     .bind(sequence)
     .bind(change.kind)
@@ -99,6 +102,7 @@ pub async fn record(conn: &mut PgConnection, change: &NewChange) -> Result<i64, 
     .bind(&change.author_slug)
     .bind(&change.previous_author_slug)
     .bind(&change.tag_slug)
+    .bind(&change.cache_tags)
     .execute(&mut *conn)
     .await?;
     // Delivered by PostgreSQL on commit only, and not at all on rollback.

@@ -21,7 +21,7 @@ pub mod status {
 }
 
 /// A post as read, with its author's public profile and its tags.
-#[derive(Debug, Clone, FromRow)]
+#[derive(Debug, Clone, Default, FromRow)]
 pub struct PostRecord {
     pub id: Uuid,
     pub slug: String,
@@ -204,7 +204,7 @@ pub async fn count(conn: &mut PgConnection, filter: &ListFilter) -> Result<i64, 
 }
 
 /// The editable content of a post, as written.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct PostContent {
     pub slug: String,
     pub kind: i16,

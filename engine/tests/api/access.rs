@@ -42,6 +42,7 @@ async fn a_read_only_key_is_denied_every_mutation() {
                 v1::CreatePostRequest {
                     post: Some(post.clone()),
                     request_id: String::new(),
+                    ..Default::default()
                 },
                 &reader,
             ))
@@ -53,6 +54,7 @@ async fn a_read_only_key_is_denied_every_mutation() {
                 v1::UpdatePostRequest {
                     post: Some(post.clone()),
                     update_mask: mask.clone(),
+                    ..Default::default()
                 },
                 &reader,
             ))
@@ -233,6 +235,7 @@ async fn a_contributor_edits_own_drafts_but_cannot_publish() {
                     ..Default::default()
                 }),
                 request_id: String::new(),
+                ..Default::default()
             },
             &session,
         ))

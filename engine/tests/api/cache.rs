@@ -37,6 +37,7 @@ async fn retitle(engine: &TestEngine, post: &v1::Post, title: &str) {
                 update_mask: Some(FieldMask {
                     paths: vec!["title".into()],
                 }),
+                ..Default::default()
             },
             &engine.admin_key,
         ))

@@ -82,6 +82,7 @@ async fn a_live_stream_receives_changes_committed_after_it_started() {
                 update_mask: Some(prost_types::FieldMask {
                     paths: vec!["slug".into()],
                 }),
+                ..Default::default()
             },
             &engine.admin_key,
         ))

@@ -274,6 +274,7 @@ impl TestEngine {
                         ..Default::default()
                     }),
                     request_id: String::new(),
+                    ..Default::default()
                 },
                 &self.admin_key,
             ))

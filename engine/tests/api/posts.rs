@@ -74,6 +74,7 @@ async fn create_with_a_bad_slug_answers_invalid_argument_and_writes_nothing() {
                     ..Default::default()
                 }),
                 request_id: String::new(),
+                ..Default::default()
             },
             &engine.admin_key,
         ))
@@ -105,6 +106,7 @@ async fn create_with_a_taken_slug_answers_already_exists() {
                     ..Default::default()
                 }),
                 request_id: String::new(),
+                ..Default::default()
             },
             &engine.admin_key,
         ))
@@ -130,6 +132,7 @@ async fn a_retried_create_with_the_same_request_id_returns_the_first_post() {
             ..Default::default()
         }),
         request_id: uuid::Uuid::new_v4().to_string(),
+        ..Default::default()
     };
     let first = engine
         .posts()
@@ -152,6 +155,7 @@ fn update(post: v1::Post, paths: &[&str]) -> v1::UpdatePostRequest {
         update_mask: Some(FieldMask {
             paths: paths.iter().map(|p| p.to_string()).collect(),
         }),
+        ..Default::default()
     }
 }
 

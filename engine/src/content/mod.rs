@@ -1,0 +1,24 @@
+//! The content workflow: every write to posts, as one function per action
+//! (create, update, publish, schedule, unpublish, archive, delete, restore),
+//! each one transaction: load and lock, the one visibility and permission
+//! rule, the etag check, the mutation, and the change it records (with the
+//! cache tags it invalidates). The gRPC services, the scheduler and future
+//! importers call these; they parse input and map results, and hold no rule
+//! of their own.
+
+mod edit;
+mod error;
+pub mod posts;
+
+pub use edit::{PostEdit, render_into};
+pub use error::{ContentError, ContentResult};
+
+use crate::store::posts::PostRecord;
+
+/// A post as a write left it, and the cache tags the write invalidated
+/// (empty when it changed nothing).
+#[derive(Debug)]
+pub struct Written {
+    pub post: PostRecord,
+    pub cache_tags: Vec<String>,
+}

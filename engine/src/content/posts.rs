@@ -1,0 +1,348 @@
+//! Writing posts: each action one transaction, from the lock to the change
+//! it records.
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::Written;
+use super::edit::{PostEdit, blank, render_into};
+use super::error::{ContentError, ContentResult};
+use crate::auth::{Caller, policy};
+use crate::changes::{cache_tags, record};
+use crate::domain::Etag;
+use crate::store::changes::{self, kind};
+use crate::store::posts::{self, PostRecord, View, status};
+use crate::store::{Store, StoreError, Tx, authors, idempotency};
+
+/// The status a write moves a post to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    /// Published now (a published post stays as it is).
+    Published,
+    /// Published at this (future) time by the scheduler.
+    Scheduled(DateTime<Utc>),
+    /// Withdrawn to a draft.
+    Draft,
+    /// Withdrawn and archived.
+    Archived,
+}
+
+/// Whether `caller` may see `post`: readers see published posts; unpublished
+/// ones only those who may edit them. The one visibility rule of posts.
+pub fn visible_to(caller: &Caller, post: &PostRecord) -> bool {
+    post.status == status::PUBLISHED || policy::may_see_unpublished(caller, post.author_id)
+}
+
+/// A new post from `edit` by `author`, created as a draft or moved to
+/// `target` in the same transaction. A `request_id` seen before returns the
+/// post its first call created.
+pub async fn create(
+    store: &Store,
+    caller: &Caller,
+    author: Uuid,
+    edit: PostEdit,
+    target: Option<Target>,
+    request_id: Option<Uuid>,
+) -> ContentResult<Written> {
+    check_schedule(target)?;
+    let mut content = blank(author);
+    let _ = edit.apply_to(&mut content);
+    policy::create_post(caller, content.author_id)?;
+    if target.is_some() {
+        policy::publish_post(caller, content.author_id)?;
+    }
+    render_into(&mut content).await?;
+
+    let id = Uuid::new_v4();
+    let mut tx = store.begin().await?;
+    if let Some(request_id) = request_id
+        && let Some(existing) = idempotency::claim(&mut tx, "CreatePost", request_id, id).await?
+    {
+        tx.commit().await.map_err(StoreError::from)?;
+        let mut conn = store.pool().acquire().await.map_err(StoreError::from)?;
+        let post = posts::get_by_id(&mut conn, existing, View::Full).await?;
+        let cache_tags = cache_tags::of_post_change(None, Some(&post));
+        return Ok(Written { post, cache_tags });
+    }
+    ensure_author_exists(&mut tx, content.author_id).await?;
+    posts::insert(&mut tx, id, &content).await?;
+    let draft = posts::get_by_id(&mut tx, id, View::Full).await?;
+    let created = match target {
+        Some(target) => move_to(&mut tx, &draft, target).await?.unwrap_or(draft),
+        None => draft,
+    };
+    let change = record::post_changed(kind::POST_CREATED, None, &created);
+    finish(tx, created, change).await
+}
+
+/// Applies `edit` to the post `id` (at `etag`, when given) as a new
+/// revision, and moves it to `target` in the same transaction.
+pub async fn update(
+    store: &Store,
+    caller: &Caller,
+    id: Uuid,
+    etag: Option<Etag>,
+    edit: PostEdit,
+    target: Option<Target>,
+) -> ContentResult<Written> {
+    check_schedule(target)?;
+    let mut tx = store.begin().await?;
+    let current = lock_editable(&mut tx, caller, id, etag).await?;
+    if target.is_some() {
+        policy::publish_post(caller, current.author_id)?;
+    }
+    let mut content = posts::content_of(&mut tx, &current).await?;
+    if edit.apply_to(&mut content) {
+        render_into(&mut content).await?;
+    }
+    if content.author_id != current.author_id {
+        policy::create_post(caller, content.author_id)?;
+        ensure_author_exists(&mut tx, content.author_id).await?;
+    }
+    let mut updated = write_revision(&mut tx, caller, &current, &content).await?;
+    let mut change_kind = kind::POST_UPDATED;
+    if let Some(target) = target
+        && let Some(moved) = move_to(&mut tx, &updated, target).await?
+    {
+        change_kind = kind_of(target);
+        updated = moved;
+    }
+    let change = record::post_changed(change_kind, Some(&current), &updated);
+    finish(tx, updated, change).await
+}
+
+/// Publishes the post `id` now, or schedules it (`Target::Scheduled`).
+pub async fn publish(
+    store: &Store,
+    caller: &Caller,
+    id: Uuid,
+    etag: Option<Etag>,
+    at: Option<DateTime<Utc>>,
+) -> ContentResult<Written> {
+    let target = at.map_or(Target::Published, Target::Scheduled);
+    transition(store, caller, id, etag, target).await
+}
+
+/// Withdraws the post `id`: back to draft, or archived.
+pub async fn unpublish(
+    store: &Store,
+    caller: &Caller,
+    id: Uuid,
+    etag: Option<Etag>,
+    archive: bool,
+) -> ContentResult<Written> {
+    let target = if archive {
+        Target::Archived
+    } else {
+        Target::Draft
+    };
+    transition(store, caller, id, etag, target).await
+}
+
+/// Deletes the post `id`; returns the cache tags the deletion invalidated.
+pub async fn delete(
+    store: &Store,
+    caller: &Caller,
+    id: Uuid,
+    etag: Option<Etag>,
+) -> ContentResult<Vec<String>> {
+    let mut tx = store.begin().await?;
+    let current = lock_editable(&mut tx, caller, id, etag).await?;
+    posts::delete(&mut tx, id).await?;
+    let change = record::post_deleted(&current);
+    changes::record(&mut tx, &change).await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    Ok(change.cache_tags)
+}
+
+/// Restores revision `revision` of the post `id` as a new revision.
+pub async fn restore(
+    store: &Store,
+    caller: &Caller,
+    id: Uuid,
+    etag: Option<Etag>,
+    revision: i64,
+) -> ContentResult<Written> {
+    let mut tx = store.begin().await?;
+    let current = lock_editable(&mut tx, caller, id, etag).await?;
+    let revision = posts::get_revision(&mut tx, id, revision)
+        .await
+        .map_err(not_found("revision"))?;
+    let mut content = posts::content_of(&mut tx, &current).await?;
+    content.slug = revision.slug;
+    content.title = revision.title;
+    content.markdown = revision.markdown;
+    content.tags = revision.tags.0;
+    content.cover_image_url = revision.cover_image_url;
+    content.cover_image_alt = revision.cover_image_alt;
+    content.meta_title = revision.meta_title;
+    content.meta_description = revision.meta_description;
+    content.canonical_url = revision.canonical_url;
+    render_into(&mut content).await?;
+    let updated = write_revision(&mut tx, caller, &current, &content).await?;
+    let change = record::post_changed(kind::POST_UPDATED, Some(&current), &updated);
+    finish(tx, updated, change).await
+}
+
+/// Publishes every scheduled post whose time has passed, at most `limit` in
+/// one transaction (each exactly once, whichever replica claims it);
+/// returns the published posts.
+pub async fn publish_due(store: &Store, limit: i64) -> Result<Vec<PostRecord>, StoreError> {
+    let mut tx = store.begin().await?;
+    let mut published = Vec::new();
+    for id in posts::publish_due(&mut tx, limit).await? {
+        let post = posts::get_by_id(&mut tx, id, View::Basic).await?;
+        changes::record(
+            &mut tx,
+            &record::post_changed(kind::POST_PUBLISHED, None, &post),
+        )
+        .await?;
+        published.push(post);
+    }
+    tx.commit().await?;
+    Ok(published)
+}
+
+/// Moves the post `id` to `target` alone (PublishPost, UnpublishPost).
+async fn transition(
+    store: &Store,
+    caller: &Caller,
+    id: Uuid,
+    etag: Option<Etag>,
+    target: Target,
+) -> ContentResult<Written> {
+    check_schedule(Some(target))?;
+    let mut tx = store.begin().await?;
+    let current = lock_visible(&mut tx, caller, id).await?;
+    policy::publish_post(caller, current.author_id)?;
+    check_etag(etag, &current)?;
+    let Some(moved) = move_to(&mut tx, &current, target).await? else {
+        tx.commit().await.map_err(StoreError::from)?;
+        return Ok(Written {
+            post: current,
+            cache_tags: Vec::new(),
+        });
+    };
+    let change = record::post_changed(kind_of(target), Some(&current), &moved);
+    finish(tx, moved, change).await
+}
+
+/// A schedule must lie in the future.
+fn check_schedule(target: Option<Target>) -> ContentResult<()> {
+    match target {
+        Some(Target::Scheduled(time)) if time <= Utc::now() => Err(ContentError::invalid(
+            "publish_time",
+            "must be in the future; leave it unset to publish now",
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Sets `post`'s status for `target`; `None` when it already is there.
+async fn move_to(
+    tx: &mut Tx,
+    post: &PostRecord,
+    target: Target,
+) -> ContentResult<Option<PostRecord>> {
+    let (new_status, time) = match target {
+        Target::Published if post.status == status::PUBLISHED => return Ok(None),
+        Target::Published => (status::PUBLISHED, Some(Utc::now())),
+        Target::Scheduled(time) => (status::SCHEDULED, Some(time)),
+        Target::Draft => (status::DRAFT, None),
+        Target::Archived => (status::ARCHIVED, post.publish_time),
+    };
+    if matches!(target, Target::Draft | Target::Archived) && post.status == new_status {
+        return Ok(None);
+    }
+    posts::set_status(tx, post.id, new_status, time).await?;
+    Ok(Some(posts::get_by_id(tx, post.id, View::Full).await?))
+}
+
+fn kind_of(target: Target) -> i16 {
+    match target {
+        Target::Published => kind::POST_PUBLISHED,
+        Target::Scheduled(_) => kind::POST_SCHEDULED,
+        Target::Draft | Target::Archived => kind::POST_UNPUBLISHED,
+    }
+}
+
+/// Records `change` for `post` and commits.
+async fn finish(
+    mut tx: Tx,
+    post: PostRecord,
+    change: changes::NewChange,
+) -> ContentResult<Written> {
+    changes::record(&mut tx, &change).await?;
+    tx.commit().await.map_err(StoreError::from)?;
+    Ok(Written {
+        post,
+        cache_tags: change.cache_tags,
+    })
+}
+
+async fn write_revision(
+    tx: &mut Tx,
+    caller: &Caller,
+    current: &PostRecord,
+    content: &posts::PostContent,
+) -> ContentResult<PostRecord> {
+    posts::update(
+        tx,
+        current,
+        content,
+        current.revision + 1,
+        caller.author_id(),
+    )
+    .await?;
+    Ok(posts::get_by_id(tx, current.id, View::Full).await?)
+}
+
+/// Locks a post that the caller may see; others are NOT_FOUND.
+async fn lock_visible(tx: &mut Tx, caller: &Caller, id: Uuid) -> ContentResult<PostRecord> {
+    policy::read_published(caller).or_else(|_| policy::write_content(caller))?;
+    let post = posts::lock(tx, id).await.map_err(not_found("post"))?;
+    if visible_to(caller, &post) {
+        Ok(post)
+    } else {
+        Err(ContentError::NotFound("post"))
+    }
+}
+
+/// Locks a post that the caller may change, at `etag` when given.
+async fn lock_editable(
+    tx: &mut Tx,
+    caller: &Caller,
+    id: Uuid,
+    etag: Option<Etag>,
+) -> ContentResult<PostRecord> {
+    let current = lock_visible(tx, caller, id).await?;
+    policy::edit_post(caller, current.author_id, current.status == status::DRAFT)?;
+    check_etag(etag, &current)?;
+    Ok(current)
+}
+
+fn check_etag(etag: Option<Etag>, current: &PostRecord) -> ContentResult<()> {
+    match etag {
+        Some(etag) if etag.version() != current.version => Err(ContentError::StaleEtag),
+        _ => Ok(()),
+    }
+}
+
+async fn ensure_author_exists(tx: &mut Tx, author: Uuid) -> ContentResult<()> {
+    match authors::get_by_id(tx, author).await {
+        Ok(_) => Ok(()),
+        Err(StoreError::NotFound) => Err(ContentError::invalid(
+            "post.author_id",
+            "no author has this id",
+        )),
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// Maps a missing row to NOT_FOUND for `what`.
+fn not_found(what: &'static str) -> impl Fn(StoreError) -> ContentError {
+    move |error| match error {
+        StoreError::NotFound => ContentError::NotFound(what),
+        other => other.into(),
+    }
+}

@@ -1,0 +1,384 @@
+//! quire.v1.PostService reads: GetPost and ListPosts through the read
+//! cache, search, preview and revisions.
+
+use chrono::{DateTime, Utc};
+use quire_proto::v1;
+use tonic::Status;
+use uuid::Uuid;
+
+use super::mapping;
+use super::post_service::{PostApi, parse_id, view_of};
+use super::status::{ApiError, ApiResult, not_found, store_error};
+use crate::auth::{Caller, policy};
+use crate::cache::{CacheKey, Loaded};
+use crate::changes::cache_tags;
+use crate::content::posts;
+use crate::domain::{FieldViolations, PageToken, SEARCH_QUERY_MAX, Slug, check_text, page_size};
+use crate::render;
+use crate::store::StoreError;
+use crate::store::posts::{self as stored, ListFilter, PostRecord, View, status};
+
+/// How GetPost names its post.
+enum PostLookup {
+    Id(Uuid),
+    Slug(Slug),
+}
+
+impl PostApi {
+    pub(super) async fn get(
+        &self,
+        caller: Caller,
+        request: v1::GetPostRequest,
+    ) -> ApiResult<v1::GetPostResponse> {
+        policy::read_published(&caller)?;
+        let view = view_of(request.view, View::Full)?;
+        let lookup = match request.key {
+            Some(v1::get_post_request::Key::Id(id)) => PostLookup::Id(parse_id(&id, "id")?),
+            Some(v1::get_post_request::Key::Slug(slug)) => PostLookup::Slug(
+                Slug::parse(&slug).map_err(|problem| ApiError::invalid("slug", problem))?,
+            ),
+            None => return Err(ApiError::invalid("key", "set either `id` or `slug`")),
+        };
+        // Readers' view (published posts only) is shared through the cache.
+        let variant = format!("{view:?}");
+        let key = match &lookup {
+            PostLookup::Id(id) => CacheKey::post(*id, &variant),
+            PostLookup::Slug(slug) => CacheKey::slug(slug.as_str(), &variant),
+        };
+        let public = self
+            .cache
+            .get_or_load(key, || self.load_published(&lookup, view))
+            .await?;
+        if let Some(found) = public {
+            return Ok(found);
+        }
+        if !policy::may_see_some_unpublished(&caller) {
+            return Err(ApiError::NotFound("post"));
+        }
+        // Drafts and scheduled posts are never cached: read them directly.
+        let (post, slug_moved) = self.load(&lookup, view).await.map_err(not_found("post"))?;
+        if !posts::visible_to(&caller, &post) {
+            return Err(ApiError::NotFound("post"));
+        }
+        Ok(v1::GetPostResponse {
+            post: Some(mapping::post(post)),
+            slug_moved,
+        })
+    }
+
+    async fn load(
+        &self,
+        lookup: &PostLookup,
+        view: View,
+    ) -> Result<(PostRecord, bool), StoreError> {
+        let mut conn = self.store.pool().acquire().await?;
+        match lookup {
+            PostLookup::Id(id) => Ok((stored::get_by_id(&mut conn, *id, view).await?, false)),
+            PostLookup::Slug(slug) => stored::get_by_slug(&mut conn, slug.as_str(), view).await,
+        }
+    }
+
+    /// What a reader may see: the post if it is published, else nothing.
+    async fn load_published(
+        &self,
+        lookup: &PostLookup,
+        view: View,
+    ) -> Result<Loaded<v1::GetPostResponse>, Status> {
+        match self.load(lookup, view).await {
+            Ok((post, slug_moved)) => {
+                let tags = cache_tags::shown_by([&post]);
+                let value = (post.status == status::PUBLISHED).then(|| v1::GetPostResponse {
+                    post: Some(mapping::post(post)),
+                    slug_moved,
+                });
+                Ok(Loaded { value, tags })
+            }
+            Err(StoreError::NotFound) => Ok(Loaded {
+                value: None,
+                tags: Vec::new(),
+            }),
+            Err(error) => Err(ApiError::from(error).into()),
+        }
+    }
+
+    pub(super) async fn list(
+        &self,
+        caller: Caller,
+        request: v1::ListPostsRequest,
+    ) -> ApiResult<v1::ListPostsResponse> {
+        policy::read_published(&caller)?;
+        let mut violations = FieldViolations::new();
+        let limit = violations.check("page_size", page_size(request.page_size, 20, 100));
+        let mut statuses = Vec::new();
+        for number in &request.statuses {
+            match v1::PostStatus::try_from(*number) {
+                Ok(v1::PostStatus::Unspecified) | Err(_) => {
+                    violations.add("statuses", "contains an unknown status")
+                }
+                Ok(status) => statuses.push(status as i16),
+            }
+        }
+        if statuses.is_empty() {
+            statuses.push(status::PUBLISHED);
+        }
+        let kind = match v1::PostKind::try_from(request.kind) {
+            Ok(v1::PostKind::Unspecified | v1::PostKind::Post) => v1::PostKind::Post as i16,
+            Ok(v1::PostKind::Page) => v1::PostKind::Page as i16,
+            Err(_) => {
+                violations.add("kind", "is not a known PostKind");
+                0
+            }
+        };
+        let tag_slug = optional_slug(&request.tag_slug, "tag_slug", &mut violations);
+        let author_slug = optional_slug(&request.author_slug, "author_slug", &mut violations);
+        let view = view_of(request.view, View::Basic)?;
+        let unpublished_owner = if statuses.iter().any(|s| *s != status::PUBLISHED) {
+            policy::unpublished_listing_scope(&caller)?
+        } else {
+            None
+        };
+        let statuses_text = format!("{statuses:?}");
+        let kind_text = kind.to_string();
+        let owner_text = unpublished_owner
+            .map(|id| id.to_string())
+            .unwrap_or_default();
+        let tag_text = tag_slug.clone().unwrap_or_default();
+        let author_text = author_slug.clone().unwrap_or_default();
+        let fingerprint = [
+            statuses_text.as_str(),
+            kind_text.as_str(),
+            tag_text.as_str(),
+            author_text.as_str(),
+            owner_text.as_str(),
+        ];
+        let after = violations
+            .check(
+                "page_token",
+                PageToken::decode(&request.page_token, &fingerprint, 2),
+            )
+            .flatten()
+            .map(|cursor| keyset_position(&cursor))
+            .transpose()
+            .unwrap_or_else(|problem| {
+                violations.add("page_token", problem);
+                None
+            });
+        violations.into_result()?;
+        let limit = limit.unwrap_or(20);
+
+        let filter = ListFilter {
+            statuses,
+            kind,
+            tag_slug,
+            author_slug,
+            unpublished_owner,
+        };
+        let fingerprint: Vec<String> = fingerprint.iter().map(|part| part.to_string()).collect();
+        let public_first_page = after.is_none()
+            && filter.unpublished_owner.is_none()
+            && filter.statuses == [status::PUBLISHED];
+        if !public_first_page {
+            return self
+                .list_from_store(&filter, view, after, limit, &fingerprint)
+                .await
+                .map(|(response, _)| response);
+        }
+        let key = CacheKey::post_list(
+            filter.tag_slug.as_deref(),
+            filter.author_slug.as_deref(),
+            format!("{}|{limit}|{view:?}", filter.kind),
+        );
+        let listed = self
+            .cache
+            .get_or_load(key, || async {
+                let (response, tags) = self
+                    .list_from_store(&filter, view, None, limit, &fingerprint)
+                    .await
+                    .map_err(Status::from)?;
+                Ok(Loaded {
+                    value: Some(response),
+                    tags,
+                })
+            })
+            .await?;
+        Ok(listed.unwrap_or_default())
+    }
+
+    async fn list_from_store(
+        &self,
+        filter: &ListFilter,
+        view: View,
+        after: Option<(DateTime<Utc>, Uuid)>,
+        limit: i64,
+        fingerprint: &[String],
+    ) -> ApiResult<(v1::ListPostsResponse, Vec<String>)> {
+        let fingerprint: Vec<&str> = fingerprint.iter().map(String::as_str).collect();
+        let mut conn = self.store.pool().acquire().await.map_err(store_error)?;
+        let mut rows = stored::list(&mut conn, filter, view, after, limit + 1).await?;
+        let total_size = stored::count(&mut conn, filter).await?;
+        let next_page_token = PageToken::next_page(&mut rows, limit, &fingerprint, |last| {
+            vec![
+                last.sort_time.timestamp_micros().to_string(),
+                last.id.to_string(),
+            ]
+        });
+        // What the page shows: a rename of one of its tags or authors changes it.
+        let shown = cache_tags::shown_by(&rows);
+        let response = v1::ListPostsResponse {
+            posts: rows.into_iter().map(mapping::post).collect(),
+            next_page_token,
+            total_size: i32::try_from(total_size).unwrap_or(i32::MAX),
+        };
+        Ok((response, shown))
+    }
+
+    pub(super) async fn search(
+        &self,
+        caller: Caller,
+        request: v1::SearchPostsRequest,
+    ) -> ApiResult<v1::SearchPostsResponse> {
+        policy::read_published(&caller)?;
+        let mut violations = FieldViolations::new();
+        let query = request.query.trim();
+        violations.check("query", check_text(query, true, SEARCH_QUERY_MAX));
+        let limit = violations
+            .check("page_size", page_size(request.page_size, 10, 50))
+            .unwrap_or(10);
+        let tag_slug = optional_slug(&request.tag_slug, "tag_slug", &mut violations);
+        let fingerprint = [query, tag_slug.as_deref().unwrap_or("")];
+        let offset = match PageToken::decode(&request.page_token, &fingerprint, 1) {
+            Ok(None) => 0,
+            Ok(Some(cursor)) => cursor[0].parse::<i64>().unwrap_or_else(|_| {
+                violations.add(
+                    "page_token",
+                    "is not a page token from a previous response to this request",
+                );
+                0
+            }),
+            Err(problem) => {
+                violations.add("page_token", problem);
+                0
+            }
+        };
+        violations.into_result()?;
+
+        let mut conn = self.store.pool().acquire().await.map_err(store_error)?;
+        let hits = stored::search(&mut conn, query, tag_slug.as_deref(), offset, limit + 1).await?;
+        let total_size = stored::search_count(&mut conn, query, tag_slug.as_deref()).await?;
+        let has_more = hits.len() as i64 > limit;
+        let results = hits
+            .into_iter()
+            .take(limit as usize)
+            .map(|hit| v1::SearchResult {
+                post: Some(mapping::post(hit.post)),
+                snippet_html: hit.snippet_html,
+                score: hit.score,
+            })
+            .collect();
+        let next_page_token = if has_more {
+            PageToken::encode(&fingerprint, &[(offset + limit).to_string()])
+        } else {
+            String::new()
+        };
+        Ok(v1::SearchPostsResponse {
+            results,
+            next_page_token,
+            total_size: i32::try_from(total_size).unwrap_or(i32::MAX),
+        })
+    }
+
+    pub(super) async fn preview(
+        &self,
+        caller: Caller,
+        request: v1::PreviewPostRequest,
+    ) -> ApiResult<v1::PreviewPostResponse> {
+        policy::write_content(&caller)?;
+        if request.markdown.len() > crate::domain::MARKDOWN_MAX_BYTES {
+            return Err(ApiError::invalid("markdown", "must be at most 1024 KiB"));
+        }
+        let rendered = tokio::task::spawn_blocking(move || render::render(&request.markdown))
+            .await
+            .map_err(ApiError::internal)?;
+        Ok(v1::PreviewPostResponse {
+            html: rendered.html,
+            toc: rendered
+                .toc
+                .into_iter()
+                .map(|item| v1::TocEntry {
+                    level: item.level,
+                    anchor: item.anchor,
+                    text: item.text,
+                })
+                .collect(),
+            excerpt: rendered.excerpt,
+            word_count: rendered.word_count,
+            reading_time_minutes: rendered.reading_time_minutes,
+        })
+    }
+
+    pub(super) async fn list_revisions(
+        &self,
+        caller: Caller,
+        request: v1::ListPostRevisionsRequest,
+    ) -> ApiResult<v1::ListPostRevisionsResponse> {
+        let post_id = parse_id(&request.post_id, "post_id")?;
+        let mut violations = FieldViolations::new();
+        let limit = violations
+            .check("page_size", page_size(request.page_size, 20, 100))
+            .unwrap_or(20);
+        let post_text = post_id.to_string();
+        let fingerprint = [post_text.as_str()];
+        let before = match PageToken::decode(&request.page_token, &fingerprint, 1) {
+            Ok(cursor) => cursor.and_then(|c| c[0].parse::<i64>().ok()),
+            Err(problem) => {
+                violations.add("page_token", problem);
+                None
+            }
+        };
+        violations.into_result()?;
+        let mut conn = self.store.pool().acquire().await.map_err(store_error)?;
+        let post = stored::get_by_id(&mut conn, post_id, View::Basic)
+            .await
+            .map_err(not_found("post"))?;
+        if !policy::may_see_unpublished(&caller, post.author_id) {
+            return Err(
+                if post.status == status::PUBLISHED && policy::read_published(&caller).is_ok() {
+                    ApiError::PermissionDenied(
+                        "revisions are visible to the post's editors only".to_owned(),
+                    )
+                } else {
+                    ApiError::NotFound("post")
+                },
+            );
+        }
+        let mut rows = stored::list_revisions(&mut conn, post_id, before, limit + 1).await?;
+        let next_page_token = PageToken::next_page(&mut rows, limit, &fingerprint, |last| {
+            vec![last.revision.to_string()]
+        });
+        Ok(v1::ListPostRevisionsResponse {
+            revisions: rows.into_iter().map(mapping::revision).collect(),
+            next_page_token,
+        })
+    }
+}
+
+pub(super) fn optional_slug(
+    value: &str,
+    field: &str,
+    violations: &mut FieldViolations,
+) -> Option<String> {
+    if value.is_empty() {
+        return None;
+    }
+    violations
+        .check(field, Slug::parse(value))
+        .map(Slug::into_string)
+}
+
+fn keyset_position(cursor: &[String]) -> Result<(DateTime<Utc>, Uuid), String> {
+    let invalid = || "is not a page token from a previous response to this request".to_owned();
+    let micros: i64 = cursor[0].parse().map_err(|_| invalid())?;
+    let time = DateTime::from_timestamp_micros(micros).ok_or_else(invalid)?;
+    let id = Uuid::parse_str(&cursor[1]).map_err(|_| invalid())?;
+    Ok((time, id))
+}
