@@ -95,6 +95,18 @@ impl ReadCache {
         self.inner.as_ref().map(|levels| levels.follower.applied())
     }
 
+    /// Records a change this replica just committed, before its follower
+    /// applies it, so that the replica never serves what its own write made
+    /// stale (entries filled meanwhile are judged stale until the follower
+    /// catches up, which costs a load, never freshness).
+    pub fn note_own_write(&self, sequence: i64, cache_tags: &[String]) {
+        if let Some(levels) = &self.inner {
+            for tag in cache_tags {
+                levels.log.record(tag, sequence);
+            }
+        }
+    }
+
     /// The value for `key`: from this replica's memory, else from Redis,
     /// else from `load` (called once however many callers ask at the same
     /// time).

@@ -15,10 +15,12 @@ pub use error::{ContentError, ContentResult};
 
 use crate::store::posts::PostRecord;
 
-/// A post as a write left it, and the cache tags the write invalidated
-/// (empty when it changed nothing).
+/// A post as a write left it, and the change it recorded.
 #[derive(Debug)]
 pub struct Written {
     pub post: PostRecord,
+    /// The recorded change's sequence; `None` when the write changed nothing.
+    pub sequence: Option<i64>,
+    /// The cache tags the write invalidated (empty when it changed nothing).
     pub cache_tags: Vec<String>,
 }

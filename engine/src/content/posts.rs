@@ -62,7 +62,11 @@ pub async fn create(
         let mut conn = store.pool().acquire().await.map_err(StoreError::from)?;
         let post = posts::get_by_id(&mut conn, existing, View::Full).await?;
         let cache_tags = cache_tags::of_post_change(None, Some(&post));
-        return Ok(Written { post, cache_tags });
+        return Ok(Written {
+            post,
+            sequence: None,
+            cache_tags,
+        });
     }
     ensure_author_exists(&mut tx, content.author_id).await?;
     posts::insert(&mut tx, id, &content).await?;
@@ -139,20 +143,21 @@ pub async fn unpublish(
     transition(store, caller, id, etag, target).await
 }
 
-/// Deletes the post `id`; returns the cache tags the deletion invalidated.
+/// Deletes the post `id`; returns the recorded change's sequence and the
+/// cache tags the deletion invalidated.
 pub async fn delete(
     store: &Store,
     caller: &Caller,
     id: Uuid,
     etag: Option<Etag>,
-) -> ContentResult<Vec<String>> {
+) -> ContentResult<(i64, Vec<String>)> {
     let mut tx = store.begin().await?;
     let current = lock_editable(&mut tx, caller, id, etag).await?;
     posts::delete(&mut tx, id).await?;
     let change = record::post_deleted(&current);
-    changes::record(&mut tx, &change).await?;
+    let sequence = changes::record(&mut tx, &change).await?;
     tx.commit().await.map_err(StoreError::from)?;
-    Ok(change.cache_tags)
+    Ok((sequence, change.cache_tags))
 }
 
 /// Restores revision `revision` of the post `id` as a new revision.
@@ -220,6 +225,7 @@ async fn transition(
         tx.commit().await.map_err(StoreError::from)?;
         return Ok(Written {
             post: current,
+            sequence: None,
             cache_tags: Vec::new(),
         });
     };
@@ -272,10 +278,11 @@ async fn finish(
     post: PostRecord,
     change: changes::NewChange,
 ) -> ContentResult<Written> {
-    changes::record(&mut tx, &change).await?;
+    let sequence = changes::record(&mut tx, &change).await?;
     tx.commit().await.map_err(StoreError::from)?;
     Ok(Written {
         post,
+        sequence: Some(sequence),
         cache_tags: change.cache_tags,
     })
 }

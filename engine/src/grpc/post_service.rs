@@ -84,12 +84,16 @@ fn parse_target(
     }
 }
 
-/// A written post with the cache tags its write invalidated.
-fn written(written: Written) -> (Option<v1::Post>, Vec<String>) {
-    (Some(mapping::post(written.post)), written.cache_tags)
-}
-
 impl PostApi {
+    /// A written post with the cache tags its write invalidated, which this
+    /// replica's cache applies at once (read-your-writes).
+    fn written(&self, written: Written) -> (Option<v1::Post>, Vec<String>) {
+        if let Some(sequence) = written.sequence {
+            self.cache.note_own_write(sequence, &written.cache_tags);
+        }
+        (Some(mapping::post(written.post)), written.cache_tags)
+    }
+
     async fn create(
         &self,
         caller: Caller,
@@ -134,7 +138,7 @@ impl PostApi {
             request_id,
         )
         .await?;
-        let (post, cache_tags) = written(created);
+        let (post, cache_tags) = self.written(created);
         Ok(v1::CreatePostResponse { post, cache_tags })
     }
 
@@ -161,7 +165,7 @@ impl PostApi {
         );
         violations.into_result()?;
         let updated = content::posts::update(&self.store, &caller, id, etag, edit, target).await?;
-        let (post, cache_tags) = written(updated);
+        let (post, cache_tags) = self.written(updated);
         Ok(v1::UpdatePostResponse { post, cache_tags })
     }
 
@@ -172,7 +176,8 @@ impl PostApi {
     ) -> ApiResult<v1::DeletePostResponse> {
         let id = parse_id(&request.id, "id")?;
         let etag = parse_etag(&request.etag, "etag")?;
-        let cache_tags = content::posts::delete(&self.store, &caller, id, etag).await?;
+        let (sequence, cache_tags) = content::posts::delete(&self.store, &caller, id, etag).await?;
+        self.cache.note_own_write(sequence, &cache_tags);
         Ok(v1::DeletePostResponse { cache_tags })
     }
 
@@ -191,7 +196,7 @@ impl PostApi {
         };
         let etag = parse_etag(&request.etag, "etag")?;
         let published = content::posts::publish(&self.store, &caller, id, etag, at).await?;
-        let (post, cache_tags) = written(published);
+        let (post, cache_tags) = self.written(published);
         Ok(v1::PublishPostResponse { post, cache_tags })
     }
 
@@ -204,7 +209,7 @@ impl PostApi {
         let etag = parse_etag(&request.etag, "etag")?;
         let withdrawn =
             content::posts::unpublish(&self.store, &caller, id, etag, request.archive).await?;
-        let (post, cache_tags) = written(withdrawn);
+        let (post, cache_tags) = self.written(withdrawn);
         Ok(v1::UnpublishPostResponse { post, cache_tags })
     }
 
@@ -223,7 +228,7 @@ impl PostApi {
         let etag = parse_etag(&request.etag, "etag")?;
         let restored =
             content::posts::restore(&self.store, &caller, post_id, etag, request.revision).await?;
-        let (post, cache_tags) = written(restored);
+        let (post, cache_tags) = self.written(restored);
         Ok(v1::RestorePostRevisionResponse { post, cache_tags })
     }
 }
