@@ -15,6 +15,15 @@ pub enum AuthError {
     /// The credential could not be checked (the store did not answer).
     #[error("cannot check credentials right now; try again shortly")]
     Unavailable,
+    /// Too many failed sign-ins for the account.
+    #[error("too many failed sign-ins for this account; try again later")]
+    Throttled {
+        /// When trying again makes sense.
+        retry_after: std::time::Duration,
+    },
+    /// Hashing or generating a secret failed (a bug or a broken system RNG).
+    #[error("credential processing failed: {0}")]
+    Internal(String),
     /// The store failed while checking the credential.
     #[error(transparent)]
     Store(#[from] StoreError),

@@ -1,47 +1,27 @@
 //! quire.v1.AuthorService.
 
-use std::sync::LazyLock;
 use std::time::Duration;
 
-use chrono::Utc;
 use quire_proto::v1;
 use quire_proto::v1::author_service_server::AuthorService;
 use tonic::{Request, Response, Status};
 use uuid::Uuid;
 
+use super::author_fields::{
+    PROFILE_PATHS, apply_profile, check_password, profile_of, public_profile_changed,
+};
 use super::mapping;
 use super::status::{ApiError, ApiResult, not_found, store_error};
 use super::update_mask::UpdateMask;
-use crate::auth::{
-    Authenticator, Caller, Role, Secret, SecretKind, hash_password, policy, verify_password,
-};
+use crate::auth::{self, Authenticator, Caller, Role, hash_in_background, policy};
 use crate::changes::record;
 use crate::domain::{
-    BIO_MAX, DISPLAY_NAME_MAX, EMAIL_MAX, Etag, FieldViolations, PASSWORD_MAX, PASSWORD_MIN,
-    PageToken, Slug, URL_MAX, check_email, check_optional_url, check_text, page_size, parse_uuid,
+    EMAIL_MAX, Etag, FieldViolations, PASSWORD_MAX, PageToken, Slug, check_text, page_size,
+    parse_uuid,
 };
-use crate::store::authors::{self, AuthorProfile, AuthorRecord};
+use crate::store::authors::{self, AuthorProfile};
 use crate::store::changes;
 use crate::store::{Store, credentials};
-
-/// Failed sign-ins per email within [`THROTTLE_WINDOW_MINUTES`] before further attempts are refused.
-const MAX_SIGN_IN_FAILURES: i64 = 10;
-const THROTTLE_WINDOW_MINUTES: i32 = 15;
-
-/// Verified against when the email is unknown, so that timing does not tell
-/// whether an account exists.
-static DUMMY_HASH: LazyLock<String> =
-    LazyLock::new(|| hash_password("not a real password, only for timing").unwrap_or_default());
-
-const PROFILE_PATHS: [&str; 7] = [
-    "slug",
-    "display_name",
-    "email",
-    "bio",
-    "avatar_url",
-    "website_url",
-    "role",
-];
 
 /// The author API over the store.
 pub struct AuthorApi {
@@ -252,42 +232,17 @@ impl AuthorApi {
             check_text(&request.password, true, PASSWORD_MAX),
         );
         violations.into_result()?;
-        let email = request.email.trim().to_owned();
-
-        let mut conn = self.store.pool().acquire().await.map_err(store_error)?;
-        let failures =
-            credentials::recent_sign_in_failures(&mut conn, &email, THROTTLE_WINDOW_MINUTES)
-                .await?;
-        if failures >= MAX_SIGN_IN_FAILURES {
-            return Err(ApiError::ResourceExhausted {
-                message: "too many failed sign-ins for this account; try again later".to_owned(),
-                retry_after: Duration::from_secs(THROTTLE_WINDOW_MINUTES as u64 * 60),
-            });
-        }
-        let found = authors::credentials_by_email(&mut conn, &email).await?;
-        let stored_hash = found
-            .as_ref()
-            .map(|(_, _, hash)| hash.clone())
-            .unwrap_or_else(|| DUMMY_HASH.clone());
-        let password = request.password;
-        let matches = tokio::task::spawn_blocking(move || verify_password(&password, &stored_hash))
-            .await
-            .map_err(ApiError::internal)?;
-        let Some((author_id, _, _)) = found.filter(|_| matches) else {
-            credentials::record_sign_in_failure(&mut conn, &email).await?;
-            return Err(ApiError::Unauthenticated("wrong email or password"));
-        };
-        let secret = Secret::generate(SecretKind::Session)
-            .map_err(|error| ApiError::internal(std::io::Error::other(error.to_string())))?;
-        let ttl =
-            chrono::Duration::from_std(self.session_ttl).unwrap_or(chrono::Duration::days(14));
-        let expire_time = Utc::now() + ttl;
-        credentials::insert_session(&mut conn, &secret.digest, author_id, expire_time).await?;
-        let author = authors::get_by_id(&mut conn, author_id).await?;
+        let signed_in = auth::sign_in(
+            &self.store,
+            request.email.trim(),
+            request.password,
+            self.session_ttl,
+        )
+        .await?;
         Ok(v1::AuthenticateResponse {
-            session_token: secret.text,
-            expire_time: Some(crate::domain::timestamp(expire_time)),
-            author: Some(mapping::author(author, true)),
+            session_token: signed_in.token,
+            expire_time: Some(crate::domain::timestamp(signed_in.expire_time)),
+            author: Some(mapping::author(signed_in.author, true)),
         })
     }
 
@@ -300,113 +255,6 @@ impl AuthorApi {
         let mut conn = self.store.pool().acquire().await.map_err(store_error)?;
         credentials::delete_session(&mut conn, &session_digest).await?;
         Ok(v1::SignOutResponse {})
-    }
-}
-
-fn check_password(password: &str) -> Result<(), String> {
-    let length = password.chars().count();
-    if !(PASSWORD_MIN..=PASSWORD_MAX).contains(&length) {
-        return Err(format!(
-            "must be {PASSWORD_MIN} to {PASSWORD_MAX} characters"
-        ));
-    }
-    Ok(())
-}
-
-async fn hash_in_background(password: String) -> ApiResult<String> {
-    tokio::task::spawn_blocking(move || hash_password(&password))
-        .await
-        .map_err(ApiError::internal)?
-        .map_err(|error| ApiError::internal(std::io::Error::other(error.to_string())))
-}
-
-fn profile_of(record: &AuthorRecord) -> AuthorProfile {
-    AuthorProfile {
-        slug: record.slug.clone(),
-        display_name: record.display_name.clone(),
-        email: record.email.clone(),
-        bio: record.bio.clone(),
-        avatar_url: record.avatar_url.clone(),
-        website_url: record.website_url.clone(),
-        role: record.role,
-    }
-}
-
-fn public_profile_changed(before: &AuthorRecord, after: &AuthorRecord) -> bool {
-    before.slug != after.slug
-        || before.display_name != after.display_name
-        || before.bio != after.bio
-        || before.avatar_url != after.avatar_url
-        || before.website_url != after.website_url
-}
-
-fn apply_profile(
-    author: &v1::Author,
-    paths: &UpdateMask<'_>,
-    profile: &mut AuthorProfile,
-    violations: &mut FieldViolations,
-) {
-    let has = |path: &str| paths.has(path);
-    if has("slug")
-        && let Some(slug) = violations.check("author.slug", Slug::parse(&author.slug))
-    {
-        profile.slug = slug.into_string();
-    }
-    if has("display_name")
-        && violations
-            .check(
-                "author.display_name",
-                check_text(author.display_name.trim(), true, DISPLAY_NAME_MAX),
-            )
-            .is_some()
-    {
-        profile.display_name = author.display_name.trim().to_owned();
-    }
-    if has("email")
-        && violations
-            .check(
-                "author.email",
-                check_email(author.email.trim(), true, EMAIL_MAX),
-            )
-            .is_some()
-    {
-        profile.email = author.email.trim().to_owned();
-    }
-    if has("bio")
-        && violations
-            .check("author.bio", check_text(&author.bio, false, BIO_MAX))
-            .is_some()
-    {
-        profile.bio = author.bio.clone();
-    }
-    if has("avatar_url")
-        && violations
-            .check(
-                "author.avatar_url",
-                check_optional_url(&author.avatar_url, URL_MAX),
-            )
-            .is_some()
-    {
-        profile.avatar_url = author.avatar_url.clone();
-    }
-    if has("website_url")
-        && violations
-            .check(
-                "author.website_url",
-                check_optional_url(&author.website_url, URL_MAX),
-            )
-            .is_some()
-    {
-        profile.website_url = author.website_url.clone();
-    }
-    if has("role") {
-        match author.role {
-            0 => {}
-            number => match Role::from_number(number) {
-                Some(role) => profile.role = role as i16,
-                None => violations.add("author.role", "is not a known AuthorRole"),
-            },
-        }
     }
 }
 

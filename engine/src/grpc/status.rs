@@ -108,12 +108,18 @@ impl From<StoreError> for ApiError {
 
 impl From<AuthError> for ApiError {
     fn from(error: AuthError) -> Self {
+        let message = error.to_string();
         match error {
             AuthError::Unauthenticated(message) => Self::Unauthenticated(message),
             AuthError::PermissionDenied(message) => Self::PermissionDenied(message),
             AuthError::Unavailable => {
                 Self::Unavailable("cannot check credentials right now; try again shortly")
             }
+            AuthError::Throttled { retry_after } => Self::ResourceExhausted {
+                message,
+                retry_after,
+            },
+            error @ AuthError::Internal(_) => Self::internal(error),
             AuthError::Store(error) => error.into(),
         }
     }
