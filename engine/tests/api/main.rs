@@ -11,3 +11,4 @@ mod posts;
 mod redis_server;
 mod tags_and_authors;
 mod traces;
+mod workflow;
