@@ -6,12 +6,11 @@ import { secondaryButtonClass, dangerButtonClass } from './styles';
 import { SubmitButton } from './submit-button';
 
 /** Approve, spam and delete for one pending comment. */
-export function ModerationButtons({ id, postSlug, authorName }: { id: string; postSlug: string; authorName: string }) {
+export function ModerationButtons({ id, authorName }: { id: string; authorName: string }) {
   const [state, formAction] = useActionState<ModerationState, FormData>(moderate, { status: 'idle' });
   return (
     <form action={formAction} className="flex flex-wrap items-center gap-3" aria-label={`Moderate the comment by ${authorName}`}>
       <input type="hidden" name="id" value={id} />
-      <input type="hidden" name="postSlug" value={postSlug} />
       <SubmitButton name="decision" value="approve" pendingLabel="Working…" className={secondaryButtonClass}>
         Approve
       </SubmitButton>

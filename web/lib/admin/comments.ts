@@ -1,6 +1,7 @@
 import 'server-only';
 import { timestampDate } from '@bufbuild/protobuf/wkt';
 import { type Comment, CommentStatus } from '@quire/gen/quire/v1/comment_pb';
+import type { DeleteCommentResponse, ModerateCommentResponse } from '@quire/gen/quire/v1/comment_service_pb';
 import { PostView } from '@quire/gen/quire/v1/post_pb';
 import { engine } from '@/lib/engine/clients';
 import { type Outcome, outcomeOf } from '@/lib/engine/errors';
@@ -55,14 +56,16 @@ export async function listPendingComments(session: Session, pageToken: string): 
   };
 }
 
+/** Approves a comment or marks it as spam; answers the cache tags the change invalidated. */
 export async function moderateComment(
   session: Session,
   id: string,
   status: CommentStatus.APPROVED | CommentStatus.SPAM,
-): Promise<Outcome<unknown>> {
+): Promise<Outcome<ModerateCommentResponse>> {
   return outcomeOf(engine().comments.moderateComment({ id, status }, asSession(session.token)));
 }
 
-export async function deleteComment(session: Session, id: string): Promise<Outcome<unknown>> {
+/** Deletes a comment; answers the cache tags the delete invalidated. */
+export async function deleteComment(session: Session, id: string): Promise<Outcome<DeleteCommentResponse>> {
   return outcomeOf(engine().comments.deleteComment({ id }, asSession(session.token)));
 }

@@ -2,7 +2,15 @@ import { create } from '@bufbuild/protobuf';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { PostSchema } from '@quire/gen/quire/v1/post_pb';
 import { describe, expect, it } from 'vitest';
-import { EMPTY_POST_VALUES, parsePostForm, placeFieldErrors, tagNames, valuesOfPost } from './post-form';
+import {
+  EDITOR_UPDATE_MASK,
+  EMPTY_POST_VALUES,
+  parsePostForm,
+  placeFieldErrors,
+  postOf,
+  tagNames,
+  valuesOfPost,
+} from './post-form';
 
 describe('parsePostForm', () => {
   it('reads every field and the intent', () => {
@@ -60,6 +68,62 @@ describe('valuesOfPost', () => {
       canonicalUrl: 'https://example.com/hello',
       publishAt: publishTime.toISOString(),
     });
+  });
+});
+
+describe('postOf', () => {
+  it('writes every field but the publish time into the Post message of a save', () => {
+    const values = {
+      ...EMPTY_POST_VALUES,
+      id: 'p1',
+      etag: 'e7',
+      title: 'Hello',
+      slug: 'hello',
+      markdown: 'Body',
+      tags: ' Rust, Web dev ,Rust',
+      coverImageUrl: ' https://example.com/c.jpg ',
+      coverImageAlt: 'A cover',
+      metaTitle: 'Meta',
+      metaDescription: 'Desc',
+      canonicalUrl: ' https://example.com/hello ',
+      publishAt: '2031-05-04T10:30:00.000Z',
+    };
+
+    expect(postOf(values)).toEqual({
+      id: 'p1',
+      etag: 'e7',
+      title: 'Hello',
+      slug: 'hello',
+      markdown: 'Body',
+      tags: [{ name: 'Rust' }, { name: 'Web dev' }],
+      coverImageUrl: 'https://example.com/c.jpg',
+      coverImageAlt: 'A cover',
+      seo: { metaTitle: 'Meta', metaDescription: 'Desc', canonicalUrl: 'https://example.com/hello' },
+    });
+  });
+
+  it('reads back what valuesOfPost read', () => {
+    const post = create(PostSchema, { id: 'p1', etag: 'e1', title: 'Hi', tags: [{ slug: 'rust', name: 'Rust' }] });
+
+    expect(valuesOfPost(create(PostSchema, postOf(valuesOfPost(post))))).toEqual(valuesOfPost(post));
+  });
+});
+
+describe('EDITOR_UPDATE_MASK', () => {
+  it('names exactly the content fields the editor shows', () => {
+    expect([...EDITOR_UPDATE_MASK].sort()).toEqual(
+      [
+        'slug',
+        'title',
+        'markdown',
+        'tags',
+        'cover_image_url',
+        'cover_image_alt',
+        'seo.meta_title',
+        'seo.meta_description',
+        'seo.canonical_url',
+      ].sort(),
+    );
   });
 });
 

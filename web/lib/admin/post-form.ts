@@ -1,5 +1,6 @@
+import type { MessageInitShape } from '@bufbuild/protobuf';
 import { timestampDate } from '@bufbuild/protobuf/wkt';
-import type { Post } from '@quire/gen/quire/v1/post_pb';
+import type { Post, PostSchema } from '@quire/gen/quire/v1/post_pb';
 import { textField } from '@/lib/form-data';
 
 /**
@@ -9,30 +10,86 @@ import { textField } from '@/lib/form-data';
  * so the editor re-fills itself and nothing typed is lost on an error.
  */
 
-/** The editor's fields, as named in its FormData. */
-export const POST_FIELDS = [
-  'title',
-  'slug',
-  'markdown',
-  'tags',
-  'coverImageUrl',
-  'coverImageAlt',
-  'metaTitle',
-  'metaDescription',
-  'canonicalUrl',
-  'publishAt',
-] as const;
-export type PostField = (typeof POST_FIELDS)[number];
+/** The Post message of a CreatePost or UpdatePost request. */
+export type PostMessage = MessageInitShape<typeof PostSchema>;
 
-/** The editor's values: every field as text, plus the post's identity and version. */
-export type PostFormValues = Record<PostField, string> & {
-  /** Empty for a post not created yet. */
-  id: string;
-  /** The etag of the version the author is editing (AIP-154). */
-  etag: string;
+/** One field of the editor's form; its form name is its key in POST_FORM_FIELDS. */
+type FormField = {
+  /** Its text for a stored post. */
+  read(post: Post): string;
+  /** Its part of the Post message of a save; absent when it travels beside the post. */
+  write?(value: string): PostMessage;
+  /** Its UpdatePost mask path; absent when a save does not update it. */
+  maskPath?: string;
+  /** The request field path of the engine's violations about it (BadRequest). */
+  violationPath?: string;
 };
 
-/** What a submit button asks for; every intent saves the content first. */
+/** The text fields of the generated `Post` (and of its `seo`) that the editor edits. */
+type PostTextKey = 'id' | 'etag' | 'title' | 'slug' | 'markdown' | 'coverImageUrl' | 'coverImageAlt';
+type SeoTextKey = 'metaTitle' | 'metaDescription' | 'canonicalUrl';
+
+const asTyped = (value: string) => value;
+const trimmed = (value: string) => value.trim();
+
+/**
+ * A text field of the Post message, as is or `clean`ed on save. `maskPath`,
+ * when a save updates it, is its path in the mask and, under `post.`, in the
+ * engine's violations (which name request paths).
+ */
+function postText(key: PostTextKey, maskPath?: string, clean = asTyped): FormField {
+  const paths = maskPath ? { maskPath, violationPath: `post.${maskPath}` } : {};
+  return { read: (post) => post[key], write: (value) => ({ [key]: clean(value) }), ...paths };
+}
+
+/** A text field of the post's SEO metadata (`Post.seo`), at `seo.<path>`. */
+function seoText(key: SeoTextKey, path: string, clean = asTyped): FormField {
+  const paths = { maskPath: `seo.${path}`, violationPath: `post.seo.${path}` };
+  return { read: (post) => post.seo?.[key] ?? '', write: (value) => ({ seo: { [key]: clean(value) } }), ...paths };
+}
+
+/**
+ * Every field of the editor, in one table: the rest of this file (the empty
+ * values, the values of a post, the Post message of a save, the update mask,
+ * the placing of the engine's errors) is derived from it. Each value is text,
+ * empty when the form starts blank.
+ */
+export const POST_FORM_FIELDS = {
+  /** The post's id; empty for a post not created yet. */
+  id: postText('id'),
+  /** The etag of the version the author is editing (AIP-154). */
+  etag: postText('etag'),
+  title: postText('title', 'title'),
+  slug: postText('slug', 'slug'),
+  markdown: postText('markdown', 'markdown'),
+  /** Tag names, separated by commas. */
+  tags: {
+    read: (post) => post.tags.map((tag) => tag.name).join(', '),
+    write: (names) => ({ tags: tagNames(names).map((name) => ({ name })) }),
+    maskPath: 'tags',
+    violationPath: 'post.tags',
+  },
+  coverImageUrl: postText('coverImageUrl', 'cover_image_url', trimmed),
+  coverImageAlt: postText('coverImageAlt', 'cover_image_alt'),
+  metaTitle: seoText('metaTitle', 'meta_title'),
+  metaDescription: seoText('metaDescription', 'meta_description'),
+  canonicalUrl: seoText('canonicalUrl', 'canonical_url', trimmed),
+  /** When to publish, an ISO instant; sent beside the post (the request's `publish_time`) when scheduling. */
+  publishAt: {
+    read: (post) => (post.publishTime ? timestampDate(post.publishTime).toISOString() : ''),
+    violationPath: 'publish_time',
+  },
+} satisfies Record<string, FormField>;
+
+/** The editor's fields, as named in its FormData. */
+export type PostField = keyof typeof POST_FORM_FIELDS;
+
+/** The editor's values: every field as text. */
+export type PostFormValues = Record<PostField, string>;
+
+const FIELDS: [PostField, FormField][] = Object.entries(POST_FORM_FIELDS) as [PostField, FormField][];
+
+/** What a submit button asks for; every intent saves the content in the same write. */
 export type PostIntent = 'save' | 'publish' | 'schedule' | 'unpublish' | 'archive';
 const INTENTS: readonly PostIntent[] = ['save', 'publish', 'schedule', 'unpublish', 'archive'];
 
@@ -42,11 +99,8 @@ export type PostFormState =
   | { status: 'invalid'; values: PostFormValues; fieldErrors: Partial<Record<PostField, string>>; formErrors: string[] }
   /** Someone else saved the post since it was opened; `latest` is their version, when it could be read. */
   | { status: 'stale'; values: PostFormValues; latest: PostFormValues | undefined }
-  /**
-   * The author's role does not allow this (the engine said PERMISSION_DENIED);
-   * `contentSaved` when the content was saved and only publishing was refused.
-   */
-  | { status: 'forbidden'; values: PostFormValues; contentSaved: boolean }
+  /** The author's role does not allow this (the engine said PERMISSION_DENIED, and wrote nothing). */
+  | { status: 'forbidden'; values: PostFormValues }
   /** The session ended: sign in again (in another tab) and submit again. */
   | { status: 'signed-out'; values: PostFormValues }
   | { status: 'failed'; values: PostFormValues; reason: 'not-found' | 'rate-limited' | 'unavailable' };
@@ -54,46 +108,35 @@ export type PostFormState =
 /** A Server Action usable with `useActionState`. */
 export type PostFormAction = (state: PostFormState, formData: FormData) => Promise<PostFormState>;
 
-export const EMPTY_POST_VALUES: PostFormValues = {
-  id: '',
-  etag: '',
-  title: '',
-  slug: '',
-  markdown: '',
-  tags: '',
-  coverImageUrl: '',
-  coverImageAlt: '',
-  metaTitle: '',
-  metaDescription: '',
-  canonicalUrl: '',
-  publishAt: '',
-};
+function valuesFrom(valueOf: (name: PostField, field: FormField) => string): PostFormValues {
+  return Object.fromEntries(FIELDS.map(([name, field]) => [name, valueOf(name, field)])) as PostFormValues;
+}
+
+export const EMPTY_POST_VALUES: PostFormValues = valuesFrom(() => '');
 
 /** The editor's values for a stored post. */
 export function valuesOfPost(post: Post): PostFormValues {
-  return {
-    id: post.id,
-    etag: post.etag,
-    title: post.title,
-    slug: post.slug,
-    markdown: post.markdown,
-    tags: post.tags.map((tag) => tag.name).join(', '),
-    coverImageUrl: post.coverImageUrl,
-    coverImageAlt: post.coverImageAlt,
-    metaTitle: post.seo?.metaTitle ?? '',
-    metaDescription: post.seo?.metaDescription ?? '',
-    canonicalUrl: post.seo?.canonicalUrl ?? '',
-    publishAt: post.publishTime ? timestampDate(post.publishTime).toISOString() : '',
-  };
+  return valuesFrom((_name, field) => field.read(post));
+}
+
+/** The Post message the editor's values stand for. */
+export function postOf(values: PostFormValues): PostMessage {
+  const post: PostMessage = {};
+  for (const [name, field] of FIELDS) {
+    const { seo, ...part } = field.write?.(values[name]) ?? {};
+    Object.assign(post, part);
+    if (seo) post.seo = { ...post.seo, ...seo };
+  }
+  return post;
 }
 
 /** The values and intent a submit posted; missing fields are empty. */
 export function parsePostForm(formData: FormData): { values: PostFormValues; intent: PostIntent } {
-  const text = (name: string) => textField(formData, name);
-  const values = { ...EMPTY_POST_VALUES };
-  for (const field of [...POST_FIELDS, 'id', 'etag'] as const) values[field] = text(field);
-  const intent = text('intent');
-  return { values, intent: INTENTS.find((known) => known === intent) ?? 'save' };
+  const intent = textField(formData, 'intent');
+  return {
+    values: valuesFrom((name) => textField(formData, name)),
+    intent: INTENTS.find((known) => known === intent) ?? 'save',
+  };
 }
 
 /** Tag names from the comma-separated field, trimmed, without blanks or repeats. */
@@ -106,31 +149,10 @@ export function tagNames(tags: string): string[] {
  * The UpdatePost mask of the editor: exactly the fields it shows, so that
  * fields it does not (kind, author) are never overwritten.
  */
-export const EDITOR_UPDATE_MASK = [
-  'slug',
-  'title',
-  'markdown',
-  'tags',
-  'cover_image_url',
-  'cover_image_alt',
-  'seo.meta_title',
-  'seo.meta_description',
-  'seo.canonical_url',
-] as const;
+export const EDITOR_UPDATE_MASK: readonly string[] = FIELDS.flatMap(([, field]) => field.maskPath ?? []);
 
 /** Request field paths (the engine's BadRequest) → the editor field they belong to. */
-const FIELD_OF_PATH: Record<string, PostField> = {
-  'post.title': 'title',
-  'post.slug': 'slug',
-  'post.markdown': 'markdown',
-  'post.tags': 'tags',
-  'post.cover_image_url': 'coverImageUrl',
-  'post.cover_image_alt': 'coverImageAlt',
-  'post.seo.meta_title': 'metaTitle',
-  'post.seo.meta_description': 'metaDescription',
-  'post.seo.canonical_url': 'canonicalUrl',
-  publish_time: 'publishAt',
-};
+const FIELD_OF_PATH = new Map(FIELDS.flatMap(([name, field]) => (field.violationPath ? [[field.violationPath, name]] : [])));
 
 /**
  * Places the engine's field violations beside the editor's fields, with the
@@ -145,7 +167,7 @@ export function placeFieldErrors(violations: Record<string, string>): {
   const formErrors: string[] = [];
   for (const [path, message] of Object.entries(violations)) {
     // `post.tags[2].name` belongs to the tags field.
-    const field = FIELD_OF_PATH[path.replace(/\[\d+\](\.name)?$/, '')];
+    const field = FIELD_OF_PATH.get(path.replace(/\[\d+\](\.name)?$/, ''));
     if (field) fieldErrors[field] ??= message;
     else formErrors.push(`${path}: ${message}`);
   }

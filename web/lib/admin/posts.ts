@@ -2,14 +2,13 @@ import 'server-only';
 import { create } from '@bufbuild/protobuf';
 import { FieldMaskSchema, timestampFromDate } from '@bufbuild/protobuf/wkt';
 import { Code, ConnectError } from '@connectrpc/connect';
-import { type Post, type PostSchema, PostView } from '@quire/gen/quire/v1/post_pb';
-import type { PreviewPostResponse } from '@quire/gen/quire/v1/post_service_pb';
-import type { MessageInitShape } from '@bufbuild/protobuf';
+import { type Post, PostStatus, PostView } from '@quire/gen/quire/v1/post_pb';
+import type { DeletePostResponse, PreviewPostResponse, UpdatePostResponse } from '@quire/gen/quire/v1/post_service_pb';
 import { engine } from '@/lib/engine/clients';
 import { type EngineFailure, failureFrom, fieldErrorsOf, type Outcome, outcomeOf } from '@/lib/engine/errors';
 import { asSession } from '@/lib/engine/transport';
 import type { Session } from '@/lib/session';
-import { EDITOR_UPDATE_MASK, type PostFormValues, tagNames } from './post-form';
+import { EDITOR_UPDATE_MASK, type PostFormValues, type PostIntent, postOf } from './post-form';
 import { type PostStatusFilter, statusesOf } from './post-status';
 
 /**
@@ -62,70 +61,49 @@ export async function previewMarkdown(session: Session, markdown: string): Promi
   return outcomeOf(engine().posts.previewPost({ markdown }, asSession(session.token)));
 }
 
-/** The Post message the editor's values stand for. */
-function postOf(values: PostFormValues): MessageInitShape<typeof PostSchema> {
-  return {
-    id: values.id,
-    etag: values.etag,
-    title: values.title,
-    slug: values.slug,
-    markdown: values.markdown,
-    tags: tagNames(values.tags).map((name) => ({ name })),
-    coverImageUrl: values.coverImageUrl.trim(),
-    coverImageAlt: values.coverImageAlt,
-    seo: {
-      metaTitle: values.metaTitle,
-      metaDescription: values.metaDescription,
-      canonicalUrl: values.canonicalUrl.trim(),
-    },
-  };
-}
+/** The status each intent moves the post to, in the same write as its content; UNSPECIFIED keeps it. */
+const STATUS_OF_INTENT: Record<PostIntent, PostStatus> = {
+  save: PostStatus.UNSPECIFIED,
+  publish: PostStatus.PUBLISHED,
+  schedule: PostStatus.SCHEDULED,
+  unpublish: PostStatus.DRAFT,
+  archive: PostStatus.ARCHIVED,
+};
+
+/** A saved post, with the cache tags its write invalidated. */
+export type SavedPost = { post: Post } & Pick<UpdatePostResponse, 'cacheTags'>;
 
 /**
- * Creates the post (new values, no id) or updates the editor's fields of it,
- * with the etag it was opened at, so that someone else's save in between
- * answers `stale` instead of being overwritten.
+ * Saves the editor's values in one write: creates the post (no id) or
+ * updates the editor's fields of it, and moves it to the status `intent`
+ * asks for (scheduled for `publishAt`) in the same transaction. The update
+ * carries the etag the post was opened at, so that someone else's save in
+ * between answers `stale` instead of being overwritten; a status change the
+ * author's role does not allow answers `forbidden` and writes nothing.
  */
-export async function savePostContent(
+export async function writePost(
   session: Session,
   values: PostFormValues,
+  intent: PostIntent,
+  publishAt: Date | undefined,
   requestId: string,
-): Promise<WriteOutcome<Post>> {
+): Promise<WriteOutcome<SavedPost>> {
+  const target = { status: STATUS_OF_INTENT[intent], publishTime: publishAt && timestampFromDate(publishAt) };
   const credentials = asSession(session.token);
   const outcome = values.id
     ? await writeOutcomeOf(
         engine().posts.updatePost(
-          { post: postOf(values), updateMask: create(FieldMaskSchema, { paths: [...EDITOR_UPDATE_MASK] }) },
+          { post: postOf(values), updateMask: create(FieldMaskSchema, { paths: [...EDITOR_UPDATE_MASK] }), ...target },
           credentials,
         ),
       )
-    : await writeOutcomeOf(engine().posts.createPost({ post: postOf(values), requestId }, credentials));
+    : await writeOutcomeOf(engine().posts.createPost({ post: postOf(values), requestId, ...target }, credentials));
   if (outcome.kind !== 'ok') return outcome;
-  return outcome.value.post ? { kind: 'ok', value: outcome.value.post } : { kind: 'not-found' };
+  const { post, cacheTags } = outcome.value;
+  return post ? { kind: 'ok', value: { post, cacheTags } } : { kind: 'not-found' };
 }
 
-/** Publishes now (no `at`) or schedules for `at`. */
-export async function publishPost(session: Session, post: Post, at: Date | undefined): Promise<WriteOutcome<Post>> {
-  const outcome = await writeOutcomeOf(
-    engine().posts.publishPost(
-      { id: post.id, etag: post.etag, publishTime: at && timestampFromDate(at) },
-      asSession(session.token),
-    ),
-  );
-  if (outcome.kind !== 'ok') return outcome;
-  return outcome.value.post ? { kind: 'ok', value: outcome.value.post } : { kind: 'not-found' };
-}
-
-/** Withdraws a published or scheduled post: back to draft, or archived. */
-export async function unpublishPost(session: Session, post: Post, archive: boolean): Promise<WriteOutcome<Post>> {
-  const outcome = await writeOutcomeOf(
-    engine().posts.unpublishPost({ id: post.id, etag: post.etag, archive }, asSession(session.token)),
-  );
-  if (outcome.kind !== 'ok') return outcome;
-  return outcome.value.post ? { kind: 'ok', value: outcome.value.post } : { kind: 'not-found' };
-}
-
-/** Deletes the post, unless it changed since `etag`. */
-export async function deletePost(session: Session, id: string, etag: string): Promise<WriteOutcome<unknown>> {
+/** Deletes the post, unless it changed since `etag`; answers the cache tags the delete invalidated. */
+export async function deletePost(session: Session, id: string, etag: string): Promise<WriteOutcome<DeletePostResponse>> {
   return writeOutcomeOf(engine().posts.deletePost({ id, etag }, asSession(session.token)));
 }

@@ -5,13 +5,20 @@ import { type WatchChangesResponse, WatchChangesResponseSchema } from '@quire/ge
 import { PostStatus } from '@quire/gen/quire/v1/post_pb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { testRedis } from '@/lib/cache/test-redis';
-import { type FollowerPorts, followChanges, reconnectDelayMs, resumeSequence } from './follower';
+import { type FollowerPorts, followChanges, reconnectDelayMs, resumeSequence, tagsForChanges } from './follower';
 import { redisSequenceStore } from './sequence-store';
 
 const TIMING = { recheckDelayMs: 30, idleTimeoutMs: 5_000, caughtUpAfterMs: 20 };
 
-function commentsChanged(sequence: number, slug: string) {
-  return create(ChangeSchema, { sequence: BigInt(sequence), kind: ChangeKind.COMMENTS_CHANGED, slug, status: PostStatus.PUBLISHED });
+/** A change to the comments of `slug`, listing the tags the engine computes for it. */
+function commentsChanged(sequence: number, slug: string, cacheTags = [`slug:${slug}`]) {
+  return create(ChangeSchema, {
+    sequence: BigInt(sequence),
+    kind: ChangeKind.COMMENTS_CHANGED,
+    slug,
+    status: PostStatus.PUBLISHED,
+    cacheTags,
+  });
 }
 
 /** One scripted connection: its messages, then an error (or the stream stays open). */
@@ -109,7 +116,23 @@ describe('followChanges', () => {
     void followChanges(fake.ports, stop.signal, TIMING);
     await until(() => fake.saved() === 5n);
     expect(fake.requested).toEqual([3n]);
-    expect(fake.calls).toEqual(['expire post:a post:b', 'expire post:a post:b']);
+    expect(fake.calls).toEqual(['expire slug:a slug:b', 'expire slug:a slug:b']);
+  });
+
+  it('expires each tag of a batch once, exactly as its changes list them', async () => {
+    const fake = fakePorts([
+      { messages: [batch(commentsChanged(1, 'a', ['post:p1', 'slug:a', 'posts']), commentsChanged(2, 'b', ['slug:a', 'tag:rust']))] },
+    ]);
+    void followChanges(fake.ports, stop.signal, TIMING);
+    await until(() => fake.saved() === 2n);
+    expect(fake.calls[0]).toBe('expire post:p1 slug:a posts tag:rust');
+  });
+
+  it('expires everything, twice, for a change that lists `all`', async () => {
+    const fake = fakePorts([{ messages: [batch(commentsChanged(1, 'a'), commentsChanged(2, 'b', ['all']))] }]);
+    void followChanges(fake.ports, stop.signal, TIMING);
+    await until(() => fake.saved() === 2n);
+    expect(fake.calls).toEqual(['expire all', 'expire all']);
   });
 
   it('resumes after the last applied change when the stream drops', async () => {
@@ -131,7 +154,7 @@ describe('followChanges', () => {
     void followChanges(fake.ports, stop.signal, TIMING);
     await until(() => fake.saved() === 2n);
     expect(fake.requested).toEqual([0n, 0n]);
-    expect(fake.calls[0]).toBe('expire post:a post:b');
+    expect(fake.calls[0]).toBe('expire slug:a slug:b');
   });
 
   it('expires everything and replays the log when the engine no longer has the changes it missed', async () => {
@@ -154,7 +177,7 @@ describe('followChanges', () => {
     replayed.ports.onCaughtUp = () => (replayedAt = [...replayed.calls]);
     void followChanges(replayed.ports, stop.signal, TIMING);
     await until(() => replayedAt !== undefined);
-    expect(replayedAt).toEqual(['expire post:a']);
+    expect(replayedAt).toEqual(['expire slug:a']);
 
     const quiet = fakePorts([{ messages: [] }], 2n);
     let reported = false;
@@ -185,5 +208,11 @@ describe('the Redis sequence store', () => {
     expect(await store.load()).toBeUndefined();
     await store.save(9_007_199_254_740_993n);
     expect(await redisSequenceStore(redis.redis.duplicate(), redis.prefix).load()).toBe(9_007_199_254_740_993n);
+  });
+});
+
+describe('tagsForChanges', () => {
+  it('counts a change listing no tags (from an engine older than tags) as everything', () => {
+    expect(tagsForChanges([commentsChanged(1, 'a'), commentsChanged(2, 'b', [])])).toEqual(['slug:a', 'all']);
   });
 });

@@ -3,13 +3,14 @@ import { Code, ConnectError } from '@connectrpc/connect';
 import type { Change } from '@quire/gen/quire/v1/change_pb';
 import type { WatchChangesResponse } from '@quire/gen/quire/v1/change_service_pb';
 import type { TagStore } from '@/lib/cache/tag-store';
-import { tagsForChange } from '@/lib/engine/cache-tags';
+import { tags as cacheTags } from '@/lib/engine/cache-tags';
 
 /**
  * Follows the engine's change stream and expires, in the shared tag store,
- * exactly the cache tags each change affects (`tagsForChange`), so every
- * replica drops the pages and data that show it, whoever made the change
- * (a Server Action here, another replica, a service calling the engine).
+ * exactly the cache tags each change lists (`Change.cache_tags`, computed by
+ * the engine), so every replica drops the pages and data that show it,
+ * whoever made the change (a Server Action here, another replica, a service
+ * calling the engine). A change that lists `all` expires everything.
  *
  * Resuming: the stream restarts after the last change applied, after a
  * disconnect (with backoff) and, through the sequence stored in Redis, after
@@ -75,9 +76,19 @@ export function reconnectDelayMs(failures: number): number {
   return Math.min(100 * 2 ** failures, MAX_RECONNECT_DELAY_MS);
 }
 
-/** The tags that a batch of changes expires. */
+/**
+ * The tags that a batch of changes expires: every tag any of them lists,
+ * once. A change listing none comes from an engine older than cache tags
+ * (during a rolling upgrade) and counts as `all`.
+ */
 export function tagsForChanges(changes: readonly Change[]): string[] {
-  return [...new Set(changes.flatMap(tagsForChange))];
+  return [...new Set(changes.flatMap((change) => (change.cacheTags.length > 0 ? change.cacheTags : [cacheTags.all])))];
+}
+
+/** Expires `tags` in the tag store: everything when they include `all`. */
+async function expire(store: FollowerPorts['tags'], tags: readonly string[]): Promise<void> {
+  if (tags.includes(cacheTags.all)) await store.expireAll();
+  else if (tags.length > 0) await store.update(tags);
 }
 
 function isOutOfRange(error: unknown): boolean {
@@ -114,7 +125,7 @@ export async function followChanges(
     const run = async () => {
       for (let attempt = 0; attempt < RECHECK_ATTEMPTS && !signal.aborted; attempt += 1) {
         try {
-          if (tags.length > 0) await ports.tags.update(tags);
+          await expire(ports.tags, tags);
           // Stored only now, so that a replica resuming from it also gets the second expiration.
           await ports.sequence.save(sequence);
           return;
@@ -161,7 +172,7 @@ export async function followChanges(
         const last = response.changes.at(-1);
         if (!last) continue;
         const tags = tagsForChanges(response.changes);
-        if (tags.length > 0) await ports.tags.update(tags);
+        await expire(ports.tags, tags);
         applied = last.sequence;
         recheck(tags, last.sequence);
         reportCaughtUp();

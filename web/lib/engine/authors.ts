@@ -34,8 +34,8 @@ export async function getAuthor(slug: string): Promise<AuthorProfile | undefined
 export async function listPublishingAuthors(): Promise<AuthorProfile[]> {
   'use cache';
   cacheLife('hours');
-  // Post counts change with publishing; profiles with each author's edits.
-  cacheTag(tags.posts);
+  // The list changes with authors; post counts with publishing; profiles with each author's edits.
+  cacheTag(tags.authorList, tags.posts);
 
   const found: AuthorProfile[] = [];
   let pageToken = '';

@@ -18,12 +18,12 @@ export type PublicComment = Pick<Comment, 'id' | 'authorName' | 'body'> & { crea
 
 /**
  * The approved comments of the post with `postId`, oldest first. Tagged by
- * the post's slug, which is what a comment change (`Change.slug`) names.
+ * the post's slug: a comment change lists the `slug:` tag of its post.
  */
 export async function listApprovedComments(postId: string, postSlug: string): Promise<PublicComment[]> {
   'use cache';
   cacheLife('hours');
-  cacheTag(tags.post(postSlug));
+  cacheTag(tags.slug(postSlug));
 
   const found: PublicComment[] = [];
   let pageToken = '';

@@ -119,7 +119,7 @@ describe('getPost', () => {
 
     await getPost('hello');
 
-    expect(taggedWith().sort()).toEqual(['author:ada', 'post:hello', 'post:hello', 'tag:meta']);
+    expect(taggedWith().sort()).toEqual(['author:ada', 'slug:hello', 'slug:hello', 'tag:meta']);
     expect(cacheLife).toHaveBeenCalledWith('hours');
   });
 
@@ -127,7 +127,7 @@ describe('getPost', () => {
     engineDouble.getPost = () => create(GetPostResponseSchema, { post: post('new-name'), slugMoved: true });
 
     await expect(getPost('old-name')).resolves.toEqual({ kind: 'moved', slug: 'new-name' });
-    expect(taggedWith().sort()).toEqual(['post:new-name', 'post:old-name']);
+    expect(taggedWith().sort()).toEqual(['slug:new-name', 'slug:old-name']);
   });
 
   it('caches NOT_FOUND as a missing post', async () => {
@@ -136,7 +136,7 @@ describe('getPost', () => {
     };
 
     await expect(getPost('nope')).resolves.toEqual({ kind: 'missing' });
-    expect(taggedWith()).toEqual(['post:nope']);
+    expect(taggedWith()).toEqual(['slug:nope']);
   });
 
   it('lets other engine failures propagate, so that nothing is cached for them', async () => {

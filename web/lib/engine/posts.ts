@@ -74,13 +74,13 @@ export type PostIndexEntry = Pick<Post, 'slug' | 'title'> & {
 export async function getPost(slug: string): Promise<PostLookup> {
   'use cache';
   cacheLife('hours');
-  cacheTag(tags.post(slug));
+  cacheTag(tags.slug(slug));
 
   try {
     const { post, slugMoved } = await engine().posts.getPost({ key: { case: 'slug', value: slug }, view: PostView.FULL });
     if (!post) return { kind: 'missing' };
     // The answer changes with the post under its current slug too (renamed again, deleted).
-    cacheTag(tags.post(post.slug));
+    cacheTag(tags.slug(post.slug));
     if (slugMoved) return { kind: 'moved', slug: post.slug };
     const detail = toDetail(post);
     cacheTag(...tagsOfPosts([detail]));

@@ -33,8 +33,8 @@ export async function getTag(slug: string): Promise<TagProfile | undefined> {
 export async function listUsedTags(): Promise<TagProfile[]> {
   'use cache';
   cacheLife('hours');
-  // Post counts change with publishing; names with each tag's edits.
-  cacheTag(tags.posts);
+  // The list changes with tags; post counts with publishing; names with each tag's edits.
+  cacheTag(tags.tagList, tags.posts);
 
   const found: TagProfile[] = [];
   let pageToken = '';

@@ -5,7 +5,6 @@ import { updateTag } from 'next/cache';
 import { redirect } from 'next/navigation';
 import { deleteComment, moderateComment } from '@/lib/admin/comments';
 import { adminRoutes } from '@/lib/admin/routes';
-import { tags } from '@/lib/engine/cache-tags';
 import { readSession } from '@/lib/session';
 import { textField } from '@/lib/form-data';
 
@@ -23,12 +22,11 @@ export async function moderate(_state: ModerationState, formData: FormData): Pro
       : await moderateComment(session, id, decision === 'spam' ? CommentStatus.SPAM : CommentStatus.APPROVED);
   switch (outcome.kind) {
     case 'ok':
-    case 'not-found': {
-      // An approved comment appears on its post's page (and in its count).
-      const postSlug = textField(formData, 'postSlug');
-      if (postSlug) updateTag(tags.post(postSlug));
+      // An approved comment appears on its post's page (and in its count): the engine says which tags that drops.
+      for (const tag of outcome.value.cacheTags) updateTag(tag);
       redirect(adminRoutes.comments());
-    }
+    case 'not-found':
+      redirect(adminRoutes.comments());
     case 'forbidden':
       return { status: 'forbidden' };
     case 'unauthenticated':

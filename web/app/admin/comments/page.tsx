@@ -58,7 +58,7 @@ export default async function ModerationPage({ searchParams }: Props) {
               </header>
               {/* Plain text, escaped by React. */}
               <p className="whitespace-pre-line">{comment.body}</p>
-              <ModerationButtons id={comment.id} postSlug={comment.post?.slug ?? ''} authorName={comment.authorName} />
+              <ModerationButtons id={comment.id} authorName={comment.authorName} />
             </article>
           </li>
         ))}

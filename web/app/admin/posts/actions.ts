@@ -1,33 +1,26 @@
 'use server';
 
-import type { Post } from '@quire/gen/quire/v1/post_pb';
 import { updateTag } from 'next/cache';
 import { draftMode } from 'next/headers';
 import { redirect } from 'next/navigation';
 import { authorOf } from '@/lib/admin/auth';
 import { parsePostForm, placeFieldErrors, type PostFormState, type PostFormValues, valuesOfPost } from '@/lib/admin/post-form';
-import {
-  deletePost,
-  getPostForEditing,
-  previewMarkdown,
-  publishPost,
-  savePostContent,
-  unpublishPost,
-  type WriteOutcome,
-} from '@/lib/admin/posts';
+import { deletePost, getPostForEditing, previewMarkdown, type WriteOutcome, writePost } from '@/lib/admin/posts';
 import { adminRoutes } from '@/lib/admin/routes';
-import { type PostTagFacts, tagsForPostMutation } from '@/lib/engine/cache-tags';
 import { readSession, type Session } from '@/lib/session';
 import { textField } from '@/lib/form-data';
 
 /**
  * The editor's Server Actions. Each one reads the session cookie, makes its
- * engine calls as the author (lib/admin/posts.ts), updates the cache tags of
- * every reader page the change affects (read-your-writes), and either
- * redirects or answers a state that carries the submitted values back.
+ * engine call as the author (lib/admin/posts.ts), updates the cache tags the
+ * engine says the write invalidated (read-your-writes), and either redirects
+ * or answers a state that carries the submitted values back.
  */
 
-/** Saves the editor's content, then publishes, schedules or withdraws it as the button asked. */
+/**
+ * Saves the editor's content and publishes, schedules or withdraws it as the
+ * button asked, in one write; then updates the tags that write invalidated.
+ */
 export async function savePost(_state: PostFormState, formData: FormData): Promise<PostFormState> {
   const { values, intent } = parsePostForm(formData);
   const session = await readSession();
@@ -41,31 +34,10 @@ export async function savePost(_state: PostFormState, formData: FormData): Promi
     }
   }
 
-  const before = values.id ? await getPostForEditing(session, values.id) : undefined;
-  const requestId = textField(formData, 'requestId');
-  const saved = await savePostContent(session, values, requestId);
-  if (saved.kind !== 'ok') return failedState(saved, values, session, false);
-
-  let post = saved.value;
-  let lifecycle: WriteOutcome<Post> = { kind: 'ok', value: post };
-  switch (intent) {
-    case 'publish':
-    case 'schedule':
-      lifecycle = await publishPost(session, post, publishAt);
-      break;
-    case 'unpublish':
-    case 'archive':
-      lifecycle = await unpublishPost(session, post, intent === 'archive');
-      break;
-    case 'save':
-      break;
-  }
-  if (lifecycle.kind === 'ok') post = lifecycle.value;
-
-  invalidate(before?.kind === 'ok' ? before.value : undefined, post);
-  // The content is saved either way: the editor continues from the saved version.
-  if (lifecycle.kind !== 'ok') return failedState(lifecycle, { ...values, id: post.id, etag: post.etag }, session, true);
-  redirect(adminRoutes.editPost(post.id, intent === 'save' ? 'saved' : intent));
+  const saved = await writePost(session, values, intent, publishAt, textField(formData, 'requestId'));
+  if (saved.kind !== 'ok') return failedState(saved, values, session);
+  for (const tag of saved.value.cacheTags) updateTag(tag);
+  redirect(adminRoutes.editPost(saved.value.post.id, intent === 'save' ? 'saved' : intent));
 }
 
 export type DeletePostState = { status: 'idle' } | { status: 'stale' | 'forbidden' | 'failed' | 'signed-out' };
@@ -74,13 +46,13 @@ export type DeletePostState = { status: 'idle' } | { status: 'stale' | 'forbidde
 export async function deletePostAction(_state: DeletePostState, formData: FormData): Promise<DeletePostState> {
   const session = await readSession();
   if (!session) return { status: 'signed-out' };
-  const id = textField(formData, 'id');
-  const before = await getPostForEditing(session, id);
-  const outcome = await deletePost(session, id, textField(formData, 'etag'));
+  const outcome = await deletePost(session, textField(formData, 'id'), textField(formData, 'etag'));
   switch (outcome.kind) {
     case 'ok':
+      for (const tag of outcome.value.cacheTags) updateTag(tag);
+      redirect(adminRoutes.posts());
     case 'not-found':
-      invalidate(before.kind === 'ok' ? before.value : undefined, undefined);
+      // Deleted meanwhile (another tab or author): that delete's change has dropped its pages.
       redirect(adminRoutes.posts());
     case 'stale':
     case 'conflict':
@@ -132,27 +104,22 @@ export async function openDraftPreview(formData: FormData): Promise<void> {
   redirect(adminRoutes.preview(textField(formData, 'id')));
 }
 
-/** Drops every reader page that showed the post before or shows it now. */
-function invalidate(before: PostTagFacts | undefined, after: PostTagFacts | undefined): void {
-  for (const tag of tagsForPostMutation(before, after)) updateTag(tag);
-}
-
 async function failedState(
   failure: Exclude<WriteOutcome<unknown>, { kind: 'ok' }>,
   values: PostFormValues,
   session: Session,
-  contentSaved: boolean,
 ): Promise<PostFormState> {
   switch (failure.kind) {
     case 'invalid':
       return { status: 'invalid', values, ...placeFieldErrors(failure.fieldErrors) };
     case 'stale':
     case 'conflict': {
+      // The failure path, so it may read: the editor offers the latest version.
       const latest = values.id ? await getPostForEditing(session, values.id) : undefined;
       return { status: 'stale', values, latest: latest?.kind === 'ok' ? valuesOfPost(latest.value) : undefined };
     }
     case 'forbidden':
-      return { status: 'forbidden', values, contentSaved };
+      return { status: 'forbidden', values };
     case 'unauthenticated':
       return { status: 'signed-out', values };
     case 'not-found':
