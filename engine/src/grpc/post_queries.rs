@@ -12,11 +12,11 @@ use super::status::{ApiError, ApiResult, not_found, store_error};
 use crate::auth::{Caller, policy};
 use crate::cache::{CacheKey, Loaded};
 use crate::changes::cache_tags;
-use crate::content::posts;
+use crate::content::posts::visible_to;
 use crate::domain::{FieldViolations, PageToken, SEARCH_QUERY_MAX, Slug, check_text, page_size};
 use crate::render;
 use crate::store::StoreError;
-use crate::store::posts::{self as stored, ListFilter, PostRecord, View, status};
+use crate::store::posts::{self, ListFilter, PostRecord, View, status};
 
 /// How GetPost names its post.
 enum PostLookup {
@@ -57,7 +57,7 @@ impl PostApi {
         }
         // Drafts and scheduled posts are never cached: read them directly.
         let (post, slug_moved) = self.load(&lookup, view).await.map_err(not_found("post"))?;
-        if !posts::visible_to(&caller, &post) {
+        if !visible_to(&caller, &post) {
             return Err(ApiError::NotFound("post"));
         }
         Ok(v1::GetPostResponse {
@@ -73,8 +73,8 @@ impl PostApi {
     ) -> Result<(PostRecord, bool), StoreError> {
         let mut conn = self.store.pool().acquire().await?;
         match lookup {
-            PostLookup::Id(id) => Ok((stored::get_by_id(&mut conn, *id, view).await?, false)),
-            PostLookup::Slug(slug) => stored::get_by_slug(&mut conn, slug.as_str(), view).await,
+            PostLookup::Id(id) => Ok((posts::get_by_id(&mut conn, *id, view).await?, false)),
+            PostLookup::Slug(slug) => posts::get_by_slug(&mut conn, slug.as_str(), view).await,
         }
     }
 
@@ -214,8 +214,8 @@ impl PostApi {
     ) -> ApiResult<(v1::ListPostsResponse, Vec<String>)> {
         let fingerprint: Vec<&str> = fingerprint.iter().map(String::as_str).collect();
         let mut conn = self.store.pool().acquire().await.map_err(store_error)?;
-        let mut rows = stored::list(&mut conn, filter, view, after, limit + 1).await?;
-        let total_size = stored::count(&mut conn, filter).await?;
+        let mut rows = posts::list(&mut conn, filter, view, after, limit + 1).await?;
+        let total_size = posts::count(&mut conn, filter).await?;
         let next_page_token = PageToken::next_page(&mut rows, limit, &fingerprint, |last| {
             vec![
                 last.sort_time.timestamp_micros().to_string(),
@@ -263,8 +263,8 @@ impl PostApi {
         violations.into_result()?;
 
         let mut conn = self.store.pool().acquire().await.map_err(store_error)?;
-        let hits = stored::search(&mut conn, query, tag_slug.as_deref(), offset, limit + 1).await?;
-        let total_size = stored::search_count(&mut conn, query, tag_slug.as_deref()).await?;
+        let hits = posts::search(&mut conn, query, tag_slug.as_deref(), offset, limit + 1).await?;
+        let total_size = posts::search_count(&mut conn, query, tag_slug.as_deref()).await?;
         let has_more = hits.len() as i64 > limit;
         let results = hits
             .into_iter()
@@ -337,7 +337,7 @@ impl PostApi {
         };
         violations.into_result()?;
         let mut conn = self.store.pool().acquire().await.map_err(store_error)?;
-        let post = stored::get_by_id(&mut conn, post_id, View::Basic)
+        let post = posts::get_by_id(&mut conn, post_id, View::Basic)
             .await
             .map_err(not_found("post"))?;
         if !policy::may_see_unpublished(&caller, post.author_id) {
@@ -351,7 +351,7 @@ impl PostApi {
                 },
             );
         }
-        let mut rows = stored::list_revisions(&mut conn, post_id, before, limit + 1).await?;
+        let mut rows = posts::list_revisions(&mut conn, post_id, before, limit + 1).await?;
         let next_page_token = PageToken::next_page(&mut rows, limit, &fingerprint, |last| {
             vec![last.revision.to_string()]
         });
