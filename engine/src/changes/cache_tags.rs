@@ -176,11 +176,19 @@ mod tests {
     }
 
     #[test]
-    fn a_rename_touches_both_slugs_and_a_new_author_both_authors() {
-        let before = post_record(status::PUBLISHED, "hi", &["rust"], "ada");
+    fn an_edit_touches_old_and_new_slugs_removed_tags_and_both_authors() {
+        let before = post_record(status::PUBLISHED, "hi", &["rust", "go"], "ada");
         let after = post_record(status::PUBLISHED, "hello", &["rust"], "grace");
         let tags = of_post_change(Some(&before), Some(&after));
-        for expected in ["slug:hi", "slug:hello", "author:ada", "author:grace"] {
+        for expected in [
+            "slug:hi",
+            "slug:hello",
+            "posts",
+            "tag:rust",
+            "tag:go",
+            "author:ada",
+            "author:grace",
+        ] {
             assert!(
                 tags.iter().any(|t| t == expected),
                 "{expected} missing from {tags:?}"
@@ -219,6 +227,23 @@ mod tests {
         assert_eq!(
             of_post_change(Some(&draft), Some(&scheduled)),
             [P1, "slug:d"]
+        );
+    }
+
+    #[test]
+    fn a_comment_change_touches_the_post_and_when_published_its_listings() {
+        let published = post_record(status::PUBLISHED, "hello", &["rust"], "ada");
+        let tags = of_post_change(Some(&published), Some(&published));
+        for expected in ["slug:hello", "posts", "tag:rust", "author:ada"] {
+            assert!(
+                tags.iter().any(|t| t == expected),
+                "{expected} missing from {tags:?}"
+            );
+        }
+        let draft = post_record(status::DRAFT, "hello", &["rust"], "ada");
+        assert_eq!(
+            of_post_change(Some(&draft), Some(&draft)),
+            [P1, "slug:hello"]
         );
     }
 

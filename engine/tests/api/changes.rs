@@ -7,27 +7,7 @@ use crate::harness::{TestEngine, authed};
 
 async fn collect(engine: &TestEngine, after: i64, want: usize) -> Vec<v1::Change> {
     let reader = engine.key(&["content:read"]).await;
-    let mut stream = engine
-        .changes()
-        .watch_changes(authed(
-            v1::WatchChangesRequest {
-                after_sequence: after,
-            },
-            &reader,
-        ))
-        .await
-        .expect("watch")
-        .into_inner();
-    let mut changes = Vec::new();
-    while changes.len() < want {
-        let message = tokio::time::timeout(Duration::from_secs(5), stream.next())
-            .await
-            .expect("a change arrives in time")
-            .expect("stream open")
-            .expect("no error");
-        changes.extend(message.changes);
-    }
-    changes
+    engine.changes_after(after, want, &reader).await
 }
 
 #[tokio::test]

@@ -2,7 +2,7 @@
 //! when the test ends.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use quire_engine::auth::{Secret, SecretKind};
 use quire_engine::cache::ReadCache;
@@ -17,6 +17,8 @@ use quire_proto::v1::post_service_client::PostServiceClient;
 use quire_proto::v1::tag_service_client::TagServiceClient;
 use sqlx::Connection;
 use tokio::sync::{OnceCell, oneshot};
+use tokio_stream::StreamExt;
+use tonic::Streaming;
 use tonic::transport::Channel;
 use tonic::{Code, Request, Status};
 use uuid::Uuid;
@@ -213,6 +215,49 @@ impl TestEngine {
 
     pub fn changes(&self) -> ChangeServiceClient<Channel> {
         ChangeServiceClient::new(self.channel.clone())
+    }
+
+    /// The changes committed after `after`, read with `credential` until
+    /// `want` have arrived (at most 5 s for each message).
+    pub async fn changes_after(
+        &self,
+        after: i64,
+        want: usize,
+        credential: &str,
+    ) -> Vec<v1::Change> {
+        let mut stream = self.watch(after, credential).await;
+        let mut changes = Vec::new();
+        while changes.len() < want {
+            let message = tokio::time::timeout(Duration::from_secs(5), stream.next())
+                .await
+                .expect("a change arrives in time")
+                .expect("stream open")
+                .expect("no error");
+            changes.extend(message.changes);
+        }
+        changes
+    }
+
+    /// Whether nothing is committed after `after` within a moment.
+    pub async fn no_change_after(&self, after: i64) -> bool {
+        let mut stream = self.watch(after, &self.admin_key).await;
+        match tokio::time::timeout(Duration::from_millis(300), stream.next()).await {
+            Err(_) => true,
+            Ok(message) => message.expect("open").expect("ok").changes.is_empty(),
+        }
+    }
+
+    async fn watch(&self, after: i64, credential: &str) -> Streaming<v1::WatchChangesResponse> {
+        self.changes()
+            .watch_changes(authed(
+                v1::WatchChangesRequest {
+                    after_sequence: after,
+                },
+                credential,
+            ))
+            .await
+            .expect("watch")
+            .into_inner()
     }
 
     /// Creates an author with `role` and signs them in; returns (author, session token).

@@ -5,7 +5,6 @@ use std::time::{Duration, Instant};
 
 use prost_types::FieldMask;
 use quire_proto::v1;
-use tokio_stream::StreamExt;
 
 use crate::harness::{TestEngine, authed, violated_fields};
 
@@ -13,31 +12,6 @@ fn mask(paths: &[&str]) -> Option<FieldMask> {
     Some(FieldMask {
         paths: paths.iter().map(|p| (*p).to_owned()).collect(),
     })
-}
-
-/// The changes committed after `after`, until `want` have arrived.
-async fn changes_after(engine: &TestEngine, after: i64, want: usize) -> Vec<v1::Change> {
-    let mut stream = engine
-        .changes()
-        .watch_changes(authed(
-            v1::WatchChangesRequest {
-                after_sequence: after,
-            },
-            &engine.admin_key,
-        ))
-        .await
-        .expect("watch")
-        .into_inner();
-    let mut changes = Vec::new();
-    while changes.len() < want {
-        let message = tokio::time::timeout(Duration::from_secs(5), stream.next())
-            .await
-            .expect("a change arrives in time")
-            .expect("stream open")
-            .expect("no error");
-        changes.extend(message.changes);
-    }
-    changes
 }
 
 #[tokio::test]
@@ -77,29 +51,10 @@ async fn saving_and_publishing_in_one_update_records_one_change_with_its_cache_t
         );
     }
     // Sequence 1 created the draft; the save and publish is exactly one more.
-    let changes = changes_after(&engine, 1, 1).await;
+    let changes = engine.changes_after(1, 1, &engine.admin_key).await;
     assert_eq!(changes[0].kind(), v1::ChangeKind::PostPublished);
     assert_eq!(changes[0].cache_tags, response.cache_tags);
-    assert!(changes_after_is_quiet(&engine, 2).await);
-}
-
-/// Whether nothing was committed after `after` within a moment.
-async fn changes_after_is_quiet(engine: &TestEngine, after: i64) -> bool {
-    let mut stream = engine
-        .changes()
-        .watch_changes(authed(
-            v1::WatchChangesRequest {
-                after_sequence: after,
-            },
-            &engine.admin_key,
-        ))
-        .await
-        .expect("watch")
-        .into_inner();
-    match tokio::time::timeout(Duration::from_millis(300), stream.next()).await {
-        Err(_) => true,
-        Ok(message) => message.expect("open").expect("ok").changes.is_empty(),
-    }
+    assert!(engine.no_change_after(2).await);
 }
 
 #[tokio::test]
@@ -141,7 +96,7 @@ async fn a_publish_the_caller_may_not_make_writes_nothing_of_the_save() {
         (stored.title.as_str(), stored.status()),
         ("Mine", v1::PostStatus::Draft)
     );
-    assert!(changes_after_is_quiet(&engine, 1).await);
+    assert!(engine.no_change_after(1).await);
 }
 
 #[tokio::test]
@@ -170,7 +125,7 @@ async fn create_can_publish_or_schedule_in_the_same_write() {
         .into_inner();
     assert_eq!(published.post.unwrap().status(), v1::PostStatus::Published);
     assert!(published.cache_tags.contains(&"posts".to_owned()));
-    let changes = changes_after(&engine, 0, 1).await;
+    let changes = engine.changes_after(0, 1, &engine.admin_key).await;
     assert_eq!(changes[0].kind(), v1::ChangeKind::PostCreated);
     assert_eq!(changes[0].status(), v1::PostStatus::Published);
 
