@@ -8,6 +8,7 @@ pub mod comment_service;
 pub(crate) mod mapping;
 mod post_fields;
 mod post_queries;
+mod post_search;
 pub mod post_service;
 pub mod status;
 pub mod tag_service;

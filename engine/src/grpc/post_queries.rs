@@ -1,5 +1,5 @@
 //! quire.v1.PostService reads: GetPost and ListPosts through the read
-//! cache, search, preview and revisions.
+//! cache, and revisions (search and preview are in `post_search.rs`).
 
 use chrono::{DateTime, Utc};
 use quire_proto::v1;
@@ -13,8 +13,7 @@ use crate::auth::{Caller, policy};
 use crate::cache::{CacheKey, Loaded};
 use crate::changes::cache_tags;
 use crate::content::posts::visible_to;
-use crate::domain::{FieldViolations, PageToken, SEARCH_QUERY_MAX, Slug, check_text, page_size};
-use crate::render;
+use crate::domain::{FieldViolations, PageToken, Slug, page_size};
 use crate::store::StoreError;
 use crate::store::posts::{self, ListFilter, PostRecord, View, status};
 
@@ -230,90 +229,6 @@ impl PostApi {
             total_size: i32::try_from(total_size).unwrap_or(i32::MAX),
         };
         Ok((response, shown))
-    }
-
-    pub(super) async fn search(
-        &self,
-        caller: Caller,
-        request: v1::SearchPostsRequest,
-    ) -> ApiResult<v1::SearchPostsResponse> {
-        policy::read_published(&caller)?;
-        let mut violations = FieldViolations::new();
-        let query = request.query.trim();
-        violations.check("query", check_text(query, true, SEARCH_QUERY_MAX));
-        let limit = violations
-            .check("page_size", page_size(request.page_size, 10, 50))
-            .unwrap_or(10);
-        let tag_slug = optional_slug(&request.tag_slug, "tag_slug", &mut violations);
-        let fingerprint = [query, tag_slug.as_deref().unwrap_or("")];
-        let offset = match PageToken::decode(&request.page_token, &fingerprint, 1) {
-            Ok(None) => 0,
-            Ok(Some(cursor)) => cursor[0].parse::<i64>().unwrap_or_else(|_| {
-                violations.add(
-                    "page_token",
-                    "is not a page token from a previous response to this request",
-                );
-                0
-            }),
-            Err(problem) => {
-                violations.add("page_token", problem);
-                0
-            }
-        };
-        violations.into_result()?;
-
-        let mut conn = self.store.pool().acquire().await.map_err(store_error)?;
-        let hits = posts::search(&mut conn, query, tag_slug.as_deref(), offset, limit + 1).await?;
-        let total_size = posts::search_count(&mut conn, query, tag_slug.as_deref()).await?;
-        let has_more = hits.len() as i64 > limit;
-        let results = hits
-            .into_iter()
-            .take(limit as usize)
-            .map(|hit| v1::SearchResult {
-                post: Some(mapping::post(hit.post)),
-                snippet_html: hit.snippet_html,
-                score: hit.score,
-            })
-            .collect();
-        let next_page_token = if has_more {
-            PageToken::encode(&fingerprint, &[(offset + limit).to_string()])
-        } else {
-            String::new()
-        };
-        Ok(v1::SearchPostsResponse {
-            results,
-            next_page_token,
-            total_size: i32::try_from(total_size).unwrap_or(i32::MAX),
-        })
-    }
-
-    pub(super) async fn preview(
-        &self,
-        caller: Caller,
-        request: v1::PreviewPostRequest,
-    ) -> ApiResult<v1::PreviewPostResponse> {
-        policy::write_content(&caller)?;
-        if request.markdown.len() > crate::domain::MARKDOWN_MAX_BYTES {
-            return Err(ApiError::invalid("markdown", "must be at most 1024 KiB"));
-        }
-        let rendered = tokio::task::spawn_blocking(move || render::render(&request.markdown))
-            .await
-            .map_err(ApiError::internal)?;
-        Ok(v1::PreviewPostResponse {
-            html: rendered.html,
-            toc: rendered
-                .toc
-                .into_iter()
-                .map(|item| v1::TocEntry {
-                    level: item.level,
-                    anchor: item.anchor,
-                    text: item.text,
-                })
-                .collect(),
-            excerpt: rendered.excerpt,
-            word_count: rendered.word_count,
-            reading_time_minutes: rendered.reading_time_minutes,
-        })
     }
 
     pub(super) async fn list_revisions(
