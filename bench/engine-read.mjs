@@ -5,7 +5,9 @@ import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createDatabase, deleteRedisKeys, dropDatabase } from './lib/scratch.mjs';
-import { freePort, output, peakRssMiB, pinned, startServer } from './lib/processes.mjs';
+import { freePort } from '../scripts/lib/ports.mjs';
+import { commandOutput } from '../scripts/lib/processes.mjs';
+import { peakRssMiB, pinned, startServer } from './lib/processes.mjs';
 
 /**
  * @param {{ root: string, targetDir: string, databaseUrl: string, redisUrl: string, quick: boolean, log: (s: string) => void }} options
@@ -25,7 +27,7 @@ export async function engineReadBenchmark({ root, targetDir, databaseUrl, redisU
     QUIRE_METRICS_ADDR: 'off',
   };
 
-  const key = (await output([engineBin, 'keys', 'create', '--name', 'bench', '--scope', 'admin'], baseEnv)).match(
+  const key = (await commandOutput([engineBin, 'keys', 'create', '--name', 'bench', '--scope', 'admin'], { env: baseEnv })).match(
     /^key:\s+(\S+)$/m,
   )[1];
   const posts = quick ? 200 : 1000;
@@ -45,7 +47,7 @@ export async function engineReadBenchmark({ root, targetDir, databaseUrl, redisU
 
   log(`Seeding ${posts} posts…`);
   let engine = await startEngine('on');
-  await output([loadBin, '--url', url, '--key', key, 'seed', '--posts', String(posts)]);
+  await commandOutput([loadBin, '--url', url, '--key', key, 'seed', '--posts', String(posts)]);
   await engine.stop();
 
   const scenarios = [
@@ -61,7 +63,7 @@ export async function engineReadBenchmark({ root, targetDir, databaseUrl, redisU
           loadBin, '--url', url, '--key', key, 'run', ...scenario.args,
           '--concurrency', '64', '--connections', '4', '--seconds', String(seconds), '--warmup', String(warmup),
         ]);
-        const result = JSON.parse(await output(argv));
+        const result = JSON.parse(await commandOutput(argv));
         result.cache = cache;
         result.round = round;
         results.push(result);

@@ -6,9 +6,10 @@ import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { cpuSeconds } from './lib/cpu.mjs';
-import { freePort, output, peakRssMiB, pinned, startServer } from './lib/processes.mjs';
+import { peakRssMiB, pinned, startServer } from './lib/processes.mjs';
 import { createDatabase, deleteRedisKeys, dropDatabase } from './lib/scratch.mjs';
-import { run } from '../scripts/lib/run.mjs';
+import { freePort } from '../scripts/lib/ports.mjs';
+import { commandOutput, run } from '../scripts/lib/processes.mjs';
 
 const SERVERS = ['engine', 'connect-node', 'grpc-js'];
 
@@ -57,7 +58,7 @@ export async function rpcComparison({ root, targetDir, databaseUrl, redisUrl, qu
   const posts = quick ? 150 : 10_000;
   const seconds = quick ? 1 : 6;
   const rounds = quick ? 1 : 2;
-  const key = (await output([engineBin, 'keys', 'create', '--name', 'bench', '--scope', 'admin'], env)).match(
+  const key = (await commandOutput([engineBin, 'keys', 'create', '--name', 'bench', '--scope', 'admin'], { env })).match(
     /^key:\s+(\S+)$/m,
   )[1];
   const port = await freePort();
@@ -84,7 +85,7 @@ export async function rpcComparison({ root, targetDir, databaseUrl, redisUrl, qu
 
   log(`Seeding ${posts} posts through the engine…`);
   let server = await start('engine', 'on', `${database}-seed`);
-  const authorId = (await output([loadBin, '--url', url, '--key', key, 'seed', '--posts', String(posts)])).trim();
+  const authorId = (await commandOutput([loadBin, '--url', url, '--key', key, 'seed', '--posts', String(posts)])).trim();
   await server.stop();
 
   const load = async (scenario, extra = []) => {
@@ -92,7 +93,7 @@ export async function rpcComparison({ root, targetDir, databaseUrl, redisUrl, qu
       loadBin, '--url', url, '--key', key, 'run', '--scenario', scenario,
       '--seconds', String(seconds), '--warmup', String(warmup), ...extra,
     ]);
-    return JSON.parse(await output(argv));
+    return JSON.parse(await commandOutput(argv));
   };
   const plan = {
     on: [
@@ -147,7 +148,7 @@ export async function rpcComparison({ root, targetDir, databaseUrl, redisUrl, qu
 
 async function redisBenchmark(redisUrl, quick) {
   const { hostname, port } = new URL(redisUrl);
-  const csv = await output(
+  const csv = await commandOutput(
     pinned('1', ['redis-benchmark', '-h', hostname, '-p', port || '6379', '-t', 'get', '-n', quick ? '50000' : '200000', '-c', '50', '--csv']),
   ).catch(() => '');
   const line = csv.split('\n').find((l) => l.startsWith('"GET"'));

@@ -5,20 +5,19 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ensureServices } from '../scripts/services.mjs';
+import { ensureServices } from '../scripts/services/index.mjs';
 import { ensureNodeModules } from '../scripts/lib/install.mjs';
-import { ROOT, run } from '../scripts/lib/run.mjs';
+import { ROOT, commandOutput, run, stopAllProcesses } from '../scripts/lib/processes.mjs';
 import { engineReadBenchmark, engineReadReport, saveJson } from './engine-read.mjs';
 import { rpcComparison, rpcComparisonReport } from './rpc-compare.mjs';
 import { webBenchmark, webReport } from './web.mjs';
-import { output, stopAllServers } from './lib/processes.mjs';
 import { dropRemainingDatabases } from './lib/scratch.mjs';
 
 const quick = process.argv.includes('--quick');
 const log = (line) => console.log(line);
 
 async function versions() {
-  const first = async (argv) => (await output(argv).catch(() => 'unknown')).split('\n')[0].trim();
+  const first = async (argv) => (await commandOutput(argv).catch(() => 'unknown')).split('\n')[0].trim();
   return {
     rustc: await first(['rustc', '--version']),
     node: process.version,
@@ -89,7 +88,7 @@ async function main() {
 
 main().catch(async (error) => {
   console.error(error instanceof Error ? error.stack : error);
-  await stopAllServers();
+  await stopAllProcesses();
   await dropRemainingDatabases();
   process.exit(1);
 });

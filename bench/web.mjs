@@ -11,11 +11,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AuthorRole, engineClients } from '../scripts/lib/engine-client.mjs';
-import { freePort, output, peakRssMiB, pinned, startServer } from './lib/processes.mjs';
+import { freePort } from '../scripts/lib/ports.mjs';
+import { commandOutput } from '../scripts/lib/processes.mjs';
+import { startWebServer } from '../scripts/lib/web-server.mjs';
+import { peakRssMiB, pinned, startServer } from './lib/processes.mjs';
 import { createDatabase, deleteRedisKeys, dropDatabase } from './lib/scratch.mjs';
-import { NEXT_BIN, webServerEnv } from '../scripts/lib/web-server.mjs';
 
-const NEXT_READY_TIMEOUT_MS = 30_000;
 /** The post every scenario reads. */
 const SLUG = 'bench-ownership';
 /** How often the write-to-fresh poller asks each replica for the page. */
@@ -82,31 +83,11 @@ async function engineRpcCount(metricsUrl) {
 }
 
 /**
- * `next start` for web/ on the existing build, pinned to `cpu`.
- * @param {{ root: string, cpu: string, engineUrl: string, apiKey: string, cache?: { redisUrl: string, prefix: string }, logFile: string }} options
+ * `next start` for web/ on the existing build, pinned to `cpu`, its output appended to `logFile`.
+ * @param {{ cpu: string, engineUrl: string, apiKey: string, cache?: { redisUrl: string, prefix: string }, logFile: string }} options
  */
-async function startWeb({ root, cpu, engineUrl, apiKey, cache, logFile }) {
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const server = await startServer({
-    argv: pinned(cpu, [process.execPath, NEXT_BIN, 'start', 'web', '--port', String(port), '--hostname', '127.0.0.1']),
-    cwd: root,
-    port,
-    logFile,
-    env: webServerEnv({ engineUrl, apiKey, siteUrl: url, cache }),
-  });
-  const deadline = Date.now() + NEXT_READY_TIMEOUT_MS;
-  for (;;) {
-    const response = await fetch(`${url}/robots.txt`).catch(() => null);
-    await response?.arrayBuffer();
-    if (response?.ok) break;
-    if (Date.now() > deadline) {
-      await server.stop();
-      throw new Error(`next start did not answer on ${url}; see ${logFile}`);
-    }
-    await sleep(100);
-  }
-  return { ...server, url };
+function startWeb({ cpu, engineUrl, apiKey, cache, logFile }) {
+  return startWebServer({ engineUrl, apiKey, cache, argvPrefix: pinned(cpu, []), output: { appendTo: logFile } });
 }
 
 async function get(url, headers = {}) {
@@ -172,7 +153,7 @@ export async function webBenchmark({ root, targetDir, databaseUrl, redisUrl, qui
     QUIRE_METRICS_ADDR: `127.0.0.1:${metricsPort}`,
   };
   const createKey = async (scopes) =>
-    (await output([engineBin, 'keys', 'create', '--name', 'bench-web', ...scopes.flatMap((s) => ['--scope', s])], engineEnv)).match(
+    (await commandOutput([engineBin, 'keys', 'create', '--name', 'bench-web', ...scopes.flatMap((s) => ['--scope', s])], { env: engineEnv })).match(
       /^key:\s+(\S+)$/m,
     )[1];
   const adminKey = await createKey(['admin']);
@@ -193,7 +174,7 @@ export async function webBenchmark({ root, targetDir, databaseUrl, redisUrl, qui
     const clients = engineClients(engineUrl, adminKey);
     let post = await seed(clients);
 
-    const web = (cache) => startWeb({ root, cpu: '0', engineUrl, apiKey: readKey, cache, logFile });
+    const web = (cache) => startWeb({ cpu: '0', engineUrl, apiKey: readKey, cache, logFile });
     const cache = { redisUrl, prefix: cachePrefix };
     // The default deployment (one process, pages in its memory), and a replica
     // of a shared deployment (pages in Redis, checked against Redis tags on every hit).
@@ -247,7 +228,7 @@ export async function webBenchmark({ root, targetDir, databaseUrl, redisUrl, qui
         '--seconds', String(seconds), '--warmup', String(warmup), ...extra,
       ]);
       const rpcsBefore = await engineRpcCount(metricsUrl);
-      const result = JSON.parse(await output(argv));
+      const result = JSON.parse(await commandOutput(argv));
       const rpcs = (await engineRpcCount(metricsUrl)) - rpcsBefore;
       // `sent` counts warm-up requests too, as the engine's counter does.
       return { ...result, name: peer.name, engine_rpcs_per_request: result.sent ? rpcs / result.sent : null };

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ensureNodeModules } from './lib/install.mjs';
-import { ROOT, run } from './lib/run.mjs';
+import { ROOT, run } from './lib/processes.mjs';
 
 const WEB_BUILD = path.join(ROOT, 'web', '.next');
 const FINGERPRINT_FILE = path.join(WEB_BUILD, 'quire-sources.sha256');

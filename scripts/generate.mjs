@@ -2,7 +2,7 @@
 // through buf.gen.yaml, then the descriptor set the engine serves over gRPC
 // reflection (from the same compilation, so they cannot disagree).
 import { ensureNodeModules } from './lib/install.mjs';
-import { run } from './lib/run.mjs';
+import { run } from './lib/processes.mjs';
 
 export const DESCRIPTOR_SET_PATH = 'gen/rust/src/generated/quire_descriptor.binpb';
 

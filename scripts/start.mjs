@@ -3,13 +3,11 @@
 // migrates, creates the admin author and API keys on first start (saved to
 // .quire/credentials), seeds the demo blog once, then runs the engine and the
 // web app until Ctrl-C, and stops everything it started.
-import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { build } from './build.mjs';
 import { ensureCredentials, seedDemoOnce } from './lib/first-run.mjs';
-import { waitForPort } from './lib/ports.mjs';
-import { ROOT, pathWithNodeBins, run } from './lib/run.mjs';
-import { ensureServices } from './services.mjs';
+import { ROOT, pathWithNodeBins, run, runProgram, startProcess, waitForPort } from './lib/processes.mjs';
+import { ensureServices } from './services/index.mjs';
 
 const ENGINE_ADDR = process.env.QUIRE_LISTEN_ADDR ?? '127.0.0.1:50051';
 const WEB_PORT = process.env.PORT ?? '3000';
@@ -23,18 +21,18 @@ const step = (message) => console.log(`[${((Date.now() - startedAt) / 1000).toFi
 /** Stops with a message saying what to install, instead of a stack trace. */
 class MissingPrerequisite extends Error {}
 
-function checkPrerequisites() {
+async function checkPrerequisites() {
   const nodeMajor = Number(process.versions.node.split('.')[0]);
   if (nodeMajor < MIN_NODE_MAJOR) {
     throw new MissingPrerequisite(`Quire needs Node.js ${MIN_NODE_MAJOR} or newer (this is ${process.version}): https://nodejs.org/`);
   }
-  const cargo = spawnSync('cargo', ['--version'], { encoding: 'utf8' });
-  if (cargo.error || cargo.status !== 0) {
+  const cargoRuns = await runProgram('cargo', ['--version']).then((cargo) => cargo.code === 0, () => false);
+  if (!cargoRuns) {
     throw new MissingPrerequisite('Quire needs Rust (cargo) to build its engine. Install it from https://rustup.rs/ and run `npm start` again.');
   }
 }
 
-/** @type {import('node:child_process').ChildProcess[]} */
+/** @type {import('./lib/processes.mjs').ServerProcess[]} */
 const children = [];
 let stopping = false;
 /** @type {(() => Promise<void>) | null} */
@@ -43,13 +41,14 @@ let stopServices = null;
 /**
  * Each child runs in a process group of its own, so a terminal's Ctrl-C
  * reaches only this script, which then stops them in order; otherwise a child
- * could exit on the signal first and look like a crash.
+ * could exit on the signal first and look like a crash. Stopping gives each
+ * child the time it takes to drain.
  */
 function startChild(name, command, args, env) {
-  const child = spawn(command, args, { cwd: ROOT, env: { ...env, PATH: pathWithNodeBins(env) }, stdio: 'inherit', detached: true });
-  child.on('exit', (code, signal) => {
+  const child = startProcess([command, ...args], { cwd: ROOT, env: { ...env, PATH: pathWithNodeBins(env) }, ownGroup: true, name });
+  void child.exited.then(({ code, signal, error }) => {
     if (!stopping) {
-      console.error(`${name} exited (${signal ?? code}); stopping Quire.`);
+      console.error(`${name} exited (${error?.message ?? signal ?? code}); stopping Quire.`);
       void stop(1);
     }
   });
@@ -62,12 +61,8 @@ async function stop(code) {
   stopping = true;
   console.log('\nStopping Quire…');
   // The web app first (no new engine calls), then the engine (it drains in-flight calls).
-  for (const child of [...children].reverse()) {
-    if (child.exitCode !== null) continue;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    process.kill(-child.pid, 'SIGTERM'); // the whole group: npm and the server it runs
-    await exited;
-  }
+  // Each stop signals the whole group: npm and the server it runs.
+  for (const child of [...children].reverse()) await child.stop();
   if (stopServices) await stopServices();
   process.exit(code);
 }
@@ -77,10 +72,10 @@ async function main() {
   process.once('SIGTERM', () => void stop(0));
   // Should this script die without stopping them, its children go too.
   process.once('exit', () => {
-    for (const child of children) if (child.exitCode === null) process.kill(-child.pid, 'SIGKILL');
+    for (const child of children) child.kill('SIGKILL');
   });
 
-  checkPrerequisites();
+  await checkPrerequisites();
   await build(step);
 
   const services = await ensureServices({ root: ROOT, log: step });

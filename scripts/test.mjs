@@ -12,11 +12,11 @@
 //      scenario of its report has numbers (how good they are is not checked).
 //
 // A step that fails does not stop the others: the summary shows everything.
-import { ensureServices } from './services.mjs';
+import { ensureServices } from './services/index.mjs';
 import { generate } from './generate.mjs';
 import { ensureChromium } from './lib/chromium.mjs';
 import { ensureNodeModules } from './lib/install.mjs';
-import { ROOT, run } from './lib/run.mjs';
+import { ROOT, run } from './lib/processes.mjs';
 import { addTally, emptyTally, parseNextest, parseNodeTest, parseVitest } from './lib/tally.mjs';
 import { quickReportChecks, quickReportPath, readQuickReport } from '../bench/smoke.mjs';
 import { rmSync } from 'node:fs';

@@ -1,18 +1,12 @@
 // Processes under test: the engine on a core of its own, the load generator
-// on the other, so the generator is never the engine's competition.
-import { execFile, spawn } from 'node:child_process';
-import { createWriteStream, existsSync } from 'node:fs';
+// on the other, so the generator is never the engine's competition. Starting,
+// waiting for and stopping them is scripts/lib/processes.mjs's.
+import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
-import { promisify } from 'node:util';
-import { waitForPort } from '../../scripts/lib/ports.mjs';
+import { startProcess, waitForReady } from '../../scripts/lib/processes.mjs';
 
-export { freePort } from '../../scripts/lib/ports.mjs';
-
-const exec = promisify(execFile);
 /** How long a server may take to drain after SIGTERM before it is killed. */
 const STOP_TIMEOUT_MS = 10_000;
-/** Servers started and not yet stopped, so a failed run leaves none behind. */
-const running = new Set();
 
 /** Prefixes argv with `taskset -c CPUS` when taskset exists and the machine has those cores. */
 export function pinned(cpus, argv) {
@@ -20,57 +14,23 @@ export function pinned(cpus, argv) {
   return haveTaskset && os.cpus().length > 1 ? ['taskset', '-c', cpus, ...argv] : argv;
 }
 
-
-
 /**
- * Starts a server process and waits for its port.
- * @returns {Promise<{ pid: number, stop: () => Promise<void> }>}
+ * Starts a server process, its output appended to `logFile`, and waits for its port.
+ * @param {{ argv: string[], env?: NodeJS.ProcessEnv, port: number, logFile: string, cwd?: string }} options
+ * @returns {Promise<import('../../scripts/lib/processes.mjs').ServerProcess>}
  */
 export async function startServer({ argv, env, port, logFile, cwd }) {
-  const log = createWriteStream(logFile, { flags: 'a' });
-  const child = spawn(argv[0], argv.slice(1), { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-  child.stdout.pipe(log);
-  child.stderr.pipe(log);
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  const stop = async () => {
-    running.delete(stop);
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
-      await exited;
-      clearTimeout(timer);
-    }
-  };
-  running.add(stop);
-  await Promise.race([
-    waitForPort(port),
-    exited.then((code) => {
-      throw new Error(`${argv.join(' ')} exited with ${code}; see ${logFile}`);
-    }),
-  ]).catch(async (error) => {
-    await stop();
-    throw error;
-  });
-  return { pid: child.pid, stop };
-}
-
-/** Stops every server still running (after a benchmark failed half-way). */
-export async function stopAllServers() {
-  await Promise.all([...running].map((stop) => stop()));
+  const server = startProcess(argv, { env, cwd, output: { appendTo: logFile }, stopTimeoutMs: STOP_TIMEOUT_MS });
+  await waitForReady(server, { port });
+  return server;
 }
 
 /** Peak resident memory of a process so far, in MiB (Linux). */
-export async function peakRssMiB(pid) {
+export function peakRssMiB(pid) {
   try {
-    const { stdout } = await exec('grep', ['VmHWM', `/proc/${pid}/status`]);
-    return Number(stdout.match(/(\d+)/)[1]) / 1024;
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    return Number(/^VmHWM:\s*(\d+)/m.exec(status)[1]) / 1024;
   } catch {
     return null;
   }
-}
-
-/** Runs a command and returns its stdout. */
-export async function output(argv, env = process.env) {
-  const { stdout } = await exec(argv[0], argv.slice(1), { env, maxBuffer: 16 << 20 });
-  return stdout;
 }

@@ -1,7 +1,7 @@
 // Browser tests drive Debian's Chromium (never a downloaded browser). On a
 // machine without it, install it when we can (root with apt), or say how.
 import { existsSync } from 'node:fs';
-import { run } from './run.mjs';
+import { run } from './processes.mjs';
 
 export const CHROMIUM_PATH = '/usr/bin/chromium';
 

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { DEMO_AUTHOR, DEMO_POSTS } from './demo-content.mjs';
-import { run } from './run.mjs';
+import { run } from './processes.mjs';
 
 const ADMIN = { slug: 'admin', displayName: 'Quire Admin', email: 'admin@example.com' };
 

@@ -2,7 +2,7 @@
 // and `npm run generate` work on a fresh clone without a prior `npm install`.
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { ROOT, run } from './run.mjs';
+import { ROOT, run } from './processes.mjs';
 
 /** Runs `npm ci` when node_modules is missing or older than package-lock.json. */
 export async function ensureNodeModules(log = console.log) {

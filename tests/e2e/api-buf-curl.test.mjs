@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { bufCurl } from './buf-curl.mjs';
 import { startEngine } from './engine-process.mjs';
+import { commandOutput } from '../../scripts/lib/processes.mjs';
 
 let engine;
 let adminKey;
@@ -41,9 +42,7 @@ after(async () => {
 });
 
 test('reflection lists the quire.v1 services', async () => {
-  const { execFile } = await import('node:child_process');
-  const { promisify } = await import('node:util');
-  const { stdout } = await promisify(execFile)('npx', ['buf', 'curl', '--protocol', 'grpc', '--http2-prior-knowledge', '--list-services', engine.url]);
+  const stdout = await commandOutput(['npx', 'buf', 'curl', '--protocol', 'grpc', '--http2-prior-knowledge', '--list-services', engine.url]);
   for (const service of ['PostService', 'TagService', 'AuthorService', 'CommentService', 'ChangeService']) {
     assert.match(stdout, new RegExp(`quire\\.v1\\.${service}`));
   }

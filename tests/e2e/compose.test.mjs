@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { before, test } from 'node:test';
-import { ROOT, run } from '../../scripts/lib/run.mjs';
+import { ROOT, run } from '../../scripts/lib/processes.mjs';
 
 const read = (file) => readFileSync(path.join(ROOT, file), 'utf8');
 

@@ -1,11 +1,8 @@
 // Runs the real engine binary for end-to-end tests: a fresh database, API
 // keys made with the engine's own CLI, and the server on a free port.
-import { spawn, execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import pg from 'pg';
-import { freePort, waitForPort } from '../../scripts/lib/ports.mjs';
-
-const run = promisify(execFile);
+import { freePort } from '../../scripts/lib/ports.mjs';
+import { commandOutput, startProcess, waitForReady } from '../../scripts/lib/processes.mjs';
 
 /** The engine binary built by `npm test` (QUIRE_ENGINE_BIN). */
 export function engineBinary() {
@@ -19,8 +16,6 @@ function withDatabase(url, database) {
   parsed.pathname = `/${database}`;
   return parsed.toString();
 }
-
-
 
 /**
  * Starts an engine on a fresh database (and Redis under a key prefix of its own).
@@ -48,22 +43,18 @@ export async function startEngine({ metrics = false, env: extraEnv = {} } = {}) 
 
   const createKey = async (scopes) => {
     const args = ['keys', 'create', '--name', 'e2e', ...scopes.flatMap((scope) => ['--scope', scope])];
-    const { stdout } = await run(engineBinary(), args, { env });
+    const stdout = await commandOutput([engineBinary(), ...args], { env });
     const key = stdout.match(/^key:\s+(\S+)$/m)?.[1];
     if (!key) throw new Error(`no key in: ${stdout}`);
     return key;
   };
 
   const port = await freePort();
-  const child = spawn(engineBinary(), [], { env: { ...env, QUIRE_LISTEN_ADDR: `127.0.0.1:${port}` }, stdio: 'inherit' });
-  await waitForPort(port);
+  const engine = startProcess([engineBinary()], { env: { ...env, QUIRE_LISTEN_ADDR: `127.0.0.1:${port}` }, name: 'quire-engine' });
+  await waitForReady(engine, { port });
 
   const stop = async () => {
-    if (child.exitCode === null) {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
-    }
+    await engine.stop();
     const cleanup = new pg.Client({ connectionString: adminUrl });
     await cleanup.connect();
     await cleanup.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);

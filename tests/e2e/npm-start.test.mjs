@@ -5,17 +5,15 @@
 // ready within 15 seconds, with the same content. Isolated from a developer's
 // own `npm start`: a fresh database, Redis prefixes and a credentials file of its own.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { engineClients, PostStatus } from './web-engine-client.mjs';
 import { freePort } from '../../scripts/lib/ports.mjs';
+import { ROOT, startProcess, waitForReady } from '../../scripts/lib/processes.mjs';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const FIRST_START_TIMEOUT_MS = 20 * 60_000; // may include the first release build
 const SECOND_START_BUDGET_MS = 15_000;
 
@@ -63,33 +61,20 @@ after(async () => {
 async function npmStart(timeoutMs) {
   const startedAt = Date.now();
   // Its own process group, like a terminal's foreground job.
-  const child = spawn('npm', ['start'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  let output = '';
-  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-  await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`npm start was not ready within ${timeoutMs / 1000} s:\n${output}`)), timeoutMs);
-    const collect = (chunk) => {
-      output += chunk;
-      if (output.includes('Quire is running.')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    };
-    child.stdout.setEncoding('utf8').on('data', collect);
-    child.stderr.setEncoding('utf8').on('data', collect);
-    exited.then(({ code }) => {
-      clearTimeout(timer);
-      reject(new Error(`npm start exited with ${code} before it was ready:\n${output}`));
-    });
+  const server = startProcess(['npm', 'start'], { cwd: ROOT, env, output: 'keep', ownGroup: true, stopTimeoutMs: 30_000 });
+  await waitForReady(server, {
+    check: async () => server.output().includes('Quire is running.'),
+    waitingFor: 'with "Quire is running."',
+    timeoutMs,
   });
-  return { child, exited, output: () => output, readyMs: Date.now() - startedAt };
+  return { server, output: server.output, readyMs: Date.now() - startedAt };
 }
 
 /** Ctrl-C: SIGINT to npm's process group, as a terminal sends it; resolves once nothing answers any more. */
 async function interrupt(started) {
-  process.kill(-started.child.pid, 'SIGINT');
+  started.server.kill('SIGINT');
   const { code, signal } = await Promise.race([
-    started.exited,
+    started.server.exited,
     new Promise((_, reject) => setTimeout(() => reject(new Error('npm start did not stop within 30 s')), 30_000)),
   ]);
   // npm itself may end on the signal; what matters is that Quire stopped in order.
