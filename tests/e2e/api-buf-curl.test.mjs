@@ -76,6 +76,23 @@ test('create, update, publish, list, search and delete a post', async () => {
   assert.equal(gone.code, 'not_found');
 });
 
+test('one UpdatePost saves and publishes, and answers the cache tags of its one change', async () => {
+  const { post: draft } = await ok('PostService/CreatePost', {
+    post: { slug: 'one-click', title: 'Draft title', authorId: author.id, tags: [{ name: 'History' }] },
+  });
+  const saved = await ok('PostService/UpdatePost', {
+    post: { id: draft.id, etag: draft.etag, title: 'Published title' },
+    updateMask: 'title',
+    status: 'POST_STATUS_PUBLISHED',
+  });
+  assert.equal(saved.post.status, 'POST_STATUS_PUBLISHED');
+  assert.equal(saved.post.title, 'Published title');
+  for (const tag of [`post:${draft.id}`, 'slug:one-click', 'posts', 'tag:history', 'author:grace']) {
+    assert.ok(saved.cacheTags.includes(tag), `${tag} missing from ${saved.cacheTags}`);
+  }
+  await ok('PostService/DeletePost', { id: draft.id });
+});
+
 test('a bad slug answers invalid_argument with a field violation', async () => {
   const error = await fails('PostService/CreatePost', { post: { slug: 'Bad Slug!', title: 'x', authorId: author.id } });
   assert.equal(error.code, 'invalid_argument');
