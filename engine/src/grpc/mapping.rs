@@ -3,10 +3,23 @@
 use quire_proto::v1;
 
 use crate::domain::{Etag, timestamp};
+use crate::render::TocItem;
 use crate::store::authors::AuthorRecord;
 use crate::store::comments::CommentRecord;
 use crate::store::posts::{PostRecord, RevisionRecord};
 use crate::store::tags::TagRecord;
+
+/// A table of contents on the wire.
+pub fn toc(items: Vec<TocItem>) -> Vec<v1::TocEntry> {
+    items
+        .into_iter()
+        .map(|item| v1::TocEntry {
+            level: item.level,
+            anchor: item.anchor,
+            text: item.text,
+        })
+        .collect()
+}
 
 fn tag_refs(slugs: &[String], names: &[String]) -> Vec<v1::TagRef> {
     slugs
@@ -36,16 +49,7 @@ pub fn post(record: PostRecord) -> v1::Post {
         title: record.title,
         markdown: record.markdown,
         html: record.html,
-        toc: record
-            .toc
-            .0
-            .into_iter()
-            .map(|item| v1::TocEntry {
-                level: item.level,
-                anchor: item.anchor,
-                text: item.text,
-            })
-            .collect(),
+        toc: toc(record.toc.0),
         excerpt: record.excerpt,
         word_count: record.word_count,
         reading_time_minutes: record.reading_time_minutes,

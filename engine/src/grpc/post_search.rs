@@ -81,15 +81,7 @@ impl PostApi {
             .map_err(ApiError::internal)?;
         Ok(v1::PreviewPostResponse {
             html: rendered.html,
-            toc: rendered
-                .toc
-                .into_iter()
-                .map(|item| v1::TocEntry {
-                    level: item.level,
-                    anchor: item.anchor,
-                    text: item.text,
-                })
-                .collect(),
+            toc: mapping::toc(rendered.toc),
             excerpt: rendered.excerpt,
             word_count: rendered.word_count,
             reading_time_minutes: rendered.reading_time_minutes,
