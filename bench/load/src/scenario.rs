@@ -79,7 +79,7 @@ impl Scenario {
             Scenario::CreatePost => {
                 let request = v1::CreatePostRequest {
                     post: Some(crate::seed::post(&context.author_id, &format!("bench-{sequence}-{}", std::process::id()))),
-                    request_id: String::new(),
+                    ..Default::default()
                 };
                 PostServiceClient::new(channel).create_post(authed(request, &context.key)).await.is_ok()
             }

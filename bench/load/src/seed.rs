@@ -93,7 +93,7 @@ pub async fn seed(channel: Channel, key: &str, count: usize) -> anyhow::Result<(
     let mut client = PostServiceClient::new(channel);
     for n in 0..count {
         let created = client
-            .create_post(authed(v1::CreatePostRequest { post: Some(post(author_id, &format!("post-{n}"))), request_id: String::new() }, key))
+            .create_post(authed(v1::CreatePostRequest { post: Some(post(author_id, &format!("post-{n}"))), ..Default::default() }, key))
             .await?
             .into_inner()
             .post
