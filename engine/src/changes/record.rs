@@ -70,7 +70,7 @@ pub fn comments_changed(post: &PostRecord) -> NewChange {
         was_published: post.status == status::PUBLISHED,
         tag_slugs: post.tag_slugs.clone(),
         author_slug: post.author_slug.clone(),
-        cache_tags: cache_tags::of_post_change(Some(post), Some(post)),
+        cache_tags: cache_tags::of_comments_change(post),
         ..NewChange::default()
     }
 }

@@ -1260,7 +1260,8 @@ pub struct Change {
     /// all            everything (changes recorded before tags existed)
     ///
     /// A change that readers could not see before and cannot see after (a
-    /// draft's edit) lists only the post's own `post:` and `slug:` tags.
+    /// draft's edit), and a change to a post's comments, list only the post's
+    /// own `post:` and `slug:` tags.
     #[prost(string, repeated, tag = "15")]
     pub cache_tags: ::prost::alloc::vec::Vec<::prost::alloc::string::String>,
 }

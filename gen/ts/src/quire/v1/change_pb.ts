@@ -147,7 +147,8 @@ export type Change = Message<"quire.v1.Change"> & {
    *   all            everything (changes recorded before tags existed)
    *
    * A change that readers could not see before and cannot see after (a
-   * draft's edit) lists only the post's own `post:` and `slug:` tags.
+   * draft's edit), and a change to a post's comments, list only the post's
+   * own `post:` and `slug:` tags.
    *
    * @generated from field: repeated string cache_tags = 15;
    */
