@@ -23,6 +23,15 @@ export const CHROMIUM_LAUNCH = {
 const SEED_SETTLE_MS = 1_500;
 
 /**
+ * Waits until the web's change follower has expired the seeded changes' tags
+ * a second time (web/lib/changes/follower.ts), so that tests counting cache
+ * hits start from a quiet blog.
+ */
+export function seedSettled() {
+  return new Promise((resolve) => setTimeout(resolve, SEED_SETTLE_MS));
+}
+
+/**
  * Starts the engine (with Prometheus metrics) and the web app, and seeds the
  * blog. `apiKey` is the web app's key, for starting more web servers.
  * @param {{ web?: Partial<Parameters<typeof startWeb>[0]> }} [options] extra settings for the web server
@@ -34,10 +43,7 @@ export async function startBlog(options = {}) {
     const apiKey = await engine.createKey(['content:read', 'comments:create']);
     web = await startWeb({ engineUrl: engine.url, apiKey, ...options.web });
     const seeded = await seedBlog(engine.url, engine.createKey, { assetBaseUrl: web.url });
-    // The web's change follower expires each change's tags again a second
-    // later (web/lib/changes/follower.ts); let that pass, so that tests
-    // counting cache hits start from a quiet blog.
-    await new Promise((resolve) => setTimeout(resolve, SEED_SETTLE_MS));
+    await seedSettled();
     return {
       engine,
       web,

@@ -9,6 +9,7 @@ import { Redis } from 'ioredis';
 import { bufCurl } from './buf-curl.mjs';
 import { startEngine } from './engine-process.mjs';
 import { startWeb } from './web-process.mjs';
+import { seedSettled } from './web-blog.mjs';
 import { seedBlog } from './web-seed.mjs';
 
 const FRESH_WITHIN_MS = 1_000;
@@ -35,6 +36,7 @@ before(async () => {
   };
   await Promise.all([startReplica('a'), startReplica('b')]);
   seeded = await seedBlog(engine.url, engine.createKey, { assetBaseUrl: replicas.a.url });
+  await seedSettled();
 });
 
 after(async () => {
