@@ -48,7 +48,7 @@ pub async fn publish_due(store: &Store) -> Result<usize, StoreError> {
 }
 
 async fn prune_old(store: &Store) -> Result<(), StoreError> {
-    let mut conn = store.pool().acquire().await?;
+    let mut conn = store.acquire().await?;
     credentials::prune(&mut conn).await?;
     idempotency::prune(&mut conn).await?;
     changes::prune(&mut conn).await?;

@@ -169,6 +169,9 @@ impl Application {
 
         let feed = self.feed.clone();
         let cache = self.cache.clone();
+        let probed = self.store.clone();
+        let stop_probe = background.clone();
+        tokio::spawn(async move { probed.probe_liveness(stop_probe).await });
         tokio::spawn(crate::metrics::watch_pool(
             self.store.clone(),
             background.clone(),
@@ -363,5 +366,33 @@ async fn become_ready(
     ready.store(true, Ordering::Release);
     set_health(&health, ServingStatus::Serving).await;
     tracing::info!("database migrated; serving");
+    tokio::spawn(report_liveness(
+        store.liveness().subscribe(),
+        health,
+        shutdown.clone(),
+    ));
     scheduler::run(store, shutdown).await;
+}
+
+/// Health follows PostgreSQL from then on: NOT_SERVING while the liveness
+/// probe finds it down, SERVING again once it answers. Redis never counts:
+/// without it the engine is slower, not unable to answer.
+async fn report_liveness(
+    mut liveness: tokio::sync::watch::Receiver<bool>,
+    health: HealthReporter,
+    shutdown: CancellationToken,
+) {
+    loop {
+        let up = *liveness.borrow_and_update();
+        let status = if up {
+            ServingStatus::Serving
+        } else {
+            ServingStatus::NotServing
+        };
+        set_health(&health, status).await;
+        tokio::select! {
+            () = shutdown.cancelled() => return,
+            changed = liveness.changed() => if changed.is_err() { return },
+        }
+    }
 }

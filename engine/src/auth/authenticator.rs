@@ -9,7 +9,7 @@ use uuid::Uuid;
 use super::caller::{Caller, Role, Scope};
 use super::error::{AuthError, AuthResult};
 use super::secrets::{SecretKind, digest};
-use crate::store::{Store, StoreError, credentials};
+use crate::store::{Store, credentials};
 
 /// How long a verified API key is trusted without asking PostgreSQL again:
 /// a revoked key stops working within this time.
@@ -57,12 +57,7 @@ impl Authenticator {
                 })
             }
             Some(SecretKind::Session) => {
-                let mut conn = self
-                    .store
-                    .pool()
-                    .acquire()
-                    .await
-                    .map_err(StoreError::from)?;
+                let mut conn = self.store.acquire().await?;
                 let (id, role) = credentials::session_by_digest(&mut conn, &secret_digest)
                     .await?
                     .ok_or(AuthError::Unauthenticated(
@@ -81,12 +76,7 @@ impl Authenticator {
     }
 
     async fn load_api_key(&self, secret_digest: Vec<u8>) -> AuthResult<Arc<(Uuid, Vec<Scope>)>> {
-        let mut conn = self
-            .store
-            .pool()
-            .acquire()
-            .await
-            .map_err(StoreError::from)?;
+        let mut conn = self.store.acquire().await?;
         let (key_id, names) = credentials::api_key_by_digest(&mut conn, &secret_digest)
             .await?
             .ok_or(AuthError::Unauthenticated("invalid credentials"))?;

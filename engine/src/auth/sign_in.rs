@@ -10,7 +10,7 @@ use super::error::{AuthError, AuthResult};
 use super::password::{hash_password, verify_password};
 use super::secrets::{Secret, SecretKind};
 use crate::store::authors::{self, AuthorRecord};
-use crate::store::{Store, StoreError, credentials};
+use crate::store::{Store, credentials};
 
 /// Failed sign-ins per email within [`THROTTLE_WINDOW_MINUTES`] before further attempts are refused.
 const MAX_SIGN_IN_FAILURES: i64 = 10;
@@ -37,7 +37,7 @@ pub async fn sign_in(
     password: String,
     session_ttl: Duration,
 ) -> AuthResult<SignedIn> {
-    let mut conn = store.pool().acquire().await.map_err(StoreError::from)?;
+    let mut conn = store.acquire().await?;
     let failures =
         credentials::recent_sign_in_failures(&mut conn, email, THROTTLE_WINDOW_MINUTES).await?;
     if failures >= MAX_SIGN_IN_FAILURES {

@@ -85,7 +85,7 @@ async fn load_recent(
     log: &InvalidationLog,
     remember: Duration,
 ) -> Result<i64, StoreError> {
-    let mut conn = store.pool().acquire().await?;
+    let mut conn = store.acquire().await?;
     let head = changes::head(&mut conn).await?;
     for change in changes::within(&mut conn, remember.as_secs_f64()).await? {
         apply(log, &to_wire(change));
@@ -159,7 +159,7 @@ async fn catch_up(
     log: &InvalidationLog,
     applied: &AtomicI64,
 ) -> Result<(), StoreError> {
-    let mut conn = store.pool().acquire().await?;
+    let mut conn = store.acquire().await?;
     loop {
         let batch =
             changes::after(&mut conn, applied.load(Ordering::Acquire), CATCH_UP_BATCH).await?;

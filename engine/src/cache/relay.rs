@@ -56,7 +56,7 @@ pub async fn run(store: Store, feed: ChangeFeed, shared: SharedCache, shutdown: 
 }
 
 async fn try_lead(store: &Store) -> Option<PoolConnection<Postgres>> {
-    let mut conn = store.pool().acquire().await.ok()?;
+    let mut conn = store.acquire().await.ok()?;
     let acquired: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
         .bind(RELAY_LOCK)
         .fetch_one(&mut *conn)
@@ -82,11 +82,7 @@ async fn publish_pending(
     channel: &str,
     cursor_key: &str,
 ) -> Result<(), RelayError> {
-    let mut conn = store
-        .pool()
-        .acquire()
-        .await
-        .map_err(|e| RelayError::Store(e.into()))?;
+    let mut conn = store.acquire().await.map_err(RelayError::Store)?;
     let Some(mut redis) = shared.connection() else {
         return Err(RelayError::Redis);
     };

@@ -54,7 +54,7 @@ async fn follow(store: Store, sender: watch::Sender<i64>, shutdown: Cancellation
         }
         // Re-read the head after (re)connecting and on every wake-up, so a
         // notification missed in between cannot leave subscribers waiting.
-        if let Ok(mut conn) = store.pool().acquire().await
+        if let Ok(mut conn) = store.acquire().await
             && let Ok(head) = changes::head(&mut conn).await
         {
             sender.send_if_modified(|current| {

@@ -59,7 +59,7 @@ pub async fn create(
         && let Some(existing) = idempotency::claim(&mut tx, "CreatePost", request_id, id).await?
     {
         tx.commit().await.map_err(StoreError::from)?;
-        let mut conn = store.pool().acquire().await.map_err(StoreError::from)?;
+        let mut conn = store.acquire().await?;
         let post = posts::get_by_id(&mut conn, existing, View::Full).await?;
         let cache_tags = cache_tags::of_post_change(None, Some(&post));
         return Ok(Written {

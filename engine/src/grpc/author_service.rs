@@ -46,7 +46,7 @@ impl AuthorApi {
         request: v1::GetAuthorRequest,
     ) -> ApiResult<v1::GetAuthorResponse> {
         policy::read_published(&caller)?;
-        let mut conn = self.store.pool().acquire().await.map_err(store_error)?;
+        let mut conn = self.store.acquire().await?;
         let author = match request.key {
             Some(v1::get_author_request::Key::Id(id)) => {
                 let id = parse_uuid(&id).map_err(|problem| ApiError::invalid("id", problem))?;
@@ -96,7 +96,7 @@ impl AuthorApi {
             }
         };
         violations.into_result()?;
-        let mut conn = self.store.pool().acquire().await.map_err(store_error)?;
+        let mut conn = self.store.acquire().await?;
         let mut rows = authors::list(&mut conn, after, limit + 1).await?;
         let next_page_token = PageToken::next_page(&mut rows, limit, &[], |last| {
             vec![last.display_name.to_lowercase(), last.id.to_string()]
@@ -252,7 +252,7 @@ impl AuthorApi {
                 "sign-out needs a session token, not an API key".to_owned(),
             ));
         };
-        let mut conn = self.store.pool().acquire().await.map_err(store_error)?;
+        let mut conn = self.store.acquire().await?;
         credentials::delete_session(&mut conn, &session_digest).await?;
         Ok(v1::SignOutResponse {})
     }

@@ -10,7 +10,7 @@ use tokio_stream::Stream;
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Response, Status};
 
-use super::status::{ApiError, ApiResult, store_error};
+use super::status::{ApiError, ApiResult};
 use crate::auth::{Authenticator, policy};
 use crate::changes::{ChangeFeed, to_wire};
 use crate::store::{Store, changes};
@@ -35,7 +35,7 @@ impl ChangeApi {
     }
 
     async fn start_position(&self, after_sequence: i64) -> ApiResult<i64> {
-        let mut conn = self.store.pool().acquire().await.map_err(store_error)?;
+        let mut conn = self.store.acquire().await?;
         match after_sequence {
             -1 => Ok(changes::head(&mut conn).await?),
             n if n < -1 => Err(ApiError::invalid(
@@ -91,11 +91,11 @@ async fn stream_changes(
 ) {
     let mut head = feed.subscribe();
     loop {
-        let batch = match store.pool().acquire().await {
+        let batch = match store.acquire().await {
             Ok(mut conn) => changes::after(&mut conn, after, BATCH)
                 .await
                 .map_err(ApiError::from),
-            Err(error) => Err(store_error(error)),
+            Err(error) => Err(ApiError::from(error)),
         };
         let batch = match batch {
             Ok(batch) => batch,

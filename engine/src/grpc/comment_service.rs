@@ -174,7 +174,7 @@ impl CommentApi {
             policy::read_published(&caller)?;
         }
 
-        let mut conn = self.store.pool().acquire().await.map_err(store_error)?;
+        let mut conn = self.store.acquire().await?;
         let mut rows = match post_id {
             Some(post_id) if !moderating => {
                 let post = posts::get_by_id(&mut conn, post_id, View::Basic)

@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use super::mapping;
 use super::post_service::{PostApi, parse_id, view_of};
-use super::status::{ApiError, ApiResult, not_found, store_error};
+use super::status::{ApiError, ApiResult, not_found};
 use crate::auth::{Caller, policy};
 use crate::cache::{CacheKey, Loaded};
 use crate::changes::cache_tags;
@@ -70,7 +70,7 @@ impl PostApi {
         lookup: &PostLookup,
         view: View,
     ) -> Result<(PostRecord, bool), StoreError> {
-        let mut conn = self.store.pool().acquire().await?;
+        let mut conn = self.store.acquire().await?;
         match lookup {
             PostLookup::Id(id) => Ok((posts::get_by_id(&mut conn, *id, view).await?, false)),
             PostLookup::Slug(slug) => posts::get_by_slug(&mut conn, slug.as_str(), view).await,
@@ -212,7 +212,7 @@ impl PostApi {
         fingerprint: &[String],
     ) -> ApiResult<(v1::ListPostsResponse, Vec<String>)> {
         let fingerprint: Vec<&str> = fingerprint.iter().map(String::as_str).collect();
-        let mut conn = self.store.pool().acquire().await.map_err(store_error)?;
+        let mut conn = self.store.acquire().await?;
         let mut rows = posts::list(&mut conn, filter, view, after, limit + 1).await?;
         let total_size = posts::count(&mut conn, filter).await?;
         let next_page_token = PageToken::next_page(&mut rows, limit, &fingerprint, |last| {
@@ -251,7 +251,7 @@ impl PostApi {
             }
         };
         violations.into_result()?;
-        let mut conn = self.store.pool().acquire().await.map_err(store_error)?;
+        let mut conn = self.store.acquire().await?;
         let post = posts::get_by_id(&mut conn, post_id, View::Basic)
             .await
             .map_err(not_found("post"))?;

@@ -5,7 +5,7 @@ use quire_proto::v1;
 use super::mapping;
 use super::post_queries::optional_slug;
 use super::post_service::PostApi;
-use super::status::{ApiError, ApiResult, store_error};
+use super::status::{ApiError, ApiResult};
 use crate::auth::{Caller, policy};
 use crate::domain::{FieldViolations, PageToken, SEARCH_QUERY_MAX, check_text, page_size};
 use crate::render;
@@ -42,7 +42,7 @@ impl PostApi {
         };
         violations.into_result()?;
 
-        let mut conn = self.store.pool().acquire().await.map_err(store_error)?;
+        let mut conn = self.store.acquire().await?;
         let hits = posts::search(&mut conn, query, tag_slug.as_deref(), offset, limit + 1).await?;
         let total_size = posts::search_count(&mut conn, query, tag_slug.as_deref()).await?;
         let has_more = hits.len() as i64 > limit;

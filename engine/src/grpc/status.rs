@@ -15,6 +15,10 @@ use crate::content::ContentError;
 use crate::domain::FieldViolations;
 use crate::store::StoreError;
 
+/// When a client should retry a call that answered UNAVAILABLE: the
+/// liveness probe notices a recovery within a second.
+const RETRY_UNAVAILABLE_AFTER: Duration = Duration::from_secs(1);
+
 /// Why a call failed.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -99,6 +103,10 @@ impl From<StoreError> for ApiError {
             },
             StoreError::Unavailable(source) => {
                 tracing::warn!(error = %source, "database unavailable");
+                Self::Unavailable("the content store is unavailable; try again shortly")
+            }
+            // Known down: the liveness probe has said so (and logged it) already.
+            StoreError::Down => {
                 Self::Unavailable("the content store is unavailable; try again shortly")
             }
             error @ StoreError::Database(_) => Self::internal(error),
@@ -186,7 +194,10 @@ impl From<ApiError> for Status {
                 let details = ErrorDetails::with_retry_info(Some(retry_after));
                 Status::with_error_details(Code::ResourceExhausted, message, details)
             }
-            ApiError::Unavailable(message) => Status::unavailable(message),
+            ApiError::Unavailable(message) => {
+                let details = ErrorDetails::with_retry_info(Some(RETRY_UNAVAILABLE_AFTER));
+                Status::with_error_details(Code::Unavailable, message, details)
+            }
             ApiError::Status(status) => status,
             ApiError::Internal(source) => {
                 tracing::error!(error = %error_chain(source.as_ref()), "internal error");

@@ -40,7 +40,7 @@ impl TagApi {
         let found = self
             .cache
             .get_or_load(CacheKey::tag(slug.as_str()), || async {
-                let mut conn = self.store.pool().acquire().await.map_err(store_error)?;
+                let mut conn = self.store.acquire().await.map_err(ApiError::from)?;
                 match tags::get(&mut conn, slug.as_str()).await {
                     Ok(tag) => Ok(Loaded {
                         value: Some(v1::GetTagResponse {
@@ -104,7 +104,7 @@ impl TagApi {
     ) -> ApiResult<v1::ListTagsResponse> {
         let only_used_text = only_used.to_string();
         let fingerprint = [only_used_text.as_str()];
-        let mut conn = self.store.pool().acquire().await.map_err(store_error)?;
+        let mut conn = self.store.acquire().await?;
         let mut rows = tags::list(&mut conn, only_used, after, limit + 1).await?;
         let next_page_token = PageToken::next_page(&mut rows, limit, &fingerprint, |last| {
             vec![last.name.to_lowercase(), last.slug.clone()]

@@ -15,6 +15,10 @@ pub enum StoreError {
         /// The request field holding the value.
         field: &'static str,
     },
+    /// The database is known to be down (its liveness probe fails): the
+    /// call was not attempted.
+    #[error("the database is down")]
+    Down,
     /// The database could not be reached in time.
     #[error("the database is unavailable")]
     Unavailable(#[source] sqlx::Error),

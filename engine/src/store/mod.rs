@@ -8,14 +8,18 @@ pub mod comments;
 pub mod credentials;
 mod error;
 pub mod idempotency;
+mod liveness;
 pub mod posts;
 pub mod tags;
 
+use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{PgPool, Postgres, Transaction};
 use std::str::FromStr;
+use tokio_util::sync::CancellationToken;
 
 pub use error::{StoreError, taken_if_unique};
+pub use liveness::Liveness;
 
 use crate::config::DatabaseSettings;
 
@@ -29,6 +33,8 @@ pub type Tx = Transaction<'static, Postgres>;
 #[derive(Clone)]
 pub struct Store {
     pool: PgPool,
+    options: PgConnectOptions,
+    liveness: Liveness,
 }
 
 impl Store {
@@ -41,8 +47,33 @@ impl Store {
         let pool = PgPoolOptions::new()
             .max_connections(settings.pool_size)
             .acquire_timeout(settings.acquire_timeout)
-            .connect_lazy_with(options);
-        Ok(Self { pool })
+            .connect_lazy_with(options.clone());
+        Ok(Self {
+            pool,
+            options,
+            liveness: Liveness::new(),
+        })
+    }
+
+    /// Probes PostgreSQL until `shutdown` (see [`Liveness`]).
+    pub async fn probe_liveness(&self, shutdown: CancellationToken) {
+        self.liveness
+            .clone()
+            .probe(self.options.clone(), shutdown)
+            .await;
+    }
+
+    /// Whether PostgreSQL answers, and when that changes.
+    pub fn liveness(&self) -> &Liveness {
+        &self.liveness
+    }
+
+    fn check_up(&self) -> Result<(), StoreError> {
+        if self.liveness.is_up() {
+            Ok(())
+        } else {
+            Err(StoreError::Down)
+        }
     }
 
     /// Applies pending migrations (recorded in `_sqlx_migrations`; a lock
@@ -54,10 +85,18 @@ impl Store {
     /// Starts a transaction (waiting for a pooled connection if need be).
     #[tracing::instrument(name = "db.begin", level = "debug", skip_all, fields(db.system = "postgresql", otel.kind = "client"))]
     pub async fn begin(&self) -> Result<Tx, StoreError> {
+        self.check_up()?;
         Ok(self.pool.begin().await?)
     }
 
-    /// The pool, for single-statement reads.
+    /// A pooled connection for single-statement reads; fails at once while
+    /// PostgreSQL is known down.
+    pub async fn acquire(&self) -> Result<PoolConnection<Postgres>, StoreError> {
+        self.check_up()?;
+        Ok(self.pool.acquire().await?)
+    }
+
+    /// The pool itself, for migrations and metrics.
     pub fn pool(&self) -> &PgPool {
         &self.pool
     }
