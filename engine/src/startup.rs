@@ -265,7 +265,7 @@ impl Application {
             ))
             .add_service(service!(
                 ChangeServiceServer,
-                ChangeApi::new(self.store.clone(), auth, feed)
+                ChangeApi::new(self.store.clone(), auth, feed, background.clone())
             ))
             .serve_with_incoming_shutdown(
                 TcpIncoming::from(self.listener).with_nodelay(Some(true)),

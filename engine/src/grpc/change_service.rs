@@ -8,6 +8,7 @@ use quire_proto::v1::change_service_server::ChangeService;
 use tokio::sync::mpsc;
 use tokio_stream::Stream;
 use tokio_stream::wrappers::ReceiverStream;
+use tokio_util::sync::CancellationToken;
 use tonic::{Request, Response, Status};
 
 use super::status::{ApiError, ApiResult};
@@ -26,12 +27,24 @@ pub struct ChangeApi {
     store: Store,
     auth: Authenticator,
     feed: ChangeFeed,
+    shutdown: CancellationToken,
 }
 
 impl ChangeApi {
-    /// A change API fed by `feed`.
-    pub fn new(store: Store, auth: Authenticator, feed: ChangeFeed) -> Self {
-        Self { store, auth, feed }
+    /// A change API fed by `feed`, whose streams end with UNAVAILABLE when
+    /// `shutdown` is cancelled.
+    pub fn new(
+        store: Store,
+        auth: Authenticator,
+        feed: ChangeFeed,
+        shutdown: CancellationToken,
+    ) -> Self {
+        Self {
+            store,
+            auth,
+            feed,
+            shutdown,
+        }
     }
 
     async fn start_position(&self, after_sequence: i64) -> ApiResult<i64> {
@@ -76,21 +89,30 @@ impl ChangeService for ChangeApi {
             self.feed.clone(),
             after,
             sender,
+            self.shutdown.clone(),
         ));
         Ok(Response::new(Box::pin(ReceiverStream::new(receiver))))
     }
 }
 
 /// Sends every change after `after`, then follows the feed, until the client
-/// goes away.
+/// goes away. When the engine shuts down the stream ends with UNAVAILABLE,
+/// so that a follower tells it from a normal end and resumes elsewhere.
 async fn stream_changes(
     store: Store,
     feed: ChangeFeed,
     mut after: i64,
     sender: mpsc::Sender<Result<v1::WatchChangesResponse, Status>>,
+    shutdown: CancellationToken,
 ) {
+    let shutting_down =
+        || Status::unavailable("the engine is shutting down; resume the stream on another replica");
     let mut head = feed.subscribe();
     loop {
+        if shutdown.is_cancelled() {
+            let _ = sender.send(Err(shutting_down())).await;
+            return;
+        }
         let batch = match store.acquire().await {
             Ok(mut conn) => changes::after(&mut conn, after, BATCH)
                 .await
@@ -117,8 +139,13 @@ async fn stream_changes(
         }
         tokio::select! {
             () = sender.closed() => return,
+            () = shutdown.cancelled() => {
+                let _ = sender.send(Err(shutting_down())).await;
+                return;
+            }
             changed = head.changed() => {
                 if changed.is_err() {
+                    let _ = sender.send(Err(shutting_down())).await;
                     return;
                 }
             }

@@ -85,3 +85,27 @@ async fn a_live_stream_receives_changes_committed_after_it_started() {
     );
     assert!(rename.was_published);
 }
+
+#[tokio::test]
+async fn a_stream_ends_with_unavailable_when_the_engine_shuts_down() {
+    let mut engine = TestEngine::start().await;
+    let reader = engine.key(&["content:read"]).await;
+    let mut stream = engine
+        .changes()
+        .watch_changes(authed(
+            v1::WatchChangesRequest { after_sequence: -1 },
+            &reader,
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    engine.shut_down();
+    let ended = tokio::time::timeout(Duration::from_secs(5), stream.next())
+        .await
+        .expect("the stream ends promptly")
+        .expect("with a status, not silently");
+    assert_eq!(
+        ended.expect_err("shutdown is not a normal end").code(),
+        tonic::Code::Unavailable
+    );
+}

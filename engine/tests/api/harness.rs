@@ -103,7 +103,7 @@ pub struct TestEngine {
     pub database_url: String,
     /// An API key with the admin scope.
     pub admin_key: String,
-    _stop: oneshot::Sender<()>,
+    stop: Option<oneshot::Sender<()>>,
 }
 
 impl TestEngine {
@@ -167,7 +167,7 @@ impl TestEngine {
             cache,
             database_url,
             admin_key,
-            _stop: stop,
+            stop: Some(stop),
         };
         engine.wait_until_serving().await;
         engine
@@ -190,6 +190,14 @@ impl TestEngine {
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
         panic!("engine never reported SERVING");
+    }
+
+    /// Starts shutting the engine down (as SIGTERM does), keeping the test's
+    /// connection to it.
+    pub fn shut_down(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
     }
 
     /// A new API key with `scopes`.
