@@ -2,6 +2,13 @@
 
 use super::limits::SLUG_MAX;
 
+/// The first path segments the reader site routes itself (`/search`,
+/// `/tag/…`, `/admin`, …): a post or page with one of these slugs could
+/// never be reached, so none may have one.
+pub const RESERVED_POST_SLUGS: [&str; 8] = [
+    "admin", "author", "feed", "og", "page", "search", "sitemaps", "tag",
+];
+
 /// A slug: lower-case ASCII letters and digits in groups joined by single hyphens.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Slug(String);
@@ -25,6 +32,19 @@ impl Slug {
             );
         }
         Ok(Self(value.to_owned()))
+    }
+
+    /// Accepts `value` as a post's or page's slug: a valid slug that is not
+    /// one of [`RESERVED_POST_SLUGS`].
+    pub fn parse_post(value: &str) -> Result<Self, String> {
+        let slug = Self::parse(value)?;
+        if RESERVED_POST_SLUGS.contains(&slug.as_str()) {
+            return Err(format!(
+                "`{value}` is reserved for the site's own pages ({}); choose another",
+                RESERVED_POST_SLUGS.join(", ")
+            ));
+        }
+        Ok(slug)
     }
 
     /// Derives a slug from a display name ("Rust & WebAssembly!" → "rust-webassembly").
@@ -81,6 +101,14 @@ fn fold_accent(c: char) -> char {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_post_may_not_take_a_route_of_the_site() {
+        assert!(Slug::parse_post("search").is_err());
+        assert!(Slug::parse_post("admin").is_err());
+        assert!(Slug::parse_post("searching").is_ok());
+        assert!(Slug::parse("search").is_ok());
+    }
 
     #[test]
     fn a_well_formed_slug_parses() {

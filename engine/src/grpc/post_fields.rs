@@ -50,7 +50,7 @@ pub fn parse(
     let mut edit = PostEdit::default();
     if fields.has("slug") {
         edit.slug = violations
-            .check("post.slug", Slug::parse(&post.slug))
+            .check("post.slug", Slug::parse_post(&post.slug))
             .map(Slug::into_string);
     }
     if fields.has("kind") {

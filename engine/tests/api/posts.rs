@@ -630,3 +630,29 @@ async fn an_unknown_post_answers_not_found() {
         .unwrap_err();
     assert_eq!(violated_fields(&error), ["id"]);
 }
+
+#[tokio::test]
+async fn a_slug_the_site_routes_itself_is_refused_with_a_field_error() {
+    let engine = TestEngine::start().await;
+    let (ada, _) = engine.author("ada", v1::AuthorRole::Author).await;
+    for reserved in ["search", "admin", "tag"] {
+        let refused = engine
+            .posts()
+            .create_post(authed(
+                v1::CreatePostRequest {
+                    post: Some(v1::Post {
+                        slug: reserved.into(),
+                        title: "Unreachable".into(),
+                        author_id: ada.id.clone(),
+                        ..Default::default()
+                    }),
+                    ..Default::default()
+                },
+                &engine.admin_key,
+            ))
+            .await
+            .expect_err("a reserved slug is refused");
+        assert_eq!(refused.code(), Code::InvalidArgument);
+        assert_eq!(violated_fields(&refused), ["post.slug"]);
+    }
+}

@@ -972,7 +972,9 @@ pub struct Post {
     pub id: ::prost::alloc::string::String,
     /// Required. URL-safe name, unique across all posts and pages: lower-case
     /// letters, digits and single hyphens (`^\[a-z0-9\]+(-\[a-z0-9\]+)*$`), at most
-    /// 100 characters. Changing it keeps the old slug as a redirect.
+    /// 100 characters, and none of the reader site's own routes (`admin`,
+    /// `author`, `feed`, `og`, `page`, `search`, `sitemaps`, `tag`). Changing
+    /// it keeps the old slug as a redirect.
     #[prost(string, tag = "2")]
     pub slug: ::prost::alloc::string::String,
     /// Whether this is a post or a standalone page. Defaults to POST_KIND_POST.

@@ -37,7 +37,9 @@ export type Post = Message<"quire.v1.Post"> & {
   /**
    * Required. URL-safe name, unique across all posts and pages: lower-case
    * letters, digits and single hyphens (`^[a-z0-9]+(-[a-z0-9]+)*$`), at most
-   * 100 characters. Changing it keeps the old slug as a redirect.
+   * 100 characters, and none of the reader site's own routes (`admin`,
+   * `author`, `feed`, `og`, `page`, `search`, `sitemaps`, `tag`). Changing
+   * it keeps the old slug as a redirect.
    *
    * @generated from field: string slug = 2;
    */
