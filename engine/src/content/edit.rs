@@ -64,7 +64,8 @@ pub async fn render_into(content: &mut PostContent) -> ContentResult<()> {
     let markdown = content.markdown.clone();
     let rendered = tokio::task::spawn_blocking(move || render::render(&markdown))
         .await
-        .map_err(ContentError::Render)?;
+        .map_err(ContentError::Render)?
+        .map_err(|refused| ContentError::invalid("post.markdown", refused.to_string()))?;
     content.html = rendered.html;
     content.toc = rendered.toc;
     content.excerpt = rendered.excerpt;

@@ -78,7 +78,8 @@ impl PostApi {
         }
         let rendered = tokio::task::spawn_blocking(move || render::render(&request.markdown))
             .await
-            .map_err(ApiError::internal)?;
+            .map_err(ApiError::internal)?
+            .map_err(|refused| ApiError::invalid("markdown", refused.to_string()))?;
         Ok(v1::PreviewPostResponse {
             html: rendered.html,
             toc: mapping::toc(rendered.toc),

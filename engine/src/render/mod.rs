@@ -25,11 +25,22 @@
 
 mod highlight;
 mod markdown;
+mod nesting;
 mod raw_html;
 mod sanitize;
 mod summary;
 
 pub use highlight::{HighlightTheme, highlight_css};
+pub use nesting::MAX_NESTING;
+
+/// Why a body is refused: rendering it would cost far more CPU than any
+/// real post (see [`nesting`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("nests blocks or elements {depth} levels deep; at most {MAX_NESTING} are allowed")]
+pub struct TooDeep {
+    /// How deep the body nests.
+    pub depth: usize,
+}
 
 /// A post body rendered for storage: everything a reader or the search index
 /// needs, so serving a post never renders Markdown.
@@ -68,23 +79,28 @@ pub struct TocItem {
 
 /// Renders a Markdown post body.
 ///
-/// Infallible by design: every input, however malformed or hostile, renders to
-/// something, and what it renders to has been through the sanitiser.
-pub fn render(markdown: &str) -> Rendered {
+/// Every input, however malformed or hostile, renders to something that has
+/// been through the sanitiser, in time linear in its size: a body nested too
+/// deeply for that is refused ([`TooDeep`]) before the sanitiser sees it.
+pub fn render(markdown: &str) -> Result<Rendered, TooDeep> {
     let arena = comrak::Arena::new();
     let root = markdown::parse(&arena, markdown);
     let outline = markdown::outline(root);
     let unsafe_html = markdown::to_html(root);
+    let depth = nesting::depth(&unsafe_html);
+    if depth > MAX_NESTING {
+        return Err(TooDeep { depth });
+    }
     let word_count = summary::word_count(&outline.plain_text);
 
-    Rendered {
+    Ok(Rendered {
         html: sanitize::clean(&unsafe_html),
         toc: outline.toc,
         excerpt: outline.excerpt,
         reading_time_minutes: summary::reading_time_minutes(word_count),
         word_count,
         plain_text: outline.plain_text,
-    }
+    })
 }
 
 /// Builds the syntax set, comrak options and sanitiser now rather than on the
@@ -98,6 +114,22 @@ pub fn warm_up() {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn rendered(markdown: &str) -> Rendered {
+        render(markdown).expect("renders")
+    }
+
+    #[test]
+    fn pathological_nesting_is_refused_before_the_sanitiser_runs() {
+        let started = std::time::Instant::now();
+        let quotes = format!("{} x", ">".repeat(50_000));
+        assert_eq!(render(&quotes).unwrap_err().depth, 50_000);
+        let divs = format!("{}x", "<div>".repeat(50_000));
+        assert!(render(&divs).is_err());
+        assert!(started.elapsed() < std::time::Duration::from_secs(2));
+        let deep_but_fine = format!("{} x", ">".repeat(MAX_NESTING));
+        assert!(render(&deep_but_fine).is_ok());
+    }
 
     /// Fails the test when `html` contains anything that could run script,
     /// load a frame or navigate to a dangerous scheme.
@@ -139,7 +171,7 @@ mod tests {
     #[test]
     fn script_tags_are_removed_with_their_content() {
         let html =
-            render("Hello\n\n<script>alert(1)</script>\n\nworld <script>alert(2)</script>").html;
+            rendered("Hello\n\n<script>alert(1)</script>\n\nworld <script>alert(2)</script>").html;
         assert_inert(&html);
         assert!(!html.contains("alert"), "{html}");
         assert!(html.contains("Hello") && html.contains("world"), "{html}");
@@ -147,99 +179,100 @@ mod tests {
 
     #[test]
     fn markdown_link_to_javascript_loses_its_href() {
-        let html = render("[x](javascript:alert(1))").html;
+        let html = rendered("[x](javascript:alert(1))").html;
         assert_inert(&html);
         assert!(html.contains(">x</a>"), "{html}");
     }
 
     #[test]
     fn mixed_case_javascript_scheme_in_raw_html_loses_its_href() {
-        let html = render(r#"<a href="JaVaScRiPt:alert(1)">x</a>"#).html;
+        let html = rendered(r#"<a href="JaVaScRiPt:alert(1)">x</a>"#).html;
         assert_inert(&html);
         assert!(!html.contains("href"), "{html}");
     }
 
     #[test]
     fn javascript_scheme_split_by_a_tab_entity_loses_its_href() {
-        let html = render(r#"<a href="jav&#x09;ascript:alert(1)">x</a>"#).html;
+        let html = rendered(r#"<a href="jav&#x09;ascript:alert(1)">x</a>"#).html;
         assert_inert(&html);
         assert!(!html.contains("href"), "{html}");
     }
 
     #[test]
     fn markdown_autolink_to_javascript_loses_its_href() {
-        let html = render("<javascript:alert(1)>").html;
+        let html = rendered("<javascript:alert(1)>").html;
         assert!(!html.contains("href"), "{html}");
     }
 
     #[test]
     fn img_onerror_is_removed() {
-        let html = render("<img src=x onerror=alert(1)>").html;
+        let html = rendered("<img src=x onerror=alert(1)>").html;
         assert_inert(&html);
     }
 
     #[test]
     fn svg_with_onload_is_removed() {
-        let html = render("<svg onload=alert(1)>").html;
+        let html = rendered("<svg onload=alert(1)>").html;
         assert_inert(&html);
     }
 
     #[test]
     fn script_inside_svg_is_removed() {
-        let html = render("<svg><script>alert(1)</script></svg>").html;
+        let html = rendered("<svg><script>alert(1)</script></svg>").html;
         assert_inert(&html);
         assert!(!html.contains("alert"), "{html}");
     }
 
     #[test]
     fn iframes_are_removed() {
-        let html = render(r#"<iframe src="https://evil.example/"></iframe>"#).html;
+        let html = rendered(r#"<iframe src="https://evil.example/"></iframe>"#).html;
         assert_inert(&html);
-        let html = render(r#"<iframe srcdoc="<script>alert(1)</script>"></iframe>"#).html;
+        let html = rendered(r#"<iframe srcdoc="<script>alert(1)</script>"></iframe>"#).html;
         assert_inert(&html);
     }
 
     #[test]
     fn data_urls_in_links_lose_their_href() {
-        let html =
-            render(r#"<a href="data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==">x</a>"#)
-                .html;
+        let html = rendered(
+            r#"<a href="data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==">x</a>"#,
+        )
+        .html;
         assert_inert(&html);
-        let html = render("[x](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)").html;
+        let html = rendered("[x](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)").html;
         assert_inert(&html);
     }
 
     #[test]
     fn style_attributes_are_removed() {
-        let html = render(r#"<div style="background:url(javascript:alert(1))">x</div>"#).html;
+        let html = rendered(r#"<div style="background:url(javascript:alert(1))">x</div>"#).html;
         assert_inert(&html);
         assert!(html.contains('x'), "{html}");
     }
 
     #[test]
     fn mathml_with_xlink_href_is_removed() {
-        let html = render(r#"<math><mi xlink:href="javascript:alert(1)">x</mi></math>"#).html;
+        let html = rendered(r#"<math><mi xlink:href="javascript:alert(1)">x</mi></math>"#).html;
         assert_inert(&html);
     }
 
     #[test]
     fn forms_and_buttons_are_removed() {
-        let html = render("<form action=javascript:alert(1)><button>go</button></form>").html;
+        let html = rendered("<form action=javascript:alert(1)><button>go</button></form>").html;
         assert_inert(&html);
-        let html = render(r#"<button formaction="javascript:alert(1)">go</button>"#).html;
+        let html = rendered(r#"<button formaction="javascript:alert(1)">go</button>"#).html;
         assert_inert(&html);
     }
 
     #[test]
     fn markdown_image_with_javascript_source_loses_its_src() {
-        let html = render("![x](javascript:alert(1))").html;
+        let html = rendered("![x](javascript:alert(1))").html;
         assert_inert(&html);
         assert!(!html.contains("src"), "{html}");
     }
 
     #[test]
     fn event_handlers_on_allowed_tags_are_removed() {
-        let html = render(concat!(
+        let html = rendered(concat!(
             "<p onclick=\"alert(1)\">p</p>\n\n",
             "<details open ontoggle=alert(1)><summary onmouseover=alert(1)>s</summary></details>\n\n",
             "<a href=\"https://example.com/\" onmouseover=\"alert(1)\">a</a> ",
@@ -259,7 +292,7 @@ mod tests {
             r#"<a href="&#x6A;&#x61;&#x76;&#x61;&#x73;&#x63;&#x72;&#x69;&#x70;&#x74;&#x3A;alert(1)">x</a>"#,
             "![x](&#106;avascript:alert(1))",
         ] {
-            let html = render(markdown).html;
+            let html = rendered(markdown).html;
             assert_inert(&html);
             assert!(!html.contains("href") && !html.contains("src"), "{html}");
         }
@@ -267,7 +300,7 @@ mod tests {
 
     #[test]
     fn unclosed_raw_html_cannot_swallow_the_rest_of_the_page() {
-        let html = render("<div><a href=\"https://example.com/\">\n\ntext\n\n<p").html;
+        let html = rendered("<div><a href=\"https://example.com/\">\n\ntext\n\n<p").html;
         assert_inert(&html);
         assert_eq!(
             html.matches("<div").count(),
@@ -278,7 +311,7 @@ mod tests {
 
     #[test]
     fn benign_raw_html_is_kept() {
-        let html = render(
+        let html = rendered(
             "<details><summary>More</summary>\n\nHidden *text*\n\n</details>\n\n\
              Press <kbd>Ctrl</kbd>+<kbd>C</kbd>, x<sup>2</sup>, H<sub>2</sub>O.",
         )
@@ -296,8 +329,8 @@ mod tests {
     }
 
     #[test]
-    fn gfm_extensions_render() {
-        let html = render(concat!(
+    fn gfm_extensions_rendered() {
+        let html = rendered(concat!(
             "| a | b |\n|:--|--:|\n| 1 | 2 |\n\n",
             "~~gone~~\n\n",
             "- [x] done\n- [ ] todo\n\n",
@@ -331,7 +364,7 @@ mod tests {
 
     #[test]
     fn toc_anchors_match_heading_ids_including_duplicates() {
-        let rendered = render(concat!(
+        let rendered = rendered(concat!(
             "# Intro\n\ntext\n\n",
             "## Set *up* `cargo`\n\n",
             "## Intro\n\n",
@@ -373,7 +406,7 @@ mod tests {
 
     #[test]
     fn links_get_rel_nofollow_and_safe_schemes_survive() {
-        let html = render(
+        let html = rendered(
             "[ext](https://example.com/) [rel](/posts/x) [frag](#top) [mail](mailto:a@example.com) [ftp](ftp://example.com/)",
         )
         .html;
@@ -390,7 +423,7 @@ mod tests {
 
     #[test]
     fn fenced_code_is_highlighted_with_classes_and_no_inline_styles() {
-        let html = render("```rust\nfn main() { let s = \"<b>\"; }\n```\n").html;
+        let html = rendered("```rust\nfn main() { let s = \"<b>\"; }\n```\n").html;
         assert!(
             html.contains(r#"<pre class="syntax-highlighting">"#),
             "{html}"
@@ -403,7 +436,7 @@ mod tests {
 
     #[test]
     fn plain_text_excerpt_and_counts_come_from_the_body() {
-        let rendered = render(
+        let rendered = rendered(
             "# Title\n\nFirst *para* with a [link](https://example.com/).\n\n\
              ```sh\necho hi\n```\n\n![alt words](https://example.com/a.png)\n\nSecond para.\n",
         );
@@ -430,7 +463,7 @@ mod tests {
 
     #[test]
     fn empty_body_renders_to_nothing() {
-        let rendered = render("");
+        let rendered = rendered("");
         assert_eq!(rendered.html, "");
         assert!(rendered.toc.is_empty());
         assert_eq!(rendered.excerpt, "");
@@ -455,7 +488,7 @@ mod tests {
                 sq = section * section,
             ));
         }
-        let rendered = render(&markdown);
+        let rendered = rendered(&markdown);
 
         assert_eq!(rendered.toc.len(), section);
         assert_eq!(

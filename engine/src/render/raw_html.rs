@@ -186,7 +186,8 @@ mod tests {
 
     #[test]
     fn an_unclosed_title_in_prose_shows_as_text() {
-        let rendered = render("The <title> element names the page.\n\nSecond paragraph.\n");
+        let rendered =
+            render("The <title> element names the page.\n\nSecond paragraph.\n").expect("renders");
         assert_eq!(
             rendered.html,
             "<p>The &lt;title&gt; element names the page.</p>\n<p>Second paragraph.</p>\n"
@@ -199,7 +200,8 @@ mod tests {
 
     #[test]
     fn an_unclosed_textarea_does_not_hide_later_headings() {
-        let rendered = render("Use a <TEXTAREA rows=3> for long input.\n\n## Later\n\nMore.\n");
+        let rendered = render("Use a <TEXTAREA rows=3> for long input.\n\n## Later\n\nMore.\n")
+            .expect("renders");
         assert!(
             rendered
                 .html
@@ -217,7 +219,8 @@ mod tests {
 
     #[test]
     fn a_closed_inline_script_is_dropped_from_html_and_plain_text() {
-        let rendered = render("Inline <script>alert(*1*)</script> done.\n\nNext.\n");
+        let rendered =
+            render("Inline <script>alert(*1*)</script> done.\n\nNext.\n").expect("renders");
         assert_eq!(rendered.html, "<p>Inline  done.</p>\n<p>Next.</p>\n");
         assert_eq!(rendered.plain_text, "Inline  done.\nNext.");
         assert_eq!(rendered.excerpt, "Inline done. Next.");
@@ -225,7 +228,9 @@ mod tests {
 
     #[test]
     fn an_unclosed_block_iframe_shows_as_text_and_later_blocks_survive() {
-        let html = render("<iframe src=\"https://example.com/\">\n\nNext para.\n").html;
+        let html = render("<iframe src=\"https://example.com/\">\n\nNext para.\n")
+            .expect("renders")
+            .html;
         assert!(
             html.contains("&lt;iframe src=\"https://example.com/\"&gt;"),
             "{html}"
@@ -235,19 +240,21 @@ mod tests {
 
     #[test]
     fn a_closed_block_script_is_still_dropped() {
-        let html = render("<script>\nalert(1)\n</script>\n\nAfter.\n").html;
+        let html = render("<script>\nalert(1)\n</script>\n\nAfter.\n")
+            .expect("renders")
+            .html;
         assert_eq!(html.trim(), "<p>After.</p>");
     }
 
     #[test]
     fn a_self_closed_svg_does_not_pair_with_a_later_end_tag() {
-        let rendered = render("a <svg/> kept </svg> b\n");
+        let rendered = render("a <svg/> kept </svg> b\n").expect("renders");
         assert_eq!(rendered.plain_text, "a  kept  b");
     }
 
     #[test]
     fn nested_svgs_pair_with_their_own_end_tags() {
-        let rendered = render("a <svg><svg>x</svg>y</svg> b\n");
+        let rendered = render("a <svg><svg>x</svg>y</svg> b\n").expect("renders");
         assert_eq!(rendered.plain_text, "a  b");
     }
 

@@ -656,3 +656,45 @@ async fn a_slug_the_site_routes_itself_is_refused_with_a_field_error() {
         assert_eq!(violated_fields(&refused), ["post.slug"]);
     }
 }
+
+#[tokio::test]
+async fn pathologically_nested_markdown_is_refused_quickly_with_a_field_error() {
+    let engine = TestEngine::start().await;
+    let (ada, _) = engine.author("ada", v1::AuthorRole::Author).await;
+    let markdown = format!("{} x", ">".repeat(50_000));
+    let started = std::time::Instant::now();
+    let preview = engine
+        .posts()
+        .preview_post(authed(
+            v1::PreviewPostRequest {
+                markdown: markdown.clone(),
+            },
+            &engine.admin_key,
+        ))
+        .await
+        .expect_err("too deep to render");
+    assert_eq!(violated_fields(&preview), ["markdown"]);
+    let create = engine
+        .posts()
+        .create_post(authed(
+            v1::CreatePostRequest {
+                post: Some(v1::Post {
+                    slug: "deep".into(),
+                    title: "Deep".into(),
+                    markdown,
+                    author_id: ada.id.clone(),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            },
+            &engine.admin_key,
+        ))
+        .await
+        .expect_err("too deep to render");
+    assert_eq!(violated_fields(&create), ["post.markdown"]);
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(3),
+        "refusing took {:?}",
+        started.elapsed()
+    );
+}
