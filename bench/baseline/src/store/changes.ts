@@ -35,9 +35,11 @@ export async function record(db: Queryable, change: NewChange): Promise<bigint> 
   const sequence = next.rows[0]!.last;
   await db.query({
     name: 'insert-change',
+    // The baseline only creates drafts: their change invalidates the post by id and slug
+    // (engine/src/changes/cache_tags.rs).
     text: `INSERT INTO changes (sequence, kind, post_id, slug, previous_slug, post_kind, status, was_published,
-        tag_slugs, removed_tag_slugs, author_slug, previous_author_slug, tag_slug)
-      VALUES ($1, $2, $3, $4, '', $5, $6, false, $7, '{}', $8, '', '')`,
+        tag_slugs, removed_tag_slugs, author_slug, previous_author_slug, tag_slug, cache_tags)
+      VALUES ($1, $2, $3, $4, '', $5, $6, false, $7, '{}', $8, '', '', ARRAY['post:' || $3, 'slug:' || $4])`,
     values: [
       sequence,
       change.kind,
