@@ -39,7 +39,7 @@ export async function record(db: Queryable, change: NewChange): Promise<bigint> 
     // (engine/src/changes/cache_tags.rs).
     text: `INSERT INTO changes (sequence, kind, post_id, slug, previous_slug, post_kind, status, was_published,
         tag_slugs, removed_tag_slugs, author_slug, previous_author_slug, tag_slug, cache_tags)
-      VALUES ($1, $2, $3, $4, '', $5, $6, false, $7, '{}', $8, '', '', ARRAY['post:' || $3, 'slug:' || $4])`,
+      VALUES ($1, $2, $3, $4, '', $5, $6, false, $7, '{}', $8, '', '', ARRAY['post:' || $3::uuid::text, 'slug:' || $4::text])`,
     values: [
       sequence,
       change.kind,
