@@ -101,7 +101,7 @@ impl CommentApi {
             });
         }
         let email = comment.author_email.trim().to_owned();
-        let trusted = comments::email_is_trusted(&mut tx, &email).await?;
+        let trusted = comments::commenter_is_trusted(&mut tx, &email, &request.client_key).await?;
         let new = NewComment {
             post_id,
             author_name: comment.author_name.trim().to_owned(),

@@ -171,16 +171,24 @@ async fn recount(conn: &mut PgConnection, post_id: Uuid) -> Result<(), StoreErro
     Ok(())
 }
 
-/// Whether an earlier comment with this email was approved (a trusted commenter).
-#[tracing::instrument(name = "db.comments.email_is_trusted", level = "debug", skip_all, fields(db.system = "postgresql", otel.kind = "client"))]
-pub async fn email_is_trusted(conn: &mut PgConnection, email: &str) -> Result<bool, StoreError> {
-    if email.is_empty() {
+/// Whether an earlier comment with this email from this client was approved
+/// (a trusted commenter). Emails are unverified: the client key, which the
+/// commenter cannot choose, keeps a stranger from borrowing one.
+#[tracing::instrument(name = "db.comments.commenter_is_trusted", level = "debug", skip_all, fields(db.system = "postgresql", otel.kind = "client"))]
+pub async fn commenter_is_trusted(
+    conn: &mut PgConnection,
+    email: &str,
+    client_key: &str,
+) -> Result<bool, StoreError> {
+    if email.is_empty() || client_key.is_empty() {
         return Ok(false);
     }
     Ok(sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM comments WHERE lower(author_email) = lower($1) AND author_email <> '' AND status = 2)",
+        "SELECT EXISTS (SELECT 1 FROM comments WHERE lower(btrim(author_email)) = lower($1)
+           AND author_email <> '' AND client_key = $2 AND status = 2)",
     )
     .bind(email)
+    .bind(client_key)
     .fetch_one(conn)
     .await?)
 }

@@ -13,7 +13,8 @@ fn comment(post_id: &str, email: &str, body: &str) -> v1::CreateCommentRequest {
             ..Default::default()
         }),
         request_id: String::new(),
-        client_key: format!("client-{email}"),
+        // One reader per email here: the same client whatever the email's case.
+        client_key: format!("client-{}", email.trim().to_lowercase()),
     }
 }
 
@@ -141,4 +142,45 @@ async fn a_comment_on_a_draft_or_with_a_blank_body_is_rejected() {
         fields.contains(&"comment.body".to_owned())
             && fields.contains(&"comment.author_email".to_owned())
     );
+}
+
+#[tokio::test]
+async fn a_trusted_commenters_email_from_another_client_still_waits_for_moderation() {
+    let engine = TestEngine::start().await;
+    let (ada, _) = engine.author("ada", v1::AuthorRole::Author).await;
+    let post = engine.published(&ada, "borrowed", "Borrowed", "").await;
+    let web = engine.key(&["content:read", "comments:create"]).await;
+    let moderator = engine.key(&["comments:moderate"]).await;
+    let first = engine
+        .comments()
+        .create_comment(authed(comment(&post.id, "r@example.com", "Me"), &web))
+        .await
+        .unwrap()
+        .into_inner()
+        .comment
+        .unwrap();
+    engine
+        .comments()
+        .moderate_comment(authed(
+            v1::ModerateCommentRequest {
+                id: first.id,
+                status: v1::CommentStatus::Approved as i32,
+            },
+            &moderator,
+        ))
+        .await
+        .unwrap();
+    for email in ["r@example.com", " R@Example.COM"] {
+        let mut borrowed = comment(&post.id, email, "Not me");
+        borrowed.client_key = "client-someone-else".into();
+        let created = engine
+            .comments()
+            .create_comment(authed(borrowed, &web))
+            .await
+            .unwrap()
+            .into_inner()
+            .comment
+            .unwrap();
+        assert_eq!(created.status(), v1::CommentStatus::Pending, "{email:?}");
+    }
 }

@@ -1746,8 +1746,8 @@ pub struct CreateCommentRequest {
     #[prost(string, tag = "2")]
     pub request_id: ::prost::alloc::string::String,
     /// An opaque identifier of the submitting reader's client (for example a
-    /// hash of their address), used only for rate limiting. At most 128
-    /// characters.
+    /// keyed hash of their address), used for rate limiting and, with the
+    /// email, to recognise a trusted commenter. At most 128 characters.
     #[prost(string, tag = "3")]
     pub client_key: ::prost::alloc::string::String,
 }
@@ -1920,7 +1920,9 @@ pub mod comment_service_client {
             self
         }
         /// Submits a comment on a published post. It starts pending unless the
-        /// commenter is trusted (an earlier comment with the same email approved).
+        /// commenter is trusted: an earlier comment with the same email *and* the
+        /// same `client_key` was approved (an email alone is unverified, so anyone
+        /// could borrow a trusted commenter's).
         /// Too many comments from one client answer RESOURCE_EXHAUSTED.
         pub async fn create_comment(
             &mut self,
@@ -2038,7 +2040,9 @@ pub mod comment_service_server {
     #[async_trait]
     pub trait CommentService: std::marker::Send + std::marker::Sync + 'static {
         /// Submits a comment on a published post. It starts pending unless the
-        /// commenter is trusted (an earlier comment with the same email approved).
+        /// commenter is trusted: an earlier comment with the same email *and* the
+        /// same `client_key` was approved (an email alone is unverified, so anyone
+        /// could borrow a trusted commenter's).
         /// Too many comments from one client answer RESOURCE_EXHAUSTED.
         async fn create_comment(
             &self,

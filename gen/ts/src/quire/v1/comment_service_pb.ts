@@ -37,8 +37,8 @@ export type CreateCommentRequest = Message<"quire.v1.CreateCommentRequest"> & {
 
   /**
    * An opaque identifier of the submitting reader's client (for example a
-   * hash of their address), used only for rate limiting. At most 128
-   * characters.
+   * keyed hash of their address), used for rate limiting and, with the
+   * email, to recognise a trusted commenter. At most 128 characters.
    *
    * @generated from field: string client_key = 3;
    */
@@ -258,7 +258,9 @@ export const DeleteCommentResponseSchema: GenMessage<DeleteCommentResponse> = /*
 export const CommentService: GenService<{
   /**
    * Submits a comment on a published post. It starts pending unless the
-   * commenter is trusted (an earlier comment with the same email approved).
+   * commenter is trusted: an earlier comment with the same email *and* the
+   * same `client_key` was approved (an email alone is unverified, so anyone
+   * could borrow a trusted commenter's).
    * Too many comments from one client answer RESOURCE_EXHAUSTED.
    *
    * @generated from rpc quire.v1.CommentService.CreateComment
