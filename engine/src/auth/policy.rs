@@ -179,6 +179,16 @@ pub fn watch_changes(caller: &Caller) -> AuthResult<()> {
     read_published(caller)
 }
 
+/// Whether the change stream shows `caller` changes to content readers
+/// cannot see (drafts, scheduled posts): only to those who may see all of
+/// it, as for reads.
+pub fn watch_unpublished_changes(caller: &Caller) -> bool {
+    match caller {
+        Caller::Service { .. } => caller.has_scope(Scope::ContentWrite),
+        Caller::Author { role, .. } => *role >= Role::Editor,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,4 +10,4 @@ pub mod record;
 mod wire;
 
 pub use feed::ChangeFeed;
-pub use wire::to_wire;
+pub use wire::{is_public, to_wire};

@@ -4,7 +4,8 @@
 use quire_proto::v1;
 
 use crate::domain::timestamp;
-use crate::store::changes::ChangeRecord;
+use crate::store::changes::{ChangeRecord, kind};
+use crate::store::posts::status;
 
 /// The change message for `record`.
 pub fn to_wire(record: ChangeRecord) -> v1::Change {
@@ -25,4 +26,13 @@ pub fn to_wire(record: ChangeRecord) -> v1::Change {
         tag_slug: record.tag_slug,
         cache_tags: record.cache_tags,
     }
+}
+
+/// Whether `record` shows only what readers may see: a change to a tag or an
+/// author's public profile, or to a post readers could see before or can
+/// see now. A draft's changes would name its slug, tags and author.
+pub fn is_public(record: &ChangeRecord) -> bool {
+    matches!(record.kind, kind::TAG_UPDATED | kind::AUTHOR_UPDATED)
+        || record.was_published
+        || record.status == status::PUBLISHED
 }

@@ -13,7 +13,7 @@ use tonic::{Request, Response, Status};
 
 use super::status::{ApiError, ApiResult};
 use crate::auth::{Authenticator, policy};
-use crate::changes::{ChangeFeed, to_wire};
+use crate::changes::{ChangeFeed, is_public, to_wire};
 use crate::store::{Store, changes};
 
 /// A quiet stream sends an empty message this often, so that proxies keep
@@ -80,6 +80,7 @@ impl ChangeService for ChangeApi {
     ) -> Result<Response<Self::WatchChangesStream>, Status> {
         let caller = self.auth.caller(request.metadata()).await?;
         policy::watch_changes(&caller)?;
+        let all_changes = policy::watch_unpublished_changes(&caller);
         let after = self
             .start_position(request.into_inner().after_sequence)
             .await?;
@@ -88,6 +89,7 @@ impl ChangeService for ChangeApi {
             self.store.clone(),
             self.feed.clone(),
             after,
+            all_changes,
             sender,
             self.shutdown.clone(),
         ));
@@ -95,13 +97,15 @@ impl ChangeService for ChangeApi {
     }
 }
 
-/// Sends every change after `after`, then follows the feed, until the client
-/// goes away. When the engine shuts down the stream ends with UNAVAILABLE,
-/// so that a follower tells it from a normal end and resumes elsewhere.
+/// Sends every change after `after` (only the public ones unless
+/// `all_changes`), then follows the feed, until the client goes away. When
+/// the engine shuts down the stream ends with UNAVAILABLE, so that a
+/// follower tells it from a normal end and resumes elsewhere.
 async fn stream_changes(
     store: Store,
     feed: ChangeFeed,
     mut after: i64,
+    all_changes: bool,
     sender: mpsc::Sender<Result<v1::WatchChangesResponse, Status>>,
     shutdown: CancellationToken,
 ) {
@@ -128,9 +132,17 @@ async fn stream_changes(
         };
         if let Some(last) = batch.last() {
             after = last.sequence;
+            let changes: Vec<v1::Change> = batch
+                .into_iter()
+                .filter(|change| all_changes || is_public(change))
+                .map(to_wire)
+                .collect();
+            if changes.is_empty() {
+                continue;
+            }
             let message = v1::WatchChangesResponse {
                 head_sequence: (*head.borrow()).max(after),
-                changes: batch.into_iter().map(to_wire).collect(),
+                changes,
             };
             if sender.send(Ok(message)).await.is_err() {
                 return;

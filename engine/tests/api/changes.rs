@@ -5,9 +5,10 @@ use tokio_stream::StreamExt;
 
 use crate::harness::{TestEngine, authed};
 
+/// Every change (drafts' too), as a caller with write access sees them.
 async fn collect(engine: &TestEngine, after: i64, want: usize) -> Vec<v1::Change> {
-    let reader = engine.key(&["content:read"]).await;
-    engine.changes_after(after, want, &reader).await
+    let writer = engine.key(&["content:read", "content:write"]).await;
+    engine.changes_after(after, want, &writer).await
 }
 
 #[tokio::test]
@@ -41,7 +42,7 @@ async fn watching_from_sequence_n_delivers_n_plus_one_onwards_in_order_exactly_o
 async fn a_live_stream_receives_changes_committed_after_it_started() {
     let engine = TestEngine::start().await;
     let (ada, _) = engine.author("ada", v1::AuthorRole::Author).await;
-    let reader = engine.key(&["content:read"]).await;
+    let reader = engine.key(&["content:read", "content:write"]).await;
     let mut stream = engine
         .changes()
         .watch_changes(authed(
@@ -108,4 +109,24 @@ async fn a_stream_ends_with_unavailable_when_the_engine_shuts_down() {
         ended.expect_err("shutdown is not a normal end").code(),
         tonic::Code::Unavailable
     );
+}
+
+#[tokio::test]
+async fn a_reader_key_sees_no_change_to_a_draft() {
+    let engine = TestEngine::start().await;
+    let (ada, _) = engine.author("ada", v1::AuthorRole::Author).await;
+    let (_, contributor) = engine.author("carl", v1::AuthorRole::Contributor).await;
+    engine.draft(&ada, "secret-plan", "Secret", "").await;
+    let published = engine.published(&ada, "public", "Public", "").await;
+    // Sequences: 1 the draft, 2 and 3 the public post's create and publish.
+    let reader = engine.key(&["content:read"]).await;
+    for credential in [reader.as_str(), contributor.as_str()] {
+        let seen = engine.changes_after(0, 1, credential).await;
+        assert_eq!(
+            seen.iter().map(|c| c.sequence).collect::<Vec<_>>(),
+            [3],
+            "only the publication is public"
+        );
+        assert_eq!(seen[0].post_id, published.id);
+    }
 }

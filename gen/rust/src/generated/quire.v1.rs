@@ -1444,7 +1444,11 @@ pub mod change_service_client {
         /// sequence handled to resume without gaps. While nothing changes, the
         /// stream sends an empty response every 15 seconds as a keep-alive.
         /// A sequence older than the retained log (30 days) answers OUT_OF_RANGE:
-        /// the subscriber must treat everything as changed.
+        /// the subscriber must treat everything as changed. Callers that may not
+        /// read unpublished content (`content:read` keys, authors and contributors)
+        /// receive only changes readers can see (published posts, tags, authors):
+        /// a draft's changes are left out, and their sequences skipped. When the
+        /// engine shuts down the stream ends with UNAVAILABLE: resume elsewhere.
         pub async fn watch_changes(
             &mut self,
             request: impl tonic::IntoRequest<super::WatchChangesRequest>,
@@ -1495,7 +1499,11 @@ pub mod change_service_server {
         /// sequence handled to resume without gaps. While nothing changes, the
         /// stream sends an empty response every 15 seconds as a keep-alive.
         /// A sequence older than the retained log (30 days) answers OUT_OF_RANGE:
-        /// the subscriber must treat everything as changed.
+        /// the subscriber must treat everything as changed. Callers that may not
+        /// read unpublished content (`content:read` keys, authors and contributors)
+        /// receive only changes readers can see (published posts, tags, authors):
+        /// a draft's changes are left out, and their sequences skipped. When the
+        /// engine shuts down the stream ends with UNAVAILABLE: resume elsewhere.
         async fn watch_changes(
             &self,
             request: tonic::Request<super::WatchChangesRequest>,

@@ -77,7 +77,11 @@ export const ChangeService: GenService<{
    * sequence handled to resume without gaps. While nothing changes, the
    * stream sends an empty response every 15 seconds as a keep-alive.
    * A sequence older than the retained log (30 days) answers OUT_OF_RANGE:
-   * the subscriber must treat everything as changed.
+   * the subscriber must treat everything as changed. Callers that may not
+   * read unpublished content (`content:read` keys, authors and contributors)
+   * receive only changes readers can see (published posts, tags, authors):
+   * a draft's changes are left out, and their sequences skipped. When the
+   * engine shuts down the stream ends with UNAVAILABLE: resume elsewhere.
    *
    * @generated from rpc quire.v1.ChangeService.WatchChanges
    */
