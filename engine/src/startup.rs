@@ -36,6 +36,7 @@ use crate::grpc::change_service::ChangeApi;
 use crate::grpc::comment_service::CommentApi;
 use crate::grpc::post_service::PostApi;
 use crate::grpc::tag_service::TagApi;
+use crate::grpc::transport_status::TransportStatusLayer;
 use crate::scheduler;
 use crate::store::{Store, StoreError};
 use crate::telemetry::RpcSpan;
@@ -229,7 +230,6 @@ impl Application {
         tracing::info!(addr = %self.local_addr, "engine listening");
         let stop_background = background.clone();
         let result = Server::builder()
-            .timeout(limits.request_timeout)
             .concurrency_limit_per_connection(256)
             .http2_keepalive_interval(Some(Duration::from_secs(30)))
             .http2_keepalive_timeout(Some(Duration::from_secs(10)))
@@ -244,6 +244,8 @@ impl Application {
                     .on_eos(RpcSpan)
                     .on_failure(DefaultOnFailure::new().level(Level::WARN)),
             )
+            // Innermost: the deadline, and the statuses tonic gives transport failures.
+            .layer(TransportStatusLayer::new(limits.request_timeout))
             .add_service(health_service)
             .add_service(reflection_v1)
             .add_service(reflection_v1alpha)

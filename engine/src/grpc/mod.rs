@@ -12,4 +12,5 @@ mod post_search;
 pub mod post_service;
 pub mod status;
 pub mod tag_service;
+pub mod transport_status;
 mod update_mask;

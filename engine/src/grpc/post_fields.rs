@@ -73,6 +73,8 @@ pub fn parse(
                 "post.markdown",
                 format!("must be at most {} KiB", MARKDOWN_MAX_BYTES / 1024),
             );
+        } else if post.markdown.contains('\0') {
+            violations.add("post.markdown", "must not contain NUL characters");
         } else {
             edit.markdown = Some(post.markdown.clone());
         }

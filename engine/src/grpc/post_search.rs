@@ -76,6 +76,12 @@ impl PostApi {
         if request.markdown.len() > crate::domain::MARKDOWN_MAX_BYTES {
             return Err(ApiError::invalid("markdown", "must be at most 1024 KiB"));
         }
+        if request.markdown.contains('\0') {
+            return Err(ApiError::invalid(
+                "markdown",
+                "must not contain NUL characters",
+            ));
+        }
         let rendered = tokio::task::spawn_blocking(move || render::render(&request.markdown))
             .await
             .map_err(ApiError::internal)?

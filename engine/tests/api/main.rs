@@ -9,6 +9,7 @@ mod fault_proxy;
 mod harness;
 mod health_and_reflection;
 mod liveness;
+mod malformed;
 mod posts;
 mod redis_server;
 mod tags_and_authors;
