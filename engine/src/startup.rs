@@ -220,10 +220,12 @@ impl Application {
 
         let reflection_v1 = tonic_reflection::server::Builder::configure()
             .register_encoded_file_descriptor_set(quire_proto::FILE_DESCRIPTOR_SET)
+            .register_encoded_file_descriptor_set(quire_proto::ERROR_DETAILS_FILE_DESCRIPTOR_SET)
             .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
             .build_v1()?;
         let reflection_v1alpha = tonic_reflection::server::Builder::configure()
             .register_encoded_file_descriptor_set(quire_proto::FILE_DESCRIPTOR_SET)
+            .register_encoded_file_descriptor_set(quire_proto::ERROR_DETAILS_FILE_DESCRIPTOR_SET)
             .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
             .build_v1alpha()?;
 

@@ -5,6 +5,7 @@
 //! logged with their cause chain and answered with an opaque message, so SQL
 //! and stack traces never reach a client.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use tonic::{Code, Status};
@@ -180,8 +181,10 @@ impl From<ApiError> for Status {
                     details,
                 )
             }
-            ApiError::StaleEtag => Status::aborted(
+            ApiError::StaleEtag => Status::with_error_details(
+                Code::Aborted,
                 "the resource was changed by someone else since it was read (stale etag); read it again and retry",
+                ErrorDetails::with_error_info("STALE_ETAG", "quire.v1", HashMap::new()),
             ),
             ApiError::FailedPrecondition(message) => Status::failed_precondition(message),
             ApiError::OutOfRange(message) => Status::out_of_range(message),

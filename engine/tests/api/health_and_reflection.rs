@@ -61,3 +61,63 @@ async fn reflection_lists_every_quire_service() {
         );
     }
 }
+
+/// The file descriptors reflection answers for `symbol`.
+async fn files_containing(
+    engine: &TestEngine,
+    symbol: &str,
+) -> Vec<prost_types::FileDescriptorProto> {
+    use prost::Message;
+    let request = ServerReflectionRequest {
+        host: String::new(),
+        message_request: Some(MessageRequest::FileContainingSymbol(symbol.to_owned())),
+    };
+    let mut responses = ServerReflectionClient::new(engine.channel.clone())
+        .server_reflection_info(tokio_stream::iter([request]))
+        .await
+        .expect("reflection answers")
+        .into_inner();
+    let Some(Ok(response)) = responses.next().await else {
+        panic!("no reflection response")
+    };
+    let Some(MessageResponse::FileDescriptorResponse(files)) = response.message_response else {
+        panic!("{symbol} is not served: {response:?}")
+    };
+    files
+        .file_descriptor_proto
+        .iter()
+        .map(|bytes| {
+            prost_types::FileDescriptorProto::decode(bytes.as_slice()).expect("descriptor")
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn reflection_serves_the_error_details_and_the_documentation() {
+    let engine = TestEngine::start().await;
+    let details = files_containing(&engine, "google.rpc.BadRequest").await;
+    assert!(
+        details
+            .iter()
+            .any(|file| file.name() == "google/rpc/error_details.proto")
+    );
+    let posts = files_containing(&engine, "quire.v1.PostService").await;
+    let service_file = posts
+        .iter()
+        .find(|file| file.name() == "quire/v1/post_service.proto")
+        .expect("the service's file");
+    let comments = service_file
+        .source_code_info
+        .as_ref()
+        .map(|info| {
+            info.location
+                .iter()
+                .filter(|l| l.leading_comments.is_some())
+                .count()
+        })
+        .unwrap_or_default();
+    assert!(
+        comments > 10,
+        "descriptors carry the documentation ({comments} comments)"
+    );
+}

@@ -178,6 +178,8 @@ async fn update_with_a_stale_etag_answers_aborted_and_changes_nothing() {
         .await
         .unwrap_err();
     assert_eq!(error.code(), Code::Aborted);
+    let reason = tonic_types::StatusExt::get_details_error_info(&error).map(|info| info.reason);
+    assert_eq!(reason.as_deref(), Some("STALE_ETAG"), "the detail says why");
     let title: String = sqlx::query_scalar("SELECT title FROM posts")
         .fetch_one(engine.store.pool())
         .await

@@ -16,3 +16,9 @@ pub use quire::v1;
 /// The encoded `FileDescriptorSet` of every quire.v1 file and its imports,
 /// for gRPC server reflection.
 pub const FILE_DESCRIPTOR_SET: &[u8] = include_bytes!("generated/quire_descriptor.binpb");
+
+/// The encoded `FileDescriptorSet` of `google.rpc` error details
+/// (`BadRequest`, `RetryInfo`, `ErrorInfo`, …) that statuses carry, so that
+/// reflection clients can decode them.
+pub const ERROR_DETAILS_FILE_DESCRIPTOR_SET: &[u8] =
+    include_bytes!("generated/google_rpc_descriptor.binpb");
