@@ -3,7 +3,7 @@ import { createHmac } from 'node:crypto';
 import { env } from '@/lib/env';
 
 /**
- * The `client_key` the engine rate-limits comments by: an HMAC of the
+ * The `client_key` the engine rate-limits comments and throttles sign-in failures by: an HMAC of the
  * reader's IP address, so the engine never stores addresses, and without the
  * web's secret the keys cannot be reversed by hashing all IPv4 addresses.
  *

@@ -17,4 +17,4 @@ pub use caller::{Caller, Role, Scope};
 pub use error::{AuthError, AuthResult};
 pub use password::{hash_password, verify_password};
 pub use secrets::{Secret, SecretKind, digest};
-pub use sign_in::{SignedIn, hash_in_background, sign_in};
+pub use sign_in::{SignedIn, hash_in_background, sign_in, unlock};

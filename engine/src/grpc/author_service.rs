@@ -16,8 +16,8 @@ use super::update_mask::UpdateMask;
 use crate::auth::{self, Authenticator, Caller, Role, hash_in_background, policy};
 use crate::changes::record;
 use crate::domain::{
-    EMAIL_MAX, Etag, FieldViolations, PASSWORD_MAX, PageToken, Slug, check_text, page_size,
-    parse_uuid,
+    CLIENT_KEY_MAX, EMAIL_MAX, Etag, FieldViolations, PASSWORD_MAX, PageToken, Slug, check_text,
+    page_size, parse_uuid,
 };
 use crate::store::authors::{self, AuthorProfile};
 use crate::store::changes;
@@ -231,10 +231,15 @@ impl AuthorApi {
             "password",
             check_text(&request.password, true, PASSWORD_MAX),
         );
+        violations.check(
+            "client_key",
+            check_text(&request.client_key, false, CLIENT_KEY_MAX),
+        );
         violations.into_result()?;
         let signed_in = auth::sign_in(
             &self.store,
             request.email.trim(),
+            &request.client_key,
             request.password,
             self.session_ttl,
         )
@@ -255,6 +260,24 @@ impl AuthorApi {
         let mut conn = self.store.acquire().await?;
         credentials::delete_session(&mut conn, &session_digest).await?;
         Ok(v1::SignOutResponse {})
+    }
+
+    async fn unlock(
+        &self,
+        caller: Caller,
+        request: v1::UnlockSignInRequest,
+    ) -> ApiResult<v1::UnlockSignInResponse> {
+        policy::manage_authors(&caller)?;
+        let id = parse_uuid(&request.author_id)
+            .map_err(|problem| ApiError::invalid("author_id", problem))?;
+        let author = {
+            let mut conn = self.store.acquire().await?;
+            authors::get_by_id(&mut conn, id)
+                .await
+                .map_err(not_found("author"))?
+        };
+        auth::unlock(&self.store, &author).await?;
+        Ok(v1::UnlockSignInResponse {})
     }
 }
 
@@ -311,5 +334,15 @@ impl AuthorService for AuthorApi {
     ) -> Result<Response<v1::SignOutResponse>, Status> {
         let caller = self.auth.caller(request.metadata()).await?;
         Ok(Response::new(self.end_session(caller).await?))
+    }
+
+    async fn unlock_sign_in(
+        &self,
+        request: Request<v1::UnlockSignInRequest>,
+    ) -> Result<Response<v1::UnlockSignInResponse>, Status> {
+        let caller = self.auth.caller(request.metadata()).await?;
+        Ok(Response::new(
+            self.unlock(caller, request.into_inner()).await?,
+        ))
     }
 }

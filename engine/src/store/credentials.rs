@@ -113,29 +113,50 @@ pub async fn delete_other_sessions(
 pub async fn record_sign_in_failure(
     conn: &mut PgConnection,
     email: &str,
+    client_key: &str,
 ) -> Result<(), StoreError> {
-    sqlx::query("INSERT INTO sign_in_failures (email) VALUES (lower($1))")
+    sqlx::query("INSERT INTO sign_in_failures (email, client_key) VALUES (lower($1), $2)")
         .bind(email)
+        .bind(client_key)
         .execute(conn)
         .await?;
     Ok(())
 }
 
-/// Failed sign-ins for `email` in the last `minutes`.
+/// Failed sign-ins for `email` in the last `minutes`: from `client_key`, and from anyone.
 #[tracing::instrument(name = "db.credentials.recent_sign_in_failures", level = "debug", skip_all, fields(db.system = "postgresql", otel.kind = "client"))]
 pub async fn recent_sign_in_failures(
     conn: &mut PgConnection,
     email: &str,
+    client_key: &str,
     minutes: i32,
-) -> Result<i64, StoreError> {
-    Ok(sqlx::query_scalar(
-        "SELECT count(*) FROM sign_in_failures
-         WHERE lower(email) = lower($1) AND fail_time > now() - make_interval(mins => $2)",
+) -> Result<(i64, i64), StoreError> {
+    Ok(sqlx::query_as(
+        "SELECT count(*) FILTER (WHERE client_key = $2), count(*) FROM sign_in_failures
+         WHERE lower(email) = lower($1) AND fail_time > now() - make_interval(mins => $3)",
     )
     .bind(email)
+    .bind(client_key)
     .bind(minutes)
     .fetch_one(conn)
     .await?)
+}
+
+/// Forgets the failed sign-ins for `email`: from `client_key` only, or from everyone.
+#[tracing::instrument(name = "db.credentials.clear_sign_in_failures", level = "debug", skip_all, fields(db.system = "postgresql", otel.kind = "client"))]
+pub async fn clear_sign_in_failures(
+    conn: &mut PgConnection,
+    email: &str,
+    client_key: Option<&str>,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "DELETE FROM sign_in_failures WHERE lower(email) = lower($1) AND ($2::text IS NULL OR client_key = $2)",
+    )
+    .bind(email)
+    .bind(client_key)
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 /// Forgets expired sessions and old sign-in failures.

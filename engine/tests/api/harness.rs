@@ -296,6 +296,7 @@ impl TestEngine {
             .authenticate(v1::AuthenticateRequest {
                 email: author.email.clone(),
                 password,
+                ..Default::default()
             })
             .await
             .expect("sign in")

@@ -91,6 +91,7 @@ async fn a_wrong_password_answers_unauthenticated_and_repeated_failures_are_thro
             .authenticate(v1::AuthenticateRequest {
                 email: "ada@example.com".into(),
                 password: "wrong password!".into(),
+                ..Default::default()
             })
             .await;
         codes.push(result.unwrap_err().code());
@@ -141,5 +142,55 @@ async fn a_duplicate_author_email_answers_already_exists_with_the_field() {
         error.message().contains("author.email"),
         "{}",
         error.message()
+    );
+}
+
+async fn sign_in_from(engine: &TestEngine, password: &str, client: &str) -> Code {
+    match engine
+        .authors()
+        .authenticate(v1::AuthenticateRequest {
+            email: "ada@example.com".into(),
+            password: password.into(),
+            client_key: client.into(),
+        })
+        .await
+    {
+        Ok(_) => Code::Ok,
+        Err(status) => status.code(),
+    }
+}
+
+#[tokio::test]
+async fn a_strangers_failed_sign_ins_do_not_lock_the_author_out_and_an_admin_can_unlock() {
+    let engine = TestEngine::start().await;
+    let (ada, _) = engine.author("ada", v1::AuthorRole::Author).await;
+    for _ in 0..10 {
+        assert_eq!(
+            sign_in_from(&engine, "a guess!!", "stranger").await,
+            Code::Unauthenticated
+        );
+    }
+    assert_eq!(
+        sign_in_from(&engine, "a guess!!", "stranger").await,
+        Code::ResourceExhausted,
+        "the guessing client is locked out of the account"
+    );
+    assert_eq!(
+        sign_in_from(&engine, "a long enough password", "ada-laptop").await,
+        Code::Ok,
+        "the author signs in from her own client"
+    );
+    engine
+        .authors()
+        .unlock_sign_in(authed(
+            v1::UnlockSignInRequest { author_id: ada.id },
+            &engine.admin_key,
+        ))
+        .await
+        .expect("an admin unlocks the account");
+    assert_eq!(
+        sign_in_from(&engine, "a guess!!", "stranger").await,
+        Code::Unauthenticated,
+        "unlocked: the next attempt is checked again"
     );
 }

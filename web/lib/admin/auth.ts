@@ -16,12 +16,13 @@ export type AdminAuthor = Pick<Author, 'id' | 'slug' | 'displayName' | 'role'>;
 
 export type SignedIn = { session: Session; author: AdminAuthor; permissions: Permissions };
 
-/** Checks an email and password with the engine and starts a session. */
+/** Checks an email and password with the engine, from the client `clientKey`, and starts a session. */
 export async function signIn(
   email: string,
   password: string,
+  clientKey: string,
 ): Promise<Outcome<{ session: Session; expires: Date; author: AdminAuthor }>> {
-  const outcome = await outcomeOf(engine().authors.authenticate({ email, password }));
+  const outcome = await outcomeOf(engine().authors.authenticate({ email, password, clientKey }));
   if (outcome.kind !== 'ok') return outcome;
   const { sessionToken, expireTime, author } = outcome.value;
   if (!author || !expireTime) return { kind: 'unavailable', message: 'Authenticate answered without an author or expiry' };

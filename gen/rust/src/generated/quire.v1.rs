@@ -204,6 +204,12 @@ pub struct AuthenticateRequest {
     /// Required. The author's password.
     #[prost(string, tag = "2")]
     pub password: ::prost::alloc::string::String,
+    /// An opaque identifier of the signing-in client (the web sends a keyed
+    /// hash of the visitor's address), at most 128 characters: sign-in
+    /// failures are throttled per account and client. Empty counts as one
+    /// shared, unknown client.
+    #[prost(string, tag = "3")]
+    pub client_key: ::prost::alloc::string::String,
 }
 /// Response of AuthorService.Authenticate.
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
@@ -224,6 +230,16 @@ pub struct SignOutRequest {}
 /// Response of AuthorService.SignOut.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, ::prost::Message)]
 pub struct SignOutResponse {}
+/// Request of AuthorService.UnlockSignIn.
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct UnlockSignInRequest {
+    /// Required. The author's id.
+    #[prost(string, tag = "1")]
+    pub author_id: ::prost::alloc::string::String,
+}
+/// Response of AuthorService.UnlockSignIn.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct UnlockSignInResponse {}
 /// Generated client implementations.
 pub mod author_service_client {
     #![allow(
@@ -420,8 +436,13 @@ pub mod author_service_client {
             self.inner.unary(req, path, codec).await
         }
         /// Checks an author's email and password and starts a session. Wrong
-        /// credentials answer UNAUTHENTICATED without saying which part was wrong;
-        /// repeated failures answer RESOURCE_EXHAUSTED for a while.
+        /// credentials answer UNAUTHENTICATED without saying which part was wrong.
+        /// Failures are throttled per account and client: after 5 failures from
+        /// one client the next answers are delayed (100 ms, doubling, at most 2 s),
+        /// and after 10 within 15 minutes that client gets RESOURCE_EXHAUSTED for
+        /// the account; other clients (the real author elsewhere) are not locked
+        /// out, only slowed once an account sees 50 failures. A success clears its
+        /// client's failures; UnlockSignIn clears all of an account's.
         pub async fn authenticate(
             &mut self,
             request: impl tonic::IntoRequest<super::AuthenticateRequest>,
@@ -469,6 +490,32 @@ pub mod author_service_client {
             let mut req = request.into_request();
             req.extensions_mut()
                 .insert(GrpcMethod::new("quire.v1.AuthorService", "SignOut"));
+            self.inner.unary(req, path, codec).await
+        }
+        /// Forgets an author's failed sign-ins, lifting every client's throttle
+        /// for the account. Needs the admin scope or an admin's session.
+        pub async fn unlock_sign_in(
+            &mut self,
+            request: impl tonic::IntoRequest<super::UnlockSignInRequest>,
+        ) -> std::result::Result<
+            tonic::Response<super::UnlockSignInResponse>,
+            tonic::Status,
+        > {
+            self.inner
+                .ready()
+                .await
+                .map_err(|e| {
+                    tonic::Status::unknown(
+                        format!("Service was not ready: {}", e.into()),
+                    )
+                })?;
+            let codec = tonic_prost::ProstCodec::default();
+            let path = http::uri::PathAndQuery::from_static(
+                "/quire.v1.AuthorService/UnlockSignIn",
+            );
+            let mut req = request.into_request();
+            req.extensions_mut()
+                .insert(GrpcMethod::new("quire.v1.AuthorService", "UnlockSignIn"));
             self.inner.unary(req, path, codec).await
         }
     }
@@ -519,8 +566,13 @@ pub mod author_service_server {
             tonic::Status,
         >;
         /// Checks an author's email and password and starts a session. Wrong
-        /// credentials answer UNAUTHENTICATED without saying which part was wrong;
-        /// repeated failures answer RESOURCE_EXHAUSTED for a while.
+        /// credentials answer UNAUTHENTICATED without saying which part was wrong.
+        /// Failures are throttled per account and client: after 5 failures from
+        /// one client the next answers are delayed (100 ms, doubling, at most 2 s),
+        /// and after 10 within 15 minutes that client gets RESOURCE_EXHAUSTED for
+        /// the account; other clients (the real author elsewhere) are not locked
+        /// out, only slowed once an account sees 50 failures. A success clears its
+        /// client's failures; UnlockSignIn clears all of an account's.
         async fn authenticate(
             &self,
             request: tonic::Request<super::AuthenticateRequest>,
@@ -533,6 +585,15 @@ pub mod author_service_server {
             &self,
             request: tonic::Request<super::SignOutRequest>,
         ) -> std::result::Result<tonic::Response<super::SignOutResponse>, tonic::Status>;
+        /// Forgets an author's failed sign-ins, lifting every client's throttle
+        /// for the account. Needs the admin scope or an admin's session.
+        async fn unlock_sign_in(
+            &self,
+            request: tonic::Request<super::UnlockSignInRequest>,
+        ) -> std::result::Result<
+            tonic::Response<super::UnlockSignInResponse>,
+            tonic::Status,
+        >;
     }
     /// Authors and their sessions. Reading public profiles needs the
     /// `content:read` scope or any session; creating authors and changing roles
@@ -869,6 +930,51 @@ pub mod author_service_server {
                     let inner = self.inner.clone();
                     let fut = async move {
                         let method = SignOutSvc(inner);
+                        let codec = tonic_prost::ProstCodec::default();
+                        let mut grpc = tonic::server::Grpc::new(codec)
+                            .apply_compression_config(
+                                accept_compression_encodings,
+                                send_compression_encodings,
+                            )
+                            .apply_max_message_size_config(
+                                max_decoding_message_size,
+                                max_encoding_message_size,
+                            );
+                        let res = grpc.unary(method, req).await;
+                        Ok(res)
+                    };
+                    Box::pin(fut)
+                }
+                "/quire.v1.AuthorService/UnlockSignIn" => {
+                    #[allow(non_camel_case_types)]
+                    struct UnlockSignInSvc<T: AuthorService>(pub Arc<T>);
+                    impl<
+                        T: AuthorService,
+                    > tonic::server::UnaryService<super::UnlockSignInRequest>
+                    for UnlockSignInSvc<T> {
+                        type Response = super::UnlockSignInResponse;
+                        type Future = BoxFuture<
+                            tonic::Response<Self::Response>,
+                            tonic::Status,
+                        >;
+                        fn call(
+                            &mut self,
+                            request: tonic::Request<super::UnlockSignInRequest>,
+                        ) -> Self::Future {
+                            let inner = Arc::clone(&self.0);
+                            let fut = async move {
+                                <T as AuthorService>::unlock_sign_in(&inner, request).await
+                            };
+                            Box::pin(fut)
+                        }
+                    }
+                    let accept_compression_encodings = self.accept_compression_encodings;
+                    let send_compression_encodings = self.send_compression_encodings;
+                    let max_decoding_message_size = self.max_decoding_message_size;
+                    let max_encoding_message_size = self.max_encoding_message_size;
+                    let inner = self.inner.clone();
+                    let fut = async move {
+                        let method = UnlockSignInSvc(inner);
                         let codec = tonic_prost::ProstCodec::default();
                         let mut grpc = tonic::server::Grpc::new(codec)
                             .apply_compression_config(

@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file quire/v1/author_service.proto.
  */
 export const file_quire_v1_author_service: GenFile = /*@__PURE__*/
-  fileDesc("Ch1xdWlyZS92MS9hdXRob3Jfc2VydmljZS5wcm90bxIIcXVpcmUudjEiNwoQR2V0QXV0aG9yUmVxdWVzdBIMCgJpZBgBIAEoCUgAEg4KBHNsdWcYAiABKAlIAEIFCgNrZXkiNQoRR2V0QXV0aG9yUmVzcG9uc2USIAoGYXV0aG9yGAEgASgLMhAucXVpcmUudjEuQXV0aG9yIjsKEkxpc3RBdXRob3JzUmVxdWVzdBIRCglwYWdlX3NpemUYASABKAUSEgoKcGFnZV90b2tlbhgCIAEoCSJRChNMaXN0QXV0aG9yc1Jlc3BvbnNlEiEKB2F1dGhvcnMYASADKAsyEC5xdWlyZS52MS5BdXRob3ISFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIkkKE0NyZWF0ZUF1dGhvclJlcXVlc3QSIAoGYXV0aG9yGAEgASgLMhAucXVpcmUudjEuQXV0aG9yEhAKCHBhc3N3b3JkGAIgASgJIjgKFENyZWF0ZUF1dGhvclJlc3BvbnNlEiAKBmF1dGhvchgBIAEoCzIQLnF1aXJlLnYxLkF1dGhvciJ+ChNVcGRhdGVBdXRob3JSZXF1ZXN0EiAKBmF1dGhvchgBIAEoCzIQLnF1aXJlLnYxLkF1dGhvchIvCgt1cGRhdGVfbWFzaxgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5GaWVsZE1hc2sSFAoMbmV3X3Bhc3N3b3JkGAMgASgJIkwKFFVwZGF0ZUF1dGhvclJlc3BvbnNlEiAKBmF1dGhvchgBIAEoCzIQLnF1aXJlLnYxLkF1dGhvchISCgpjYWNoZV90YWdzGAIgAygJIjYKE0F1dGhlbnRpY2F0ZVJlcXVlc3QSDQoFZW1haWwYASABKAkSEAoIcGFzc3dvcmQYAiABKAkigAEKFEF1dGhlbnRpY2F0ZVJlc3BvbnNlEhUKDXNlc3Npb25fdG9rZW4YASABKAkSLwoLZXhwaXJlX3RpbWUYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEiAKBmF1dGhvchgDIAEoCzIQLnF1aXJlLnYxLkF1dGhvciIQCg5TaWduT3V0UmVxdWVzdCIRCg9TaWduT3V0UmVzcG9uc2UyzgMKDUF1dGhvclNlcnZpY2USRAoJR2V0QXV0aG9yEhoucXVpcmUudjEuR2V0QXV0aG9yUmVxdWVzdBobLnF1aXJlLnYxLkdldEF1dGhvclJlc3BvbnNlEkoKC0xpc3RBdXRob3JzEhwucXVpcmUudjEuTGlzdEF1dGhvcnNSZXF1ZXN0Gh0ucXVpcmUudjEuTGlzdEF1dGhvcnNSZXNwb25zZRJNCgxDcmVhdGVBdXRob3ISHS5xdWlyZS52MS5DcmVhdGVBdXRob3JSZXF1ZXN0Gh4ucXVpcmUudjEuQ3JlYXRlQXV0aG9yUmVzcG9uc2USTQoMVXBkYXRlQXV0aG9yEh0ucXVpcmUudjEuVXBkYXRlQXV0aG9yUmVxdWVzdBoeLnF1aXJlLnYxLlVwZGF0ZUF1dGhvclJlc3BvbnNlEk0KDEF1dGhlbnRpY2F0ZRIdLnF1aXJlLnYxLkF1dGhlbnRpY2F0ZVJlcXVlc3QaHi5xdWlyZS52MS5BdXRoZW50aWNhdGVSZXNwb25zZRI+CgdTaWduT3V0EhgucXVpcmUudjEuU2lnbk91dFJlcXVlc3QaGS5xdWlyZS52MS5TaWduT3V0UmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_field_mask, file_google_protobuf_timestamp, file_quire_v1_author]);
+  fileDesc("Ch1xdWlyZS92MS9hdXRob3Jfc2VydmljZS5wcm90bxIIcXVpcmUudjEiNwoQR2V0QXV0aG9yUmVxdWVzdBIMCgJpZBgBIAEoCUgAEg4KBHNsdWcYAiABKAlIAEIFCgNrZXkiNQoRR2V0QXV0aG9yUmVzcG9uc2USIAoGYXV0aG9yGAEgASgLMhAucXVpcmUudjEuQXV0aG9yIjsKEkxpc3RBdXRob3JzUmVxdWVzdBIRCglwYWdlX3NpemUYASABKAUSEgoKcGFnZV90b2tlbhgCIAEoCSJRChNMaXN0QXV0aG9yc1Jlc3BvbnNlEiEKB2F1dGhvcnMYASADKAsyEC5xdWlyZS52MS5BdXRob3ISFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIkkKE0NyZWF0ZUF1dGhvclJlcXVlc3QSIAoGYXV0aG9yGAEgASgLMhAucXVpcmUudjEuQXV0aG9yEhAKCHBhc3N3b3JkGAIgASgJIjgKFENyZWF0ZUF1dGhvclJlc3BvbnNlEiAKBmF1dGhvchgBIAEoCzIQLnF1aXJlLnYxLkF1dGhvciJ+ChNVcGRhdGVBdXRob3JSZXF1ZXN0EiAKBmF1dGhvchgBIAEoCzIQLnF1aXJlLnYxLkF1dGhvchIvCgt1cGRhdGVfbWFzaxgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5GaWVsZE1hc2sSFAoMbmV3X3Bhc3N3b3JkGAMgASgJIkwKFFVwZGF0ZUF1dGhvclJlc3BvbnNlEiAKBmF1dGhvchgBIAEoCzIQLnF1aXJlLnYxLkF1dGhvchISCgpjYWNoZV90YWdzGAIgAygJIkoKE0F1dGhlbnRpY2F0ZVJlcXVlc3QSDQoFZW1haWwYASABKAkSEAoIcGFzc3dvcmQYAiABKAkSEgoKY2xpZW50X2tleRgDIAEoCSKAAQoUQXV0aGVudGljYXRlUmVzcG9uc2USFQoNc2Vzc2lvbl90b2tlbhgBIAEoCRIvCgtleHBpcmVfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASIAoGYXV0aG9yGAMgASgLMhAucXVpcmUudjEuQXV0aG9yIhAKDlNpZ25PdXRSZXF1ZXN0IhEKD1NpZ25PdXRSZXNwb25zZSIoChNVbmxvY2tTaWduSW5SZXF1ZXN0EhEKCWF1dGhvcl9pZBgBIAEoCSIWChRVbmxvY2tTaWduSW5SZXNwb25zZTKdBAoNQXV0aG9yU2VydmljZRJECglHZXRBdXRob3ISGi5xdWlyZS52MS5HZXRBdXRob3JSZXF1ZXN0GhsucXVpcmUudjEuR2V0QXV0aG9yUmVzcG9uc2USSgoLTGlzdEF1dGhvcnMSHC5xdWlyZS52MS5MaXN0QXV0aG9yc1JlcXVlc3QaHS5xdWlyZS52MS5MaXN0QXV0aG9yc1Jlc3BvbnNlEk0KDENyZWF0ZUF1dGhvchIdLnF1aXJlLnYxLkNyZWF0ZUF1dGhvclJlcXVlc3QaHi5xdWlyZS52MS5DcmVhdGVBdXRob3JSZXNwb25zZRJNCgxVcGRhdGVBdXRob3ISHS5xdWlyZS52MS5VcGRhdGVBdXRob3JSZXF1ZXN0Gh4ucXVpcmUudjEuVXBkYXRlQXV0aG9yUmVzcG9uc2USTQoMQXV0aGVudGljYXRlEh0ucXVpcmUudjEuQXV0aGVudGljYXRlUmVxdWVzdBoeLnF1aXJlLnYxLkF1dGhlbnRpY2F0ZVJlc3BvbnNlEj4KB1NpZ25PdXQSGC5xdWlyZS52MS5TaWduT3V0UmVxdWVzdBoZLnF1aXJlLnYxLlNpZ25PdXRSZXNwb25zZRJNCgxVbmxvY2tTaWduSW4SHS5xdWlyZS52MS5VbmxvY2tTaWduSW5SZXF1ZXN0Gh4ucXVpcmUudjEuVW5sb2NrU2lnbkluUmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_field_mask, file_google_protobuf_timestamp, file_quire_v1_author]);
 
 /**
  * Request of AuthorService.GetAuthor.
@@ -266,6 +266,16 @@ export type AuthenticateRequest = Message<"quire.v1.AuthenticateRequest"> & {
    * @generated from field: string password = 2;
    */
   password: string;
+
+  /**
+   * An opaque identifier of the signing-in client (the web sends a keyed
+   * hash of the visitor's address), at most 128 characters: sign-in
+   * failures are throttled per account and client. Empty counts as one
+   * shared, unknown client.
+   *
+   * @generated from field: string client_key = 3;
+   */
+  clientKey: string;
 };
 
 /**
@@ -341,6 +351,42 @@ export const SignOutResponseSchema: GenMessage<SignOutResponse> = /*@__PURE__*/
   messageDesc(file_quire_v1_author_service, 11);
 
 /**
+ * Request of AuthorService.UnlockSignIn.
+ *
+ * @generated from message quire.v1.UnlockSignInRequest
+ */
+export type UnlockSignInRequest = Message<"quire.v1.UnlockSignInRequest"> & {
+  /**
+   * Required. The author's id.
+   *
+   * @generated from field: string author_id = 1;
+   */
+  authorId: string;
+};
+
+/**
+ * Describes the message quire.v1.UnlockSignInRequest.
+ * Use `create(UnlockSignInRequestSchema)` to create a new message.
+ */
+export const UnlockSignInRequestSchema: GenMessage<UnlockSignInRequest> = /*@__PURE__*/
+  messageDesc(file_quire_v1_author_service, 12);
+
+/**
+ * Response of AuthorService.UnlockSignIn.
+ *
+ * @generated from message quire.v1.UnlockSignInResponse
+ */
+export type UnlockSignInResponse = Message<"quire.v1.UnlockSignInResponse"> & {
+};
+
+/**
+ * Describes the message quire.v1.UnlockSignInResponse.
+ * Use `create(UnlockSignInResponseSchema)` to create a new message.
+ */
+export const UnlockSignInResponseSchema: GenMessage<UnlockSignInResponse> = /*@__PURE__*/
+  messageDesc(file_quire_v1_author_service, 13);
+
+/**
  * Authors and their sessions. Reading public profiles needs the
  * `content:read` scope or any session; creating authors and changing roles
  * need the `admin` scope or an admin's session; authors may update their own
@@ -391,8 +437,13 @@ export const AuthorService: GenService<{
   },
   /**
    * Checks an author's email and password and starts a session. Wrong
-   * credentials answer UNAUTHENTICATED without saying which part was wrong;
-   * repeated failures answer RESOURCE_EXHAUSTED for a while.
+   * credentials answer UNAUTHENTICATED without saying which part was wrong.
+   * Failures are throttled per account and client: after 5 failures from
+   * one client the next answers are delayed (100 ms, doubling, at most 2 s),
+   * and after 10 within 15 minutes that client gets RESOURCE_EXHAUSTED for
+   * the account; other clients (the real author elsewhere) are not locked
+   * out, only slowed once an account sees 50 failures. A success clears its
+   * client's failures; UnlockSignIn clears all of an account's.
    *
    * @generated from rpc quire.v1.AuthorService.Authenticate
    */
@@ -410,6 +461,17 @@ export const AuthorService: GenService<{
     methodKind: "unary";
     input: typeof SignOutRequestSchema;
     output: typeof SignOutResponseSchema;
+  },
+  /**
+   * Forgets an author's failed sign-ins, lifting every client's throttle
+   * for the account. Needs the admin scope or an admin's session.
+   *
+   * @generated from rpc quire.v1.AuthorService.UnlockSignIn
+   */
+  unlockSignIn: {
+    methodKind: "unary";
+    input: typeof UnlockSignInRequestSchema;
+    output: typeof UnlockSignInResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_quire_v1_author_service, 0);
