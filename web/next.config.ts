@@ -71,6 +71,8 @@ export function allowedActionOrigins(value: string | undefined): string[] {
 
 const nextConfig: NextConfig = {
   output: 'standalone',
+  // The proxy (proxy.ts) applies the same allow-list before Next.js does.
+  env: { QUIRE_ALLOWED_ORIGINS: allowedActionOrigins(process.env.QUIRE_ALLOWED_ORIGINS).join(',') },
   outputFileTracingRoot: workspaceRoot,
   reactStrictMode: true,
   poweredByHeader: false,

@@ -1,17 +1,19 @@
 import { type NextRequest, NextResponse } from 'next/server';
+import { actionOriginAllowed } from '@/lib/action-origin';
 
 /**
  * Runs only for Server Action calls (requests carrying `next-action`; see
- * `config`), so cached pages are served without it. Next.js itself rejects
- * an action whose `Origin` names another host (beyond the allowed origins in
- * next.config.ts) but lets one with no `Origin`, or `Origin: null`, through
- * with a warning. Browsers send a real `Origin` with every POST, so such a
- * request comes from something that is not our page: refuse it.
+ * `config`), so cached pages are served without it. It applies Next.js's own
+ * origin rule first (lib/action-origin.ts), so that a call from another site,
+ * a look-alike host, `Origin: null` or no `Origin` (which Next.js lets through
+ * with a warning) is refused with a clean 403 before Next.js sees it.
  */
 export function proxy(request: NextRequest) {
-  const origin = request.headers.get('origin');
-  if (!origin || origin === 'null') {
-    return new NextResponse('Forbidden: a Server Action needs an Origin header.', { status: 403 });
+  const host = request.headers.get('x-forwarded-host') ?? request.headers.get('host');
+  // Inlined at build time from next.config.ts, like Next.js's own allow-list.
+  const allowed = (process.env.QUIRE_ALLOWED_ORIGINS ?? '').split(',').map((h) => h.trim()).filter(Boolean);
+  if (!actionOriginAllowed(request.headers.get('origin'), host, allowed)) {
+    return new NextResponse('Forbidden: this Server Action may only be called from the site itself.', { status: 403 });
   }
   return NextResponse.next();
 }

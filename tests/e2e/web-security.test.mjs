@@ -92,13 +92,18 @@ test('our own page’s Server Action works, and the same call replayed from our 
 
 test('the same Server Action from another origin, or with no Origin, is refused and stores nothing', async () => {
   const crossSite = await replay('from another site', 'https://evil.example');
+  const lookAlike = await replay('from a look-alike host', `${new URL(blog.web.url).origin}.evil.example`);
   const nullOrigin = await replay('from a null origin', 'null');
   const originless = await replay('from no origin', undefined);
   assert.ok(crossSite >= 400, `a cross-site action answered ${crossSite}`);
+  // A clean refusal, not a server error.
+  assert.equal(crossSite, 403);
+  assert.equal(lookAlike, 403);
   assert.equal(nullOrigin, 403);
   assert.equal(originless, 403);
   const bodies = await storedBodies();
-  for (const text of ['from another site', 'from a null origin', 'from no origin']) assert.ok(!bodies.includes(text), `"${text}" was stored`);
+  for (const text of ['from another site', 'from a look-alike host', 'from a null origin', 'from no origin'])
+    assert.ok(!bodies.includes(text), `"${text}" was stored`);
 });
 
 test('the API key never reaches the browser', async () => {
