@@ -170,6 +170,7 @@ impl Application {
 
         let feed = self.feed.clone();
         let cache = self.cache.clone();
+        tokio::spawn(self.shared.clone().probe(background.clone()));
         let probed = self.store.clone();
         let stop_probe = background.clone();
         tokio::spawn(async move { probed.probe_liveness(stop_probe).await });

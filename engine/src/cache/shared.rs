@@ -4,7 +4,7 @@
 //! costs no latency.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -20,6 +20,13 @@ use crate::config::CacheSettings;
 const BACKOFF: Duration = Duration::from_secs(1);
 /// Longest wait for any Redis command.
 pub const COMMAND_TIMEOUT: Duration = Duration::from_millis(250);
+/// Consecutive failed commands before Redis counts as down (and is skipped
+/// for [`BACKOFF`]): one slow answer under CPU contention is not an outage,
+/// and sending a healthy Redis's reads to PostgreSQL would overload it.
+const FAILURES_TO_DOWN: u32 = 3;
+/// How often a Redis counted as down is probed, so that it counts as up
+/// again (and `quire_redis_up` says so) without waiting for traffic.
+const PROBE_INTERVAL: Duration = Duration::from_millis(500);
 /// Lifetime of a cached "not found".
 const NOT_FOUND_TTL: Duration = Duration::from_secs(10);
 
@@ -50,6 +57,8 @@ struct Shared {
     started: Instant,
     /// Milliseconds since `started` until which Redis is skipped.
     skip_until_ms: AtomicU64,
+    /// Failed commands since the last one that worked.
+    failures: AtomicU32,
     up: AtomicBool,
 }
 
@@ -70,6 +79,7 @@ impl SharedCache {
                 ttl: settings.shared_ttl,
                 started: Instant::now(),
                 skip_until_ms: AtomicU64::new(0),
+                failures: AtomicU32::new(0),
                 up: AtomicBool::new(true),
             })),
         })
@@ -118,6 +128,30 @@ impl SharedCache {
             match result {
                 Ok(_) => shared.mark_up(),
                 Err(error) => shared.mark_down(error),
+            }
+        }
+    }
+
+    /// While Redis counts as down, pings it every [`PROBE_INTERVAL`] so that
+    /// its recovery is noticed without traffic; runs until `shutdown`.
+    pub async fn probe(self, shutdown: tokio_util::sync::CancellationToken) {
+        let Some(shared) = self.inner else {
+            return;
+        };
+        let mut ticks = tokio::time::interval(PROBE_INTERVAL);
+        loop {
+            tokio::select! {
+                () = shutdown.cancelled() => return,
+                _ = ticks.tick() => {}
+            }
+            if shared.up.load(Ordering::Acquire) {
+                continue;
+            }
+            let mut connection = shared.manager.clone();
+            let answer: Result<String, _> = redis::cmd("PING").query_async(&mut connection).await;
+            match answer {
+                Ok(_) => shared.mark_up(),
+                Err(error) => shared.mark_down(&error),
             }
         }
     }
@@ -174,11 +208,14 @@ impl Shared {
     }
 
     fn mark_down(&self, error: &redis::RedisError) {
+        metrics::counter!("quire_redis_errors_total").increment(1);
+        if self.failures.fetch_add(1, Ordering::AcqRel) + 1 < FAILURES_TO_DOWN {
+            return;
+        }
         self.skip_until_ms.store(
             self.now_ms() + BACKOFF.as_millis() as u64,
             Ordering::Relaxed,
         );
-        metrics::counter!("quire_redis_errors_total").increment(1);
         if self.up.swap(false, Ordering::AcqRel) {
             metrics::gauge!("quire_redis_up").set(0.0);
             tracing::warn!(%error, "Redis unavailable: degraded, serving from this replica's memory and PostgreSQL");
@@ -186,6 +223,8 @@ impl Shared {
     }
 
     fn mark_up(&self) {
+        self.failures.store(0, Ordering::Release);
+        self.skip_until_ms.store(0, Ordering::Relaxed);
         if !self.up.swap(true, Ordering::AcqRel) {
             metrics::gauge!("quire_redis_up").set(1.0);
             tracing::info!("Redis is back: shared cache and change fan-out resumed");
