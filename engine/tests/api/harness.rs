@@ -200,6 +200,21 @@ impl TestEngine {
         }
     }
 
+    /// Every draft, read with the admin key: a read that always reaches
+    /// PostgreSQL (drafts are never cached).
+    pub async fn drafts(&self) -> Result<Vec<v1::Post>, Status> {
+        self.posts()
+            .list_posts(authed(
+                v1::ListPostsRequest {
+                    statuses: vec![v1::PostStatus::Draft as i32],
+                    ..Default::default()
+                },
+                &self.admin_key,
+            ))
+            .await
+            .map(|response| response.into_inner().posts)
+    }
+
     /// A new API key with `scopes`.
     pub async fn key(&self, scopes: &[&str]) -> String {
         create_key(&self.store, scopes).await

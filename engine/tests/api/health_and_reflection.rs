@@ -27,19 +27,8 @@ async fn health_check_answers_serving_once_migrated() {
 #[tokio::test]
 async fn reflection_lists_every_quire_service() {
     let engine = TestEngine::start().await;
-    let request = ServerReflectionRequest {
-        host: String::new(),
-        message_request: Some(MessageRequest::ListServices(String::new())),
-    };
-    let mut responses = ServerReflectionClient::new(engine.channel.clone())
-        .server_reflection_info(tokio_stream::iter([request]))
-        .await
-        .expect("reflection answers")
-        .into_inner();
-    let Some(Ok(response)) = responses.next().await else {
-        panic!("no reflection response")
-    };
-    let Some(MessageResponse::ListServicesResponse(list)) = response.message_response else {
+    let response = reflect(&engine, MessageRequest::ListServices(String::new())).await;
+    let MessageResponse::ListServicesResponse(list) = response else {
         panic!("unexpected reflection response: {response:?}")
     };
     let names: Vec<_> = list
@@ -68,19 +57,12 @@ async fn files_containing(
     symbol: &str,
 ) -> Vec<prost_types::FileDescriptorProto> {
     use prost::Message;
-    let request = ServerReflectionRequest {
-        host: String::new(),
-        message_request: Some(MessageRequest::FileContainingSymbol(symbol.to_owned())),
-    };
-    let mut responses = ServerReflectionClient::new(engine.channel.clone())
-        .server_reflection_info(tokio_stream::iter([request]))
-        .await
-        .expect("reflection answers")
-        .into_inner();
-    let Some(Ok(response)) = responses.next().await else {
-        panic!("no reflection response")
-    };
-    let Some(MessageResponse::FileDescriptorResponse(files)) = response.message_response else {
+    let response = reflect(
+        engine,
+        MessageRequest::FileContainingSymbol(symbol.to_owned()),
+    )
+    .await;
+    let MessageResponse::FileDescriptorResponse(files) = response else {
         panic!("{symbol} is not served: {response:?}")
     };
     files
@@ -120,4 +102,21 @@ async fn reflection_serves_the_error_details_and_the_documentation() {
         comments > 10,
         "descriptors carry the documentation ({comments} comments)"
     );
+}
+
+/// Reflection's answer to one request.
+async fn reflect(engine: &TestEngine, request: MessageRequest) -> MessageResponse {
+    let request = ServerReflectionRequest {
+        host: String::new(),
+        message_request: Some(request),
+    };
+    let mut responses = ServerReflectionClient::new(engine.channel.clone())
+        .server_reflection_info(tokio_stream::iter([request]))
+        .await
+        .expect("reflection answers")
+        .into_inner();
+    let Some(Ok(response)) = responses.next().await else {
+        panic!("no reflection response")
+    };
+    response.message_response.expect("a reflection answer")
 }

@@ -4,7 +4,6 @@
 
 use std::time::{Duration, Instant};
 
-use quire_proto::v1;
 use tonic::Code;
 use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_check_response::ServingStatus;
@@ -12,7 +11,7 @@ use tonic_health::pb::health_client::HealthClient;
 use tonic_types::StatusExt;
 
 use crate::fault_proxy::{Fault, FaultProxy, through_proxy};
-use crate::harness::{TestEngine, authed, fresh_database};
+use crate::harness::{TestEngine, fresh_database};
 use crate::redis_server::RedisServer;
 
 const WITHIN: Duration = Duration::from_secs(1);
@@ -40,19 +39,9 @@ async fn until_health(engine: &TestEngine, status: ServingStatus) -> Duration {
     started.elapsed()
 }
 
-/// A read that always needs PostgreSQL: drafts are never cached.
+/// A read that always needs PostgreSQL.
 async fn list_drafts(engine: &TestEngine) -> Result<(), tonic::Status> {
-    engine
-        .posts()
-        .list_posts(authed(
-            v1::ListPostsRequest {
-                statuses: vec![v1::PostStatus::Draft as i32],
-                ..Default::default()
-            },
-            &engine.admin_key,
-        ))
-        .await
-        .map(|_| ())
+    engine.drafts().await.map(|_| ())
 }
 
 async fn engine_through(proxy_fault: Fault) -> (TestEngine, FaultProxy) {
