@@ -31,6 +31,7 @@ use crate::auth::Authenticator;
 use crate::cache::{ChangeFollower, InvalidationLog, LocalCache, ReadCache, SharedCache, relay};
 use crate::changes::ChangeFeed;
 use crate::config::{CacheSettings, Settings};
+use crate::grpc::Writes;
 use crate::grpc::author_service::AuthorApi;
 use crate::grpc::change_service::ChangeApi;
 use crate::grpc::comment_service::CommentApi;
@@ -197,6 +198,7 @@ impl Application {
         let auth = Authenticator::new(self.store.clone());
         let limits = &self.settings.limits;
         let max = limits.max_message_bytes;
+        let writes = Writes::new(self.store.clone(), max);
         let gate = move |request: Request<()>| -> Result<Request<()>, Status> {
             if ready.load(Ordering::Acquire) {
                 Ok(request)
@@ -254,19 +256,19 @@ impl Application {
             .add_service(reflection_v1alpha)
             .add_service(service!(
                 PostServiceServer,
-                PostApi::new(self.store.clone(), auth.clone(), cache.clone())
+                PostApi::new(writes.clone(), auth.clone(), cache.clone())
             ))
             .add_service(service!(
                 TagServiceServer,
-                TagApi::new(self.store.clone(), auth.clone(), cache.clone())
+                TagApi::new(writes.clone(), auth.clone(), cache.clone())
             ))
             .add_service(service!(
                 AuthorServiceServer,
-                AuthorApi::new(self.store.clone(), auth.clone(), limits.session_ttl)
+                AuthorApi::new(writes.clone(), auth.clone(), limits.session_ttl)
             ))
             .add_service(service!(
                 CommentServiceServer,
-                CommentApi::new(self.store.clone(), auth.clone())
+                CommentApi::new(writes.clone(), auth.clone())
             ))
             .add_service(service!(
                 ChangeServiceServer,

@@ -82,6 +82,7 @@ pub async fn seed(channel: Channel, key: &str, count: usize) -> anyhow::Result<(
                     ..Default::default()
                 }),
                 password: "benchmark password".into(),
+                ..Default::default()
             },
             key,
         ))
@@ -99,7 +100,7 @@ pub async fn seed(channel: Channel, key: &str, count: usize) -> anyhow::Result<(
             .post
             .ok_or_else(|| anyhow::anyhow!("no post in the response"))?;
         client
-            .publish_post(authed(v1::PublishPostRequest { id: created.id, etag: String::new(), publish_time: None }, key))
+            .publish_post(authed(v1::PublishPostRequest { id: created.id, ..Default::default() }, key))
             .await?;
     }
     println!("{author_id}");

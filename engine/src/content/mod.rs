@@ -1,8 +1,10 @@
 //! The content workflow: every write to posts, as one function per action
 //! (create, update, publish, schedule, unpublish, archive, delete, restore),
-//! each one transaction: load and lock, the one visibility and permission
-//! rule, the etag check, the mutation, and the change it records (with the
-//! cache tags it invalidates). The gRPC services, the scheduler and future
+//! each within one transaction: load and lock, the one visibility and
+//! permission rule, the etag check, the mutation, and the change it records
+//! (with the cache tags it invalidates). The caller owns the transaction and
+//! commits it, so that what it stores with the write (an idempotency key's
+//! response) commits or rolls back with it. The gRPC services, the scheduler and future
 //! importers call these; they parse input and map results, and hold no rule
 //! of their own.
 

@@ -8,11 +8,11 @@ use super::Written;
 use super::edit::{PostEdit, blank, render_into};
 use super::error::{ContentError, ContentResult};
 use crate::auth::{Caller, policy};
-use crate::changes::{cache_tags, record};
+use crate::changes::record;
 use crate::domain::Etag;
 use crate::store::changes::{self, kind};
 use crate::store::posts::{self, PostRecord, View, status};
-use crate::store::{Store, StoreError, Tx, authors, idempotency};
+use crate::store::{Store, StoreError, Tx, authors};
 
 /// The status a write moves a post to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,17 +33,22 @@ pub fn visible_to(caller: &Caller, post: &PostRecord) -> bool {
     post.status == status::PUBLISHED || policy::may_see_unpublished(caller, post.author_id)
 }
 
-/// A new post from `edit` by `author`, created as a draft or moved to
-/// `target` in the same transaction. A `request_id` seen before returns the
-/// post its first call created.
-pub async fn create(
-    store: &Store,
+/// A new post checked and rendered, ready for [`create`]: the permission
+/// checks and the rendering happen before any transaction holds a connection.
+#[derive(Debug)]
+pub struct NewPost {
+    content: posts::PostContent,
+    target: Option<Target>,
+}
+
+/// Checks that `caller` may create `edit` by `author` (and move it to
+/// `target`), and renders it.
+pub async fn prepare(
     caller: &Caller,
     author: Uuid,
     edit: PostEdit,
     target: Option<Target>,
-    request_id: Option<Uuid>,
-) -> ContentResult<Written> {
+) -> ContentResult<NewPost> {
     check_schedule(target)?;
     let mut content = blank(author);
     let _ = edit.apply_to(&mut content);
@@ -52,37 +57,28 @@ pub async fn create(
         policy::publish_post(caller, content.author_id)?;
     }
     render_into(&mut content).await?;
+    Ok(NewPost { content, target })
+}
 
+/// Creates `new` as a draft, or moved to its target, in `tx`.
+pub async fn create(tx: &mut Tx, new: NewPost) -> ContentResult<Written> {
+    let NewPost { content, target } = new;
     let id = Uuid::new_v4();
-    let mut tx = store.begin().await?;
-    if let Some(request_id) = request_id
-        && let Some(existing) = idempotency::claim(&mut tx, "CreatePost", request_id, id).await?
-    {
-        tx.commit().await.map_err(StoreError::from)?;
-        let mut conn = store.acquire().await?;
-        let post = posts::get_by_id(&mut conn, existing, View::Full).await?;
-        let cache_tags = cache_tags::of_post_change(None, Some(&post));
-        return Ok(Written {
-            post,
-            sequence: None,
-            cache_tags,
-        });
-    }
-    ensure_author_exists(&mut tx, content.author_id).await?;
-    posts::insert(&mut tx, id, &content).await?;
-    let draft = posts::get_by_id(&mut tx, id, View::Full).await?;
+    ensure_author_exists(tx, content.author_id).await?;
+    posts::insert(tx, id, &content).await?;
+    let draft = posts::get_by_id(tx, id, View::Full).await?;
     let created = match target {
-        Some(target) => move_to(&mut tx, &draft, target).await?.unwrap_or(draft),
+        Some(target) => move_to(tx, &draft, target).await?.unwrap_or(draft),
         None => draft,
     };
     let change = record::post_changed(kind::POST_CREATED, None, &created);
-    finish(tx, created, change).await
+    recorded(tx, created, change).await
 }
 
 /// Applies `edit` to the post `id` (at `etag`, when given) as a new
 /// revision, and moves it to `target` in the same transaction.
 pub async fn update(
-    store: &Store,
+    tx: &mut Tx,
     caller: &Caller,
     id: Uuid,
     etag: Option<Etag>,
@@ -90,46 +86,45 @@ pub async fn update(
     target: Option<Target>,
 ) -> ContentResult<Written> {
     check_schedule(target)?;
-    let mut tx = store.begin().await?;
-    let current = lock_editable(&mut tx, caller, id, etag).await?;
+    let current = lock_editable(tx, caller, id, etag).await?;
     if target.is_some() {
         policy::publish_post(caller, current.author_id)?;
     }
-    let mut content = posts::content_of(&mut tx, &current).await?;
+    let mut content = posts::content_of(tx, &current).await?;
     if edit.apply_to(&mut content) {
         render_into(&mut content).await?;
     }
     if content.author_id != current.author_id {
         policy::create_post(caller, content.author_id)?;
-        ensure_author_exists(&mut tx, content.author_id).await?;
+        ensure_author_exists(tx, content.author_id).await?;
     }
-    let mut updated = write_revision(&mut tx, caller, &current, &content).await?;
+    let mut updated = write_revision(tx, caller, &current, &content).await?;
     let mut change_kind = kind::POST_UPDATED;
     if let Some(target) = target
-        && let Some(moved) = move_to(&mut tx, &updated, target).await?
+        && let Some(moved) = move_to(tx, &updated, target).await?
     {
         change_kind = kind_of(target);
         updated = moved;
     }
     let change = record::post_changed(change_kind, Some(&current), &updated);
-    finish(tx, updated, change).await
+    recorded(tx, updated, change).await
 }
 
 /// Publishes the post `id` now, or schedules it (`Target::Scheduled`).
 pub async fn publish(
-    store: &Store,
+    tx: &mut Tx,
     caller: &Caller,
     id: Uuid,
     etag: Option<Etag>,
     at: Option<DateTime<Utc>>,
 ) -> ContentResult<Written> {
     let target = at.map_or(Target::Published, Target::Scheduled);
-    transition(store, caller, id, etag, target).await
+    transition(tx, caller, id, etag, target).await
 }
 
 /// Withdraws the post `id`: back to draft, or archived.
 pub async fn unpublish(
-    store: &Store,
+    tx: &mut Tx,
     caller: &Caller,
     id: Uuid,
     etag: Option<Etag>,
@@ -140,40 +135,37 @@ pub async fn unpublish(
     } else {
         Target::Draft
     };
-    transition(store, caller, id, etag, target).await
+    transition(tx, caller, id, etag, target).await
 }
 
 /// Deletes the post `id`; returns the recorded change's sequence and the
 /// cache tags the deletion invalidated.
 pub async fn delete(
-    store: &Store,
+    tx: &mut Tx,
     caller: &Caller,
     id: Uuid,
     etag: Option<Etag>,
 ) -> ContentResult<(i64, Vec<String>)> {
-    let mut tx = store.begin().await?;
-    let current = lock_editable(&mut tx, caller, id, etag).await?;
-    posts::delete(&mut tx, id).await?;
+    let current = lock_editable(tx, caller, id, etag).await?;
+    posts::delete(tx, id).await?;
     let change = record::post_deleted(&current);
-    let sequence = changes::record(&mut tx, &change).await?;
-    tx.commit().await.map_err(StoreError::from)?;
+    let sequence = changes::record(tx, &change).await?;
     Ok((sequence, change.cache_tags))
 }
 
 /// Restores revision `revision` of the post `id` as a new revision.
 pub async fn restore(
-    store: &Store,
+    tx: &mut Tx,
     caller: &Caller,
     id: Uuid,
     etag: Option<Etag>,
     revision: i64,
 ) -> ContentResult<Written> {
-    let mut tx = store.begin().await?;
-    let current = lock_editable(&mut tx, caller, id, etag).await?;
-    let revision = posts::get_revision(&mut tx, id, revision)
+    let current = lock_editable(tx, caller, id, etag).await?;
+    let revision = posts::get_revision(tx, id, revision)
         .await
         .map_err(not_found("revision"))?;
-    let mut content = posts::content_of(&mut tx, &current).await?;
+    let mut content = posts::content_of(tx, &current).await?;
     content.slug = revision.slug;
     content.title = revision.title;
     content.markdown = revision.markdown;
@@ -184,9 +176,9 @@ pub async fn restore(
     content.meta_description = revision.meta_description;
     content.canonical_url = revision.canonical_url;
     render_into(&mut content).await?;
-    let updated = write_revision(&mut tx, caller, &current, &content).await?;
+    let updated = write_revision(tx, caller, &current, &content).await?;
     let change = record::post_changed(kind::POST_UPDATED, Some(&current), &updated);
-    finish(tx, updated, change).await
+    recorded(tx, updated, change).await
 }
 
 /// Publishes every scheduled post whose time has passed, at most `limit` in
@@ -210,19 +202,17 @@ pub async fn publish_due(store: &Store, limit: i64) -> Result<Vec<PostRecord>, S
 
 /// Moves the post `id` to `target` alone (PublishPost, UnpublishPost).
 async fn transition(
-    store: &Store,
+    tx: &mut Tx,
     caller: &Caller,
     id: Uuid,
     etag: Option<Etag>,
     target: Target,
 ) -> ContentResult<Written> {
     check_schedule(Some(target))?;
-    let mut tx = store.begin().await?;
-    let current = lock_visible(&mut tx, caller, id).await?;
+    let current = lock_visible(tx, caller, id).await?;
     policy::publish_post(caller, current.author_id)?;
     check_etag(etag, &current)?;
-    let Some(moved) = move_to(&mut tx, &current, target).await? else {
-        tx.commit().await.map_err(StoreError::from)?;
+    let Some(moved) = move_to(tx, &current, target).await? else {
         return Ok(Written {
             post: current,
             sequence: None,
@@ -230,7 +220,7 @@ async fn transition(
         });
     };
     let change = record::post_changed(kind_of(target), Some(&current), &moved);
-    finish(tx, moved, change).await
+    recorded(tx, moved, change).await
 }
 
 /// A schedule must lie in the future.
@@ -272,14 +262,13 @@ fn kind_of(target: Target) -> i16 {
     }
 }
 
-/// Records `change` for `post` and commits.
-async fn finish(
-    mut tx: Tx,
+/// Records `change` for `post` in `tx`.
+async fn recorded(
+    tx: &mut Tx,
     post: PostRecord,
     change: changes::NewChange,
 ) -> ContentResult<Written> {
-    let sequence = changes::record(&mut tx, &change).await?;
-    tx.commit().await.map_err(StoreError::from)?;
+    let sequence = changes::record(tx, &change).await?;
     Ok(Written {
         post,
         sequence: Some(sequence),

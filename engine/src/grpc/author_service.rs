@@ -10,8 +10,9 @@ use uuid::Uuid;
 use super::author_fields::{
     PROFILE_PATHS, apply_profile, check_password, profile_of, public_profile_changed,
 };
+use super::idempotent::{Begun, Writes, key_of};
 use super::mapping;
-use super::status::{ApiError, ApiResult, not_found, store_error};
+use super::status::{ApiError, ApiResult, not_found};
 use super::update_mask::UpdateMask;
 use crate::auth::{self, Authenticator, Caller, Role, hash_in_background, policy};
 use crate::changes::record;
@@ -28,13 +29,15 @@ pub struct AuthorApi {
     store: Store,
     auth: Authenticator,
     session_ttl: Duration,
+    writes: Writes,
 }
 
 impl AuthorApi {
     /// An author API whose sessions last `session_ttl`.
-    pub fn new(store: Store, auth: Authenticator, session_ttl: Duration) -> Self {
+    pub fn new(writes: Writes, auth: Authenticator, session_ttl: Duration) -> Self {
         Self {
-            store,
+            store: writes.store().clone(),
+            writes,
             auth,
             session_ttl,
         }
@@ -117,9 +120,17 @@ impl AuthorApi {
     async fn create(
         &self,
         caller: Caller,
-        request: v1::CreateAuthorRequest,
+        mut request: v1::CreateAuthorRequest,
     ) -> ApiResult<v1::CreateAuthorResponse> {
         policy::manage_authors(&caller)?;
+        // The password stays out of the stored fingerprint.
+        let password = std::mem::take(&mut request.password);
+        let key = key_of(
+            "CreateAuthor",
+            &caller,
+            std::mem::take(&mut request.request_id),
+            &request,
+        )?;
         let author = request
             .author
             .ok_or_else(|| ApiError::invalid("author", "is required"))?;
@@ -139,24 +150,37 @@ impl AuthorApi {
             &mut profile,
             &mut violations,
         );
-        violations.check("password", check_password(&request.password));
+        violations.check("password", check_password(&password));
         violations.into_result()?;
-        let password_hash = hash_in_background(request.password).await?;
+        let password_hash = hash_in_background(password).await?;
+        let mut once = match self.writes.begin(key).await? {
+            Begun::Replayed(response) => return Ok(response),
+            Begun::Fresh(once) => once,
+        };
+        let tx = once.tx();
         let id = Uuid::new_v4();
-        let mut tx = self.store.begin().await?;
-        authors::insert(&mut tx, id, &profile, &password_hash).await?;
-        let created = authors::get_by_id(&mut tx, id).await?;
-        tx.commit().await.map_err(store_error)?;
-        Ok(v1::CreateAuthorResponse {
+        authors::insert(tx, id, &profile, &password_hash).await?;
+        let created = authors::get_by_id(tx, id).await?;
+        let response = v1::CreateAuthorResponse {
             author: Some(mapping::author(created, true)),
-        })
+        };
+        once.commit(&response).await?;
+        Ok(response)
     }
 
     async fn update(
         &self,
         caller: Caller,
-        request: v1::UpdateAuthorRequest,
+        mut request: v1::UpdateAuthorRequest,
     ) -> ApiResult<v1::UpdateAuthorResponse> {
+        // The password stays out of the stored fingerprint.
+        let new_password = std::mem::take(&mut request.new_password);
+        let key = key_of(
+            "UpdateAuthor",
+            &caller,
+            std::mem::take(&mut request.request_id),
+            &request,
+        )?;
         let author = request
             .author
             .ok_or_else(|| ApiError::invalid("author", "is required"))?;
@@ -168,57 +192,60 @@ impl AuthorApi {
         let paths = UpdateMask::parse(
             request.update_mask.as_ref(),
             &PROFILE_PATHS,
-            request.new_password.is_empty(),
+            new_password.is_empty(),
             &mut violations,
         );
         if paths.has("role") && author.role != 0 {
             policy::manage_authors(&caller)?;
         }
-        if !request.new_password.is_empty() {
-            violations.check("new_password", check_password(&request.new_password));
+        if !new_password.is_empty() {
+            violations.check("new_password", check_password(&new_password));
         }
         let etag = violations
             .check("author.etag", Etag::parse_optional(&author.etag))
             .flatten();
         violations.clone().into_result()?;
 
-        let password_hash = if request.new_password.is_empty() {
+        let password_hash = if new_password.is_empty() {
             None
         } else {
-            Some(hash_in_background(request.new_password.clone()).await?)
+            Some(hash_in_background(new_password).await?)
         };
-        let mut tx = self.store.begin().await?;
-        let current = authors::lock(&mut tx, id)
-            .await
-            .map_err(not_found("author"))?;
+        let mut once = match self.writes.begin(key).await? {
+            Begun::Replayed(response) => return Ok(response),
+            Begun::Fresh(once) => once,
+        };
+        let tx = once.tx();
+        let current = authors::lock(tx, id).await.map_err(not_found("author"))?;
         if etag.is_some_and(|etag| etag.version() != current.version) {
             return Err(ApiError::StaleEtag);
         }
         let mut profile = profile_of(&current);
         apply_profile(&author, &paths, &mut profile, &mut violations);
         violations.into_result()?;
-        authors::update(&mut tx, id, &profile, password_hash.as_deref()).await?;
+        authors::update(tx, id, &profile, password_hash.as_deref()).await?;
         if password_hash.is_some() {
             let keep = match &caller {
                 Caller::Author { session_digest, .. } => session_digest.clone(),
                 Caller::Service { .. } => Vec::new(),
             };
-            credentials::delete_other_sessions(&mut tx, id, &keep).await?;
+            credentials::delete_other_sessions(tx, id, &keep).await?;
         }
-        let updated = authors::get_by_id(&mut tx, id).await?;
+        let updated = authors::get_by_id(tx, id).await?;
         let mut cache_tags = Vec::new();
         if public_profile_changed(&current, &updated) {
             let previous_slug = (current.slug != updated.slug).then_some(current.slug.as_str());
             let change = record::author_changed(&updated.slug, previous_slug);
-            changes::record(&mut tx, &change).await?;
+            changes::record(tx, &change).await?;
             cache_tags = change.cache_tags;
         }
-        tx.commit().await.map_err(store_error)?;
         let with_email = policy::may_see_email(&caller, id);
-        Ok(v1::UpdateAuthorResponse {
+        let response = v1::UpdateAuthorResponse {
             author: Some(mapping::author(updated, with_email)),
             cache_tags,
-        })
+        };
+        once.commit(&response).await?;
+        Ok(response)
     }
 
     async fn sign_in(

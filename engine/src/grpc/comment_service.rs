@@ -7,8 +7,9 @@ use quire_proto::v1::comment_service_server::CommentService;
 use tonic::{Request, Response, Status};
 use uuid::Uuid;
 
+use super::idempotent::{Begun, Writes, key_of};
 use super::mapping;
-use super::status::{ApiError, ApiResult, not_found, store_error};
+use super::status::{ApiError, ApiResult, not_found};
 use crate::auth::{Authenticator, Caller, policy};
 use crate::changes::record;
 use crate::domain::{
@@ -18,7 +19,7 @@ use crate::domain::{
 use crate::store::changes;
 use crate::store::comments::{self, CommentRecord, NewComment, status};
 use crate::store::posts::{self, PostRecord, View};
-use crate::store::{Store, Tx, idempotency};
+use crate::store::{Store, Tx};
 
 /// Comments one client may submit within [`RATE_WINDOW_MINUTES`].
 const COMMENTS_PER_CLIENT: i64 = 5;
@@ -28,20 +29,31 @@ const RATE_WINDOW_MINUTES: i32 = 10;
 pub struct CommentApi {
     store: Store,
     auth: Authenticator,
+    writes: Writes,
 }
 
 impl CommentApi {
     /// A comment API.
-    pub fn new(store: Store, auth: Authenticator) -> Self {
-        Self { store, auth }
+    pub fn new(writes: Writes, auth: Authenticator) -> Self {
+        Self {
+            store: writes.store().clone(),
+            auth,
+            writes,
+        }
     }
 
     async fn create(
         &self,
         caller: Caller,
-        request: v1::CreateCommentRequest,
+        mut request: v1::CreateCommentRequest,
     ) -> ApiResult<v1::CreateCommentResponse> {
         policy::create_comment(&caller)?;
+        let key = key_of(
+            "CreateComment",
+            &caller,
+            std::mem::take(&mut request.request_id),
+            &request,
+        )?;
         let comment = request
             .comment
             .ok_or_else(|| ApiError::invalid("comment", "is required"))?;
@@ -63,34 +75,40 @@ impl CommentApi {
             "client_key",
             check_text(&request.client_key, false, CLIENT_KEY_MAX),
         );
-        let request_id = if request.request_id.is_empty() {
-            None
-        } else {
-            violations.check("request_id", parse_uuid(&request.request_id))
-        };
         violations.into_result()?;
         let post_id = post_id.ok_or_else(|| ApiError::invalid("comment.post_id", "is required"))?;
+        let mut once = match self.writes.begin(key).await? {
+            Begun::Replayed(response) => return Ok(response),
+            Begun::Fresh(once) => once,
+        };
+        let tx = once.tx();
+        let response = v1::CreateCommentResponse {
+            comment: Some(
+                self.insert(tx, post_id, comment, request.client_key)
+                    .await?,
+            ),
+        };
+        once.commit(&response).await?;
+        Ok(response)
+    }
 
-        let id = Uuid::new_v4();
-        let mut tx = self.store.begin().await?;
-        if let Some(request_id) = request_id
-            && let Some(existing) =
-                idempotency::claim(&mut tx, "CreateComment", request_id, id).await?
-        {
-            let record = comments::get(&mut tx, existing).await?;
-            tx.commit().await.map_err(store_error)?;
-            return Ok(v1::CreateCommentResponse {
-                comment: Some(mapping::comment(record, true)),
-            });
-        }
-        let post = posts::get_by_id(&mut tx, post_id, View::Basic)
+    /// Stores a reader's comment on the published post `post_id`: approved
+    /// at once from a trusted commenter, else held for moderation.
+    async fn insert(
+        &self,
+        tx: &mut Tx,
+        post_id: Uuid,
+        comment: v1::Comment,
+        client_key: String,
+    ) -> ApiResult<v1::Comment> {
+        let post = posts::get_by_id(tx, post_id, View::Basic)
             .await
             .map_err(not_found("post"))?;
         if post.status != posts::status::PUBLISHED {
             return Err(ApiError::NotFound("post"));
         }
-        if !request.client_key.is_empty()
-            && comments::recent_by_client(&mut tx, &request.client_key, RATE_WINDOW_MINUTES).await?
+        if !client_key.is_empty()
+            && comments::recent_by_client(tx, &client_key, RATE_WINDOW_MINUTES).await?
                 >= COMMENTS_PER_CLIENT
         {
             return Err(ApiError::ResourceExhausted {
@@ -101,7 +119,7 @@ impl CommentApi {
             });
         }
         let email = comment.author_email.trim().to_owned();
-        let trusted = comments::commenter_is_trusted(&mut tx, &email, &request.client_key).await?;
+        let trusted = comments::commenter_is_trusted(tx, &email, &client_key).await?;
         let new = NewComment {
             post_id,
             author_name: comment.author_name.trim().to_owned(),
@@ -112,16 +130,13 @@ impl CommentApi {
             } else {
                 status::PENDING
             },
-            client_key: request.client_key,
+            client_key,
         };
-        let record = comments::insert(&mut tx, id, &new).await?;
+        let record = comments::insert(tx, Uuid::new_v4(), &new).await?;
         if trusted {
-            record_comments_changed(&mut tx, &post).await?;
+            record_comments_changed(tx, &post).await?;
         }
-        tx.commit().await.map_err(store_error)?;
-        Ok(v1::CreateCommentResponse {
-            comment: Some(mapping::comment(record, true)),
-        })
+        Ok(mapping::comment(record, true))
     }
 
     async fn list(
@@ -208,9 +223,15 @@ impl CommentApi {
     async fn moderate(
         &self,
         caller: Caller,
-        request: v1::ModerateCommentRequest,
+        mut request: v1::ModerateCommentRequest,
     ) -> ApiResult<v1::ModerateCommentResponse> {
         policy::moderate_comments(&caller)?;
+        let key = key_of(
+            "ModerateComment",
+            &caller,
+            std::mem::take(&mut request.request_id),
+            &request,
+        )?;
         let id = parse_uuid(&request.id).map_err(|problem| ApiError::invalid("id", problem))?;
         let new_status = match v1::CommentStatus::try_from(request.status) {
             Ok(v1::CommentStatus::Approved) => status::APPROVED,
@@ -222,45 +243,57 @@ impl CommentApi {
                 ));
             }
         };
-        let mut tx = self.store.begin().await?;
-        let current = comments::lock(&mut tx, id)
-            .await
-            .map_err(not_found("comment"))?;
+        let mut once = match self.writes.begin(key).await? {
+            Begun::Replayed(response) => return Ok(response),
+            Begun::Fresh(once) => once,
+        };
+        let tx = once.tx();
+        let current = comments::lock(tx, id).await.map_err(not_found("comment"))?;
         let mut cache_tags = Vec::new();
         if current.status != new_status {
-            comments::set_status(&mut tx, &current, new_status).await?;
+            comments::set_status(tx, &current, new_status).await?;
             if current.status == status::APPROVED || new_status == status::APPROVED {
-                let post = posts::get_by_id(&mut tx, current.post_id, View::Basic).await?;
-                cache_tags = record_comments_changed(&mut tx, &post).await?;
+                let post = posts::get_by_id(tx, current.post_id, View::Basic).await?;
+                cache_tags = record_comments_changed(tx, &post).await?;
             }
         }
-        let updated = comments::get(&mut tx, id).await?;
-        tx.commit().await.map_err(store_error)?;
-        Ok(v1::ModerateCommentResponse {
+        let updated = comments::get(tx, id).await?;
+        let response = v1::ModerateCommentResponse {
             comment: Some(mapping::comment(updated, true)),
             cache_tags,
-        })
+        };
+        once.commit(&response).await?;
+        Ok(response)
     }
 
     async fn delete(
         &self,
         caller: Caller,
-        request: v1::DeleteCommentRequest,
+        mut request: v1::DeleteCommentRequest,
     ) -> ApiResult<v1::DeleteCommentResponse> {
         policy::moderate_comments(&caller)?;
+        let key = key_of(
+            "DeleteComment",
+            &caller,
+            std::mem::take(&mut request.request_id),
+            &request,
+        )?;
         let id = parse_uuid(&request.id).map_err(|problem| ApiError::invalid("id", problem))?;
-        let mut tx = self.store.begin().await?;
-        let current: CommentRecord = comments::lock(&mut tx, id)
-            .await
-            .map_err(not_found("comment"))?;
-        comments::delete(&mut tx, &current).await?;
+        let mut once = match self.writes.begin(key).await? {
+            Begun::Replayed(response) => return Ok(response),
+            Begun::Fresh(once) => once,
+        };
+        let tx = once.tx();
+        let current: CommentRecord = comments::lock(tx, id).await.map_err(not_found("comment"))?;
+        comments::delete(tx, &current).await?;
         let mut cache_tags = Vec::new();
         if current.status == status::APPROVED {
-            let post = posts::get_by_id(&mut tx, current.post_id, View::Basic).await?;
-            cache_tags = record_comments_changed(&mut tx, &post).await?;
+            let post = posts::get_by_id(tx, current.post_id, View::Basic).await?;
+            cache_tags = record_comments_changed(tx, &post).await?;
         }
-        tx.commit().await.map_err(store_error)?;
-        Ok(v1::DeleteCommentResponse { cache_tags })
+        let response = v1::DeleteCommentResponse { cache_tags };
+        once.commit(&response).await?;
+        Ok(response)
     }
 }
 

@@ -5,6 +5,7 @@ mod author_fields;
 pub mod author_service;
 pub mod change_service;
 pub mod comment_service;
+mod idempotent;
 pub(crate) mod mapping;
 mod post_fields;
 mod post_queries;
@@ -14,3 +15,5 @@ pub mod status;
 pub mod tag_service;
 pub mod transport_status;
 mod update_mask;
+
+pub use idempotent::Writes;

@@ -7,6 +7,7 @@ use quire_proto::v1::post_service_server::PostService;
 use tonic::{Request, Response, Status};
 use uuid::Uuid;
 
+use super::idempotent::{Begun, OwnWrite, Writes, key_of};
 use super::mapping;
 use super::post_fields;
 use super::status::{ApiError, ApiResult};
@@ -15,6 +16,7 @@ use crate::cache::ReadCache;
 use crate::content::{self, Written, posts::Target};
 use crate::domain::{Etag, FieldViolations, from_timestamp, parse_uuid};
 use crate::store::Store;
+use crate::store::idempotency::Key;
 use crate::store::posts::View;
 
 /// The post API over the store.
@@ -22,12 +24,18 @@ pub struct PostApi {
     pub(super) store: Store,
     auth: Authenticator,
     pub(super) cache: ReadCache,
+    writes: Writes,
 }
 
 impl PostApi {
     /// A post API reading through `cache`.
-    pub fn new(store: Store, auth: Authenticator, cache: ReadCache) -> Self {
-        Self { store, auth, cache }
+    pub fn new(writes: Writes, auth: Authenticator, cache: ReadCache) -> Self {
+        Self {
+            store: writes.store().clone(),
+            auth,
+            cache,
+            writes,
+        }
     }
 }
 
@@ -85,30 +93,35 @@ fn parse_target(
 }
 
 impl PostApi {
-    /// A written post with the cache tags its write invalidated, which this
-    /// replica's cache applies at once (read-your-writes).
-    fn written(&self, written: Written) -> (Option<v1::Post>, Vec<String>) {
-        if let Some(sequence) = written.sequence {
-            self.cache.note_own_write(sequence, &written.cache_tags);
+    /// Begins a post write (see `idempotent::Writes`).
+    async fn begin<R: prost::Message + Default>(&self, key: Option<Key>) -> ApiResult<Begun<R>> {
+        self.writes.begin(key).await
+    }
+
+    /// Applies the tags a committed write invalidated to this replica's
+    /// cache at once (read-your-writes).
+    fn note(&self, own_write: OwnWrite) {
+        if let Some((sequence, cache_tags)) = own_write {
+            self.cache.note_own_write(sequence, &cache_tags);
         }
-        (Some(mapping::post(written.post)), written.cache_tags)
     }
 
     async fn create(
         &self,
         caller: Caller,
-        request: v1::CreatePostRequest,
+        mut request: v1::CreatePostRequest,
     ) -> ApiResult<v1::CreatePostResponse> {
         policy::write_content(&caller)?;
+        let key = key_of(
+            "CreatePost",
+            &caller,
+            std::mem::take(&mut request.request_id),
+            &request,
+        )?;
         let post = request
             .post
             .ok_or_else(|| ApiError::invalid("post", "is required"))?;
         let mut violations = FieldViolations::new();
-        let request_id = if request.request_id.is_empty() {
-            None
-        } else {
-            violations.check("request_id", parse_uuid(&request.request_id))
-        };
         // The author defaults to the signed-in one; an explicit `author_id` is part of the edit.
         let author = match (&caller, post.author_id.is_empty()) {
             (Caller::Author { id, .. }, true) => Some(*id),
@@ -129,24 +142,31 @@ impl PostApi {
             &mut violations,
         );
         violations.into_result()?;
-        let created = content::posts::create(
-            &self.store,
-            &caller,
-            author.unwrap_or_default(),
-            edit,
-            target,
-            request_id,
-        )
-        .await?;
-        let (post, cache_tags) = self.written(created);
-        Ok(v1::CreatePostResponse { post, cache_tags })
+        let new =
+            content::posts::prepare(&caller, author.unwrap_or_default(), edit, target).await?;
+        let mut once = match self.begin(key).await? {
+            Begun::Replayed(response) => return Ok(response),
+            Begun::Fresh(once) => once,
+        };
+        let tx = once.tx();
+        let (post, cache_tags, own_write) = written(content::posts::create(tx, new).await?);
+        let response = v1::CreatePostResponse { post, cache_tags };
+        once.commit(&response).await?;
+        self.note(own_write);
+        Ok(response)
     }
 
     async fn update(
         &self,
         caller: Caller,
-        request: v1::UpdatePostRequest,
+        mut request: v1::UpdatePostRequest,
     ) -> ApiResult<v1::UpdatePostResponse> {
+        let key = key_of(
+            "UpdatePost",
+            &caller,
+            std::mem::take(&mut request.request_id),
+            &request,
+        )?;
         let post = request
             .post
             .ok_or_else(|| ApiError::invalid("post", "is required"))?;
@@ -164,28 +184,58 @@ impl PostApi {
             &mut violations,
         );
         violations.into_result()?;
-        let updated = content::posts::update(&self.store, &caller, id, etag, edit, target).await?;
-        let (post, cache_tags) = self.written(updated);
-        Ok(v1::UpdatePostResponse { post, cache_tags })
+        let mut once = match self.begin(key).await? {
+            Begun::Replayed(response) => return Ok(response),
+            Begun::Fresh(once) => once,
+        };
+        let tx = once.tx();
+        let updated = content::posts::update(tx, &caller, id, etag, edit, target).await?;
+        let (post, cache_tags, own_write) = written(updated);
+        let response = v1::UpdatePostResponse { post, cache_tags };
+        once.commit(&response).await?;
+        self.note(own_write);
+        Ok(response)
     }
 
     async fn delete(
         &self,
         caller: Caller,
-        request: v1::DeletePostRequest,
+        mut request: v1::DeletePostRequest,
     ) -> ApiResult<v1::DeletePostResponse> {
+        let key = key_of(
+            "DeletePost",
+            &caller,
+            std::mem::take(&mut request.request_id),
+            &request,
+        )?;
         let id = parse_id(&request.id, "id")?;
         let etag = parse_etag(&request.etag, "etag")?;
-        let (sequence, cache_tags) = content::posts::delete(&self.store, &caller, id, etag).await?;
-        self.cache.note_own_write(sequence, &cache_tags);
-        Ok(v1::DeletePostResponse { cache_tags })
+        let mut once = match self.begin(key).await? {
+            Begun::Replayed(response) => return Ok(response),
+            Begun::Fresh(once) => once,
+        };
+        let tx = once.tx();
+        let (sequence, cache_tags) = content::posts::delete(tx, &caller, id, etag).await?;
+        let response = v1::DeletePostResponse {
+            cache_tags: cache_tags.clone(),
+        };
+        let own_write = Some((sequence, cache_tags));
+        once.commit(&response).await?;
+        self.note(own_write);
+        Ok(response)
     }
 
     async fn publish(
         &self,
         caller: Caller,
-        request: v1::PublishPostRequest,
+        mut request: v1::PublishPostRequest,
     ) -> ApiResult<v1::PublishPostResponse> {
+        let key = key_of(
+            "PublishPost",
+            &caller,
+            std::mem::take(&mut request.request_id),
+            &request,
+        )?;
         let id = parse_id(&request.id, "id")?;
         let at = match &request.publish_time {
             None => None,
@@ -195,29 +245,56 @@ impl PostApi {
             ),
         };
         let etag = parse_etag(&request.etag, "etag")?;
-        let published = content::posts::publish(&self.store, &caller, id, etag, at).await?;
-        let (post, cache_tags) = self.written(published);
-        Ok(v1::PublishPostResponse { post, cache_tags })
+        let mut once = match self.begin(key).await? {
+            Begun::Replayed(response) => return Ok(response),
+            Begun::Fresh(once) => once,
+        };
+        let tx = once.tx();
+        let published = content::posts::publish(tx, &caller, id, etag, at).await?;
+        let (post, cache_tags, own_write) = written(published);
+        let response = v1::PublishPostResponse { post, cache_tags };
+        once.commit(&response).await?;
+        self.note(own_write);
+        Ok(response)
     }
 
     async fn unpublish(
         &self,
         caller: Caller,
-        request: v1::UnpublishPostRequest,
+        mut request: v1::UnpublishPostRequest,
     ) -> ApiResult<v1::UnpublishPostResponse> {
+        let key = key_of(
+            "UnpublishPost",
+            &caller,
+            std::mem::take(&mut request.request_id),
+            &request,
+        )?;
         let id = parse_id(&request.id, "id")?;
         let etag = parse_etag(&request.etag, "etag")?;
-        let withdrawn =
-            content::posts::unpublish(&self.store, &caller, id, etag, request.archive).await?;
-        let (post, cache_tags) = self.written(withdrawn);
-        Ok(v1::UnpublishPostResponse { post, cache_tags })
+        let mut once = match self.begin(key).await? {
+            Begun::Replayed(response) => return Ok(response),
+            Begun::Fresh(once) => once,
+        };
+        let tx = once.tx();
+        let withdrawn = content::posts::unpublish(tx, &caller, id, etag, request.archive).await?;
+        let (post, cache_tags, own_write) = written(withdrawn);
+        let response = v1::UnpublishPostResponse { post, cache_tags };
+        once.commit(&response).await?;
+        self.note(own_write);
+        Ok(response)
     }
 
     async fn restore_revision(
         &self,
         caller: Caller,
-        request: v1::RestorePostRevisionRequest,
+        mut request: v1::RestorePostRevisionRequest,
     ) -> ApiResult<v1::RestorePostRevisionResponse> {
+        let key = key_of(
+            "RestorePostRevision",
+            &caller,
+            std::mem::take(&mut request.request_id),
+            &request,
+        )?;
         let post_id = parse_id(&request.post_id, "post_id")?;
         if request.revision < 1 {
             return Err(ApiError::invalid(
@@ -226,11 +303,32 @@ impl PostApi {
             ));
         }
         let etag = parse_etag(&request.etag, "etag")?;
+        let mut once = match self.begin(key).await? {
+            Begun::Replayed(response) => return Ok(response),
+            Begun::Fresh(once) => once,
+        };
+        let tx = once.tx();
         let restored =
-            content::posts::restore(&self.store, &caller, post_id, etag, request.revision).await?;
-        let (post, cache_tags) = self.written(restored);
-        Ok(v1::RestorePostRevisionResponse { post, cache_tags })
+            content::posts::restore(tx, &caller, post_id, etag, request.revision).await?;
+        let (post, cache_tags, own_write) = written(restored);
+        let response = v1::RestorePostRevisionResponse { post, cache_tags };
+        once.commit(&response).await?;
+        self.note(own_write);
+        Ok(response)
     }
+}
+
+/// A written post for a response, the cache tags its write invalidated, and
+/// the change for this replica's cache.
+fn written(written: Written) -> (Option<v1::Post>, Vec<String>, OwnWrite) {
+    let own_write = written
+        .sequence
+        .map(|sequence| (sequence, written.cache_tags.clone()));
+    (
+        Some(mapping::post(written.post)),
+        written.cache_tags,
+        own_write,
+    )
 }
 
 #[tonic::async_trait]

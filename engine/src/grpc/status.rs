@@ -110,7 +110,9 @@ impl From<StoreError> for ApiError {
             StoreError::Down => {
                 Self::Unavailable("the content store is unavailable; try again shortly")
             }
-            error @ StoreError::Database(_) => Self::internal(error),
+            error @ (StoreError::Database(_) | StoreError::Inconsistent(_)) => {
+                Self::internal(error)
+            }
         }
     }
 }

@@ -4,8 +4,9 @@ use quire_proto::v1;
 use quire_proto::v1::tag_service_server::TagService;
 use tonic::{Request, Response, Status};
 
+use super::idempotent::{Begun, Writes, key_of};
 use super::mapping;
-use super::status::{ApiError, ApiResult, not_found, store_error};
+use super::status::{ApiError, ApiResult, not_found};
 use super::update_mask::UpdateMask;
 use crate::auth::{Authenticator, Caller, policy};
 use crate::cache::{CacheKey, Loaded, ReadCache};
@@ -21,12 +22,18 @@ pub struct TagApi {
     store: Store,
     auth: Authenticator,
     cache: ReadCache,
+    writes: Writes,
 }
 
 impl TagApi {
     /// A tag API.
-    pub fn new(store: Store, auth: Authenticator, cache: ReadCache) -> Self {
-        Self { store, auth, cache }
+    pub fn new(writes: Writes, auth: Authenticator, cache: ReadCache) -> Self {
+        Self {
+            store: writes.store().clone(),
+            auth,
+            cache,
+            writes,
+        }
     }
 
     async fn get(
@@ -118,9 +125,15 @@ impl TagApi {
     async fn create(
         &self,
         caller: Caller,
-        request: v1::CreateTagRequest,
+        mut request: v1::CreateTagRequest,
     ) -> ApiResult<v1::CreateTagResponse> {
         policy::manage_tags(&caller)?;
+        let key = key_of(
+            "CreateTag",
+            &caller,
+            std::mem::take(&mut request.request_id),
+            &request,
+        )?;
         let tag = request
             .tag
             .ok_or_else(|| ApiError::invalid("tag", "is required"))?;
@@ -137,21 +150,32 @@ impl TagApi {
         }
         violations.into_result()?;
         let slug = slug.ok_or_else(|| ApiError::invalid("tag.name", "is required"))?;
-        let mut tx = self.store.begin().await?;
-        tags::insert(&mut tx, slug.as_str(), name, &tag.description).await?;
-        let created = tags::get(&mut tx, slug.as_str()).await?;
-        tx.commit().await.map_err(store_error)?;
-        Ok(v1::CreateTagResponse {
+        let mut once = match self.writes.begin(key).await? {
+            Begun::Replayed(response) => return Ok(response),
+            Begun::Fresh(once) => once,
+        };
+        let tx = once.tx();
+        tags::insert(tx, slug.as_str(), name, &tag.description).await?;
+        let created = tags::get(tx, slug.as_str()).await?;
+        let response = v1::CreateTagResponse {
             tag: Some(mapping::tag(created)),
-        })
+        };
+        once.commit(&response).await?;
+        Ok(response)
     }
 
     async fn update(
         &self,
         caller: Caller,
-        request: v1::UpdateTagRequest,
+        mut request: v1::UpdateTagRequest,
     ) -> ApiResult<v1::UpdateTagResponse> {
         policy::manage_tags(&caller)?;
+        let key = key_of(
+            "UpdateTag",
+            &caller,
+            std::mem::take(&mut request.request_id),
+            &request,
+        )?;
         let tag = request
             .tag
             .ok_or_else(|| ApiError::invalid("tag", "is required"))?;
@@ -178,8 +202,12 @@ impl TagApi {
             .flatten();
         violations.into_result()?;
 
-        let mut tx = self.store.begin().await?;
-        let current = tags::lock(&mut tx, slug.as_str())
+        let mut once = match self.writes.begin(key).await? {
+            Begun::Replayed(response) => return Ok(response),
+            Begun::Fresh(once) => once,
+        };
+        let tx = once.tx();
+        let current = tags::lock(tx, slug.as_str())
             .await
             .map_err(not_found("tag"))?;
         if etag.is_some_and(|etag| etag.version() != current.version) {
@@ -195,15 +223,16 @@ impl TagApi {
         } else {
             current.description.clone()
         };
-        tags::update(&mut tx, slug.as_str(), &name, &description).await?;
-        let updated = tags::get(&mut tx, slug.as_str()).await?;
+        tags::update(tx, slug.as_str(), &name, &description).await?;
+        let updated = tags::get(tx, slug.as_str()).await?;
         let change = record::tag_changed(slug.as_str());
-        changes::record(&mut tx, &change).await?;
-        tx.commit().await.map_err(store_error)?;
-        Ok(v1::UpdateTagResponse {
+        changes::record(tx, &change).await?;
+        let response = v1::UpdateTagResponse {
             tag: Some(mapping::tag(updated)),
             cache_tags: change.cache_tags,
-        })
+        };
+        once.commit(&response).await?;
+        Ok(response)
     }
 }
 

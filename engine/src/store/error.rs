@@ -22,6 +22,9 @@ pub enum StoreError {
     /// The database could not be reached in time.
     #[error("the database is unavailable")]
     Unavailable(#[source] sqlx::Error),
+    /// Stored rows contradict an invariant the store maintains.
+    #[error("inconsistent data: {0}")]
+    Inconsistent(&'static str),
     /// Any other database failure.
     #[error("database error")]
     Database(#[source] sqlx::Error),

@@ -122,6 +122,7 @@ async fn a_read_only_key_is_denied_every_mutation() {
                         name: "New".into(),
                         ..Default::default()
                     }),
+                    ..Default::default()
                 },
                 &reader,
             ))
@@ -138,6 +139,7 @@ async fn a_read_only_key_is_denied_every_mutation() {
                     update_mask: Some(FieldMask {
                         paths: vec!["name".into()],
                     }),
+                    ..Default::default()
                 },
                 &reader,
             ))
@@ -149,6 +151,7 @@ async fn a_read_only_key_is_denied_every_mutation() {
                 v1::CreateAuthorRequest {
                     author: Some(ada.clone()),
                     password: "a long enough password".into(),
+                    ..Default::default()
                 },
                 &reader,
             ))
@@ -163,6 +166,7 @@ async fn a_read_only_key_is_denied_every_mutation() {
                         paths: vec!["bio".into()],
                     }),
                     new_password: String::new(),
+                    ..Default::default()
                 },
                 &reader,
             ))
@@ -190,6 +194,7 @@ async fn a_read_only_key_is_denied_every_mutation() {
                 v1::ModerateCommentRequest {
                     id: uuid::Uuid::new_v4().to_string(),
                     status: v1::CommentStatus::Approved as i32,
+                    ..Default::default()
                 },
                 &reader,
             ))
@@ -200,6 +205,7 @@ async fn a_read_only_key_is_denied_every_mutation() {
             .delete_comment(authed(
                 v1::DeleteCommentRequest {
                     id: uuid::Uuid::new_v4().to_string(),
+                    ..Default::default()
                 },
                 &reader,
             ))

@@ -70,6 +70,7 @@ async fn a_comment_waits_for_moderation_then_appears_and_later_ones_from_that_em
             v1::ModerateCommentRequest {
                 id: first.id.clone(),
                 status: v1::CommentStatus::Approved as i32,
+                ..Default::default()
             },
             &moderator,
         ))
@@ -165,6 +166,7 @@ async fn a_trusted_commenters_email_from_another_client_still_waits_for_moderati
             v1::ModerateCommentRequest {
                 id: first.id,
                 status: v1::CommentStatus::Approved as i32,
+                ..Default::default()
             },
             &moderator,
         ))

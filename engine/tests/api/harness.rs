@@ -298,6 +298,7 @@ impl TestEngine {
                         ..Default::default()
                     }),
                     password: password.clone(),
+                    ..Default::default()
                 },
                 &self.admin_key,
             ))
@@ -369,6 +370,7 @@ impl TestEngine {
                     id: draft.id,
                     etag: String::new(),
                     publish_time: None,
+                    ..Default::default()
                 },
                 &self.admin_key,
             ))

@@ -8,6 +8,7 @@ mod comments;
 mod fault_proxy;
 mod harness;
 mod health_and_reflection;
+mod idempotency;
 mod liveness;
 mod malformed;
 mod posts;

@@ -299,6 +299,7 @@ async fn every_update_keeps_a_revision_and_restore_brings_old_content_back() {
                 post_id: post.id.clone(),
                 revision: 1,
                 etag: String::new(),
+                ..Default::default()
             },
             &engine.admin_key,
         ))
@@ -451,6 +452,7 @@ async fn publishing_in_the_past_is_rejected_and_a_future_time_schedules() {
                 id: post.id.clone(),
                 etag: String::new(),
                 publish_time: Some(past),
+                ..Default::default()
             },
             &engine.admin_key,
         ))
@@ -468,6 +470,7 @@ async fn publishing_in_the_past_is_rejected_and_a_future_time_schedules() {
                 id: post.id,
                 etag: String::new(),
                 publish_time: Some(future),
+                ..Default::default()
             },
             &engine.admin_key,
         ))
@@ -496,6 +499,7 @@ async fn a_scheduled_post_is_published_exactly_once_by_concurrent_schedulers() {
                 id: post.id.clone(),
                 etag: String::new(),
                 publish_time: Some(future),
+                ..Default::default()
             },
             &engine.admin_key,
         ))
@@ -541,6 +545,7 @@ async fn unpublishing_hides_a_post_from_readers_and_delete_removes_it() {
                 id: post.id.clone(),
                 etag: String::new(),
                 archive: false,
+                ..Default::default()
             },
             &engine.admin_key,
         ))
@@ -558,6 +563,7 @@ async fn unpublishing_hides_a_post_from_readers_and_delete_removes_it() {
             v1::DeletePostRequest {
                 id: post.id.clone(),
                 etag: String::new(),
+                ..Default::default()
             },
             &engine.admin_key,
         ))

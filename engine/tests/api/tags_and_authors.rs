@@ -26,6 +26,7 @@ async fn tags_list_with_their_published_post_counts() {
                     name: "Rust".into(),
                     ..Default::default()
                 }),
+                ..Default::default()
             },
             &engine.admin_key,
         ))
@@ -44,6 +45,7 @@ async fn tags_list_with_their_published_post_counts() {
                 update_mask: Some(FieldMask {
                     paths: vec!["description".into()],
                 }),
+                ..Default::default()
             },
             &engine.admin_key,
         ))
@@ -132,6 +134,7 @@ async fn a_duplicate_author_email_answers_already_exists_with_the_field() {
                     ..Default::default()
                 }),
                 password: "a long enough password".into(),
+                ..Default::default()
             },
             &engine.admin_key,
         ))

@@ -194,6 +194,7 @@ async fn a_tag_rename_refreshes_cached_posts_that_show_the_tag() {
                     ..Default::default()
                 }),
                 update_mask: mask(&["name"]),
+                ..Default::default()
             },
             &engine.admin_key,
         ))
@@ -222,6 +223,7 @@ async fn deleting_a_published_post_answers_the_tags_it_invalidated() {
             v1::DeletePostRequest {
                 id: post.id.clone(),
                 etag: String::new(),
+                ..Default::default()
             },
             &engine.admin_key,
         ))

@@ -159,6 +159,12 @@ pub struct CreateAuthorRequest {
     /// Required. The initial password, 12 to 256 characters.
     #[prost(string, tag = "2")]
     pub password: ::prost::alloc::string::String,
+    /// Idempotency key (AIP-155; a UUID, optional): a retry with the same key
+    /// by the same caller within 24 hours answers the first call's response
+    /// and writes nothing again; the same key with a different request answers
+    /// INVALID_ARGUMENT.
+    #[prost(string, tag = "3")]
+    pub request_id: ::prost::alloc::string::String,
 }
 /// Response of AuthorService.CreateAuthor.
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
@@ -182,6 +188,12 @@ pub struct UpdateAuthorRequest {
     /// Setting it ends the author's other sessions.
     #[prost(string, tag = "3")]
     pub new_password: ::prost::alloc::string::String,
+    /// Idempotency key (AIP-155; a UUID, optional): a retry with the same key
+    /// by the same caller within 24 hours answers the first call's response
+    /// and writes nothing again; the same key with a different request answers
+    /// INVALID_ARGUMENT.
+    #[prost(string, tag = "4")]
+    pub request_id: ::prost::alloc::string::String,
 }
 /// Response of AuthorService.UpdateAuthor.
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
@@ -1855,8 +1867,10 @@ pub struct CreateCommentRequest {
     /// Required. The comment; `post_id`, `author_name` and `body` are required.
     #[prost(message, optional, tag = "1")]
     pub comment: ::core::option::Option<Comment>,
-    /// Idempotency key (a UUID, optional): a retried create with the same key
-    /// returns the comment the first call created.
+    /// Idempotency key (AIP-155; a UUID, optional): a retry with the same key
+    /// by the same caller within 24 hours answers the first call's response
+    /// and writes nothing again; the same key with a different request answers
+    /// INVALID_ARGUMENT.
     #[prost(string, tag = "2")]
     pub request_id: ::prost::alloc::string::String,
     /// An opaque identifier of the submitting reader's client (for example a
@@ -1909,6 +1923,12 @@ pub struct ModerateCommentRequest {
     /// Required. The new state: COMMENT_STATUS_APPROVED or COMMENT_STATUS_SPAM.
     #[prost(enumeration = "CommentStatus", tag = "2")]
     pub status: i32,
+    /// Idempotency key (AIP-155; a UUID, optional): a retry with the same key
+    /// by the same caller within 24 hours answers the first call's response
+    /// and writes nothing again; the same key with a different request answers
+    /// INVALID_ARGUMENT.
+    #[prost(string, tag = "3")]
+    pub request_id: ::prost::alloc::string::String,
 }
 /// Response of CommentService.ModerateComment.
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
@@ -1928,6 +1948,12 @@ pub struct DeleteCommentRequest {
     /// Required. The comment's id.
     #[prost(string, tag = "1")]
     pub id: ::prost::alloc::string::String,
+    /// Idempotency key (AIP-155; a UUID, optional): a retry with the same key
+    /// by the same caller within 24 hours answers the first call's response
+    /// and writes nothing again; the same key with a different request answers
+    /// INVALID_ARGUMENT.
+    #[prost(string, tag = "2")]
+    pub request_id: ::prost::alloc::string::String,
 }
 /// Response of CommentService.DeleteComment.
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
@@ -2611,8 +2637,10 @@ pub struct CreatePostRequest {
     /// marked output only are ignored.
     #[prost(message, optional, tag = "1")]
     pub post: ::core::option::Option<Post>,
-    /// Idempotency key (a UUID, optional): a retried create with the same key
-    /// within 24 hours returns the post the first call created.
+    /// Idempotency key (AIP-155; a UUID, optional): a retry with the same key
+    /// by the same caller within 24 hours answers the first call's response
+    /// and writes nothing again; the same key with a different request answers
+    /// INVALID_ARGUMENT.
     #[prost(string, tag = "2")]
     pub request_id: ::prost::alloc::string::String,
     /// The status to create the post in: unset (or DRAFT) creates a draft;
@@ -2664,6 +2692,12 @@ pub struct UpdatePostRequest {
     /// ignored.
     #[prost(message, optional, tag = "4")]
     pub publish_time: ::core::option::Option<::prost_types::Timestamp>,
+    /// Idempotency key (AIP-155; a UUID, optional): a retry with the same key
+    /// by the same caller within 24 hours answers the first call's response
+    /// and writes nothing again; the same key with a different request answers
+    /// INVALID_ARGUMENT.
+    #[prost(string, tag = "5")]
+    pub request_id: ::prost::alloc::string::String,
 }
 /// Response of PostService.UpdatePost.
 #[derive(Clone, PartialEq, ::prost::Message)]
@@ -2686,6 +2720,12 @@ pub struct DeletePostRequest {
     /// The etag the caller last saw; when set and stale, answers ABORTED.
     #[prost(string, tag = "2")]
     pub etag: ::prost::alloc::string::String,
+    /// Idempotency key (AIP-155; a UUID, optional): a retry with the same key
+    /// by the same caller within 24 hours answers the first call's response
+    /// and writes nothing again; the same key with a different request answers
+    /// INVALID_ARGUMENT.
+    #[prost(string, tag = "3")]
+    pub request_id: ::prost::alloc::string::String,
 }
 /// Response of PostService.DeletePost.
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
@@ -2709,6 +2749,12 @@ pub struct PublishPostRequest {
     /// A time in the past answers INVALID_ARGUMENT.
     #[prost(message, optional, tag = "3")]
     pub publish_time: ::core::option::Option<::prost_types::Timestamp>,
+    /// Idempotency key (AIP-155; a UUID, optional): a retry with the same key
+    /// by the same caller within 24 hours answers the first call's response
+    /// and writes nothing again; the same key with a different request answers
+    /// INVALID_ARGUMENT.
+    #[prost(string, tag = "4")]
+    pub request_id: ::prost::alloc::string::String,
 }
 /// Response of PostService.PublishPost.
 #[derive(Clone, PartialEq, ::prost::Message)]
@@ -2734,6 +2780,12 @@ pub struct UnpublishPostRequest {
     /// Archive the post instead of returning it to draft.
     #[prost(bool, tag = "3")]
     pub archive: bool,
+    /// Idempotency key (AIP-155; a UUID, optional): a retry with the same key
+    /// by the same caller within 24 hours answers the first call's response
+    /// and writes nothing again; the same key with a different request answers
+    /// INVALID_ARGUMENT.
+    #[prost(string, tag = "4")]
+    pub request_id: ::prost::alloc::string::String,
 }
 /// Response of PostService.UnpublishPost.
 #[derive(Clone, PartialEq, ::prost::Message)]
@@ -2852,6 +2904,12 @@ pub struct RestorePostRevisionRequest {
     /// The etag the caller last saw; when set and stale, answers ABORTED.
     #[prost(string, tag = "3")]
     pub etag: ::prost::alloc::string::String,
+    /// Idempotency key (AIP-155; a UUID, optional): a retry with the same key
+    /// by the same caller within 24 hours answers the first call's response
+    /// and writes nothing again; the same key with a different request answers
+    /// INVALID_ARGUMENT.
+    #[prost(string, tag = "4")]
+    pub request_id: ::prost::alloc::string::String,
 }
 /// Response of PostService.RestorePostRevision.
 #[derive(Clone, PartialEq, ::prost::Message)]
@@ -4030,6 +4088,12 @@ pub struct CreateTagRequest {
     /// Required. The tag; `name` is required, the slug is derived from it.
     #[prost(message, optional, tag = "1")]
     pub tag: ::core::option::Option<Tag>,
+    /// Idempotency key (AIP-155; a UUID, optional): a retry with the same key
+    /// by the same caller within 24 hours answers the first call's response
+    /// and writes nothing again; the same key with a different request answers
+    /// INVALID_ARGUMENT.
+    #[prost(string, tag = "2")]
+    pub request_id: ::prost::alloc::string::String,
 }
 /// Response of TagService.CreateTag.
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
@@ -4048,6 +4112,12 @@ pub struct UpdateTagRequest {
     /// Required. The fields to update: `name`, `description`, or `*`.
     #[prost(message, optional, tag = "2")]
     pub update_mask: ::core::option::Option<::prost_types::FieldMask>,
+    /// Idempotency key (AIP-155; a UUID, optional): a retry with the same key
+    /// by the same caller within 24 hours answers the first call's response
+    /// and writes nothing again; the same key with a different request answers
+    /// INVALID_ARGUMENT.
+    #[prost(string, tag = "3")]
+    pub request_id: ::prost::alloc::string::String,
 }
 /// Response of TagService.UpdateTag.
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]

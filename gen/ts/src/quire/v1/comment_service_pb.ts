@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file quire/v1/comment_service.proto.
  */
 export const file_quire_v1_comment_service: GenFile = /*@__PURE__*/
-  fileDesc("Ch5xdWlyZS92MS9jb21tZW50X3NlcnZpY2UucHJvdG8SCHF1aXJlLnYxImIKFENyZWF0ZUNvbW1lbnRSZXF1ZXN0EiIKB2NvbW1lbnQYASABKAsyES5xdWlyZS52MS5Db21tZW50EhIKCnJlcXVlc3RfaWQYAiABKAkSEgoKY2xpZW50X2tleRgDIAEoCSI7ChVDcmVhdGVDb21tZW50UmVzcG9uc2USIgoHY29tbWVudBgBIAEoCzIRLnF1aXJlLnYxLkNvbW1lbnQidgoTTGlzdENvbW1lbnRzUmVxdWVzdBIPCgdwb3N0X2lkGAEgASgJEicKBnN0YXR1cxgCIAEoDjIXLnF1aXJlLnYxLkNvbW1lbnRTdGF0dXMSEQoJcGFnZV9zaXplGAMgASgFEhIKCnBhZ2VfdG9rZW4YBCABKAkiVAoUTGlzdENvbW1lbnRzUmVzcG9uc2USIwoIY29tbWVudHMYASADKAsyES5xdWlyZS52MS5Db21tZW50EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSJNChZNb2RlcmF0ZUNvbW1lbnRSZXF1ZXN0EgoKAmlkGAEgASgJEicKBnN0YXR1cxgCIAEoDjIXLnF1aXJlLnYxLkNvbW1lbnRTdGF0dXMiUQoXTW9kZXJhdGVDb21tZW50UmVzcG9uc2USIgoHY29tbWVudBgBIAEoCzIRLnF1aXJlLnYxLkNvbW1lbnQSEgoKY2FjaGVfdGFncxgCIAMoCSIiChREZWxldGVDb21tZW50UmVxdWVzdBIKCgJpZBgBIAEoCSIrChVEZWxldGVDb21tZW50UmVzcG9uc2USEgoKY2FjaGVfdGFncxgBIAMoCTLbAgoOQ29tbWVudFNlcnZpY2USUAoNQ3JlYXRlQ29tbWVudBIeLnF1aXJlLnYxLkNyZWF0ZUNvbW1lbnRSZXF1ZXN0Gh8ucXVpcmUudjEuQ3JlYXRlQ29tbWVudFJlc3BvbnNlEk0KDExpc3RDb21tZW50cxIdLnF1aXJlLnYxLkxpc3RDb21tZW50c1JlcXVlc3QaHi5xdWlyZS52MS5MaXN0Q29tbWVudHNSZXNwb25zZRJWCg9Nb2RlcmF0ZUNvbW1lbnQSIC5xdWlyZS52MS5Nb2RlcmF0ZUNvbW1lbnRSZXF1ZXN0GiEucXVpcmUudjEuTW9kZXJhdGVDb21tZW50UmVzcG9uc2USUAoNRGVsZXRlQ29tbWVudBIeLnF1aXJlLnYxLkRlbGV0ZUNvbW1lbnRSZXF1ZXN0Gh8ucXVpcmUudjEuRGVsZXRlQ29tbWVudFJlc3BvbnNlYgZwcm90bzM", [file_quire_v1_comment]);
+  fileDesc("Ch5xdWlyZS92MS9jb21tZW50X3NlcnZpY2UucHJvdG8SCHF1aXJlLnYxImIKFENyZWF0ZUNvbW1lbnRSZXF1ZXN0EiIKB2NvbW1lbnQYASABKAsyES5xdWlyZS52MS5Db21tZW50EhIKCnJlcXVlc3RfaWQYAiABKAkSEgoKY2xpZW50X2tleRgDIAEoCSI7ChVDcmVhdGVDb21tZW50UmVzcG9uc2USIgoHY29tbWVudBgBIAEoCzIRLnF1aXJlLnYxLkNvbW1lbnQidgoTTGlzdENvbW1lbnRzUmVxdWVzdBIPCgdwb3N0X2lkGAEgASgJEicKBnN0YXR1cxgCIAEoDjIXLnF1aXJlLnYxLkNvbW1lbnRTdGF0dXMSEQoJcGFnZV9zaXplGAMgASgFEhIKCnBhZ2VfdG9rZW4YBCABKAkiVAoUTGlzdENvbW1lbnRzUmVzcG9uc2USIwoIY29tbWVudHMYASADKAsyES5xdWlyZS52MS5Db21tZW50EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSJhChZNb2RlcmF0ZUNvbW1lbnRSZXF1ZXN0EgoKAmlkGAEgASgJEicKBnN0YXR1cxgCIAEoDjIXLnF1aXJlLnYxLkNvbW1lbnRTdGF0dXMSEgoKcmVxdWVzdF9pZBgDIAEoCSJRChdNb2RlcmF0ZUNvbW1lbnRSZXNwb25zZRIiCgdjb21tZW50GAEgASgLMhEucXVpcmUudjEuQ29tbWVudBISCgpjYWNoZV90YWdzGAIgAygJIjYKFERlbGV0ZUNvbW1lbnRSZXF1ZXN0EgoKAmlkGAEgASgJEhIKCnJlcXVlc3RfaWQYAiABKAkiKwoVRGVsZXRlQ29tbWVudFJlc3BvbnNlEhIKCmNhY2hlX3RhZ3MYASADKAky2wIKDkNvbW1lbnRTZXJ2aWNlElAKDUNyZWF0ZUNvbW1lbnQSHi5xdWlyZS52MS5DcmVhdGVDb21tZW50UmVxdWVzdBofLnF1aXJlLnYxLkNyZWF0ZUNvbW1lbnRSZXNwb25zZRJNCgxMaXN0Q29tbWVudHMSHS5xdWlyZS52MS5MaXN0Q29tbWVudHNSZXF1ZXN0Gh4ucXVpcmUudjEuTGlzdENvbW1lbnRzUmVzcG9uc2USVgoPTW9kZXJhdGVDb21tZW50EiAucXVpcmUudjEuTW9kZXJhdGVDb21tZW50UmVxdWVzdBohLnF1aXJlLnYxLk1vZGVyYXRlQ29tbWVudFJlc3BvbnNlElAKDURlbGV0ZUNvbW1lbnQSHi5xdWlyZS52MS5EZWxldGVDb21tZW50UmVxdWVzdBofLnF1aXJlLnYxLkRlbGV0ZUNvbW1lbnRSZXNwb25zZWIGcHJvdG8z", [file_quire_v1_comment]);
 
 /**
  * Request of CommentService.CreateComment.
@@ -28,8 +28,10 @@ export type CreateCommentRequest = Message<"quire.v1.CreateCommentRequest"> & {
   comment?: Comment | undefined;
 
   /**
-   * Idempotency key (a UUID, optional): a retried create with the same key
-   * returns the comment the first call created.
+   * Idempotency key (AIP-155; a UUID, optional): a retry with the same key
+   * by the same caller within 24 hours answers the first call's response
+   * and writes nothing again; the same key with a different request answers
+   * INVALID_ARGUMENT.
    *
    * @generated from field: string request_id = 2;
    */
@@ -164,6 +166,16 @@ export type ModerateCommentRequest = Message<"quire.v1.ModerateCommentRequest"> 
    * @generated from field: quire.v1.CommentStatus status = 2;
    */
   status: CommentStatus;
+
+  /**
+   * Idempotency key (AIP-155; a UUID, optional): a retry with the same key
+   * by the same caller within 24 hours answers the first call's response
+   * and writes nothing again; the same key with a different request answers
+   * INVALID_ARGUMENT.
+   *
+   * @generated from field: string request_id = 3;
+   */
+  requestId: string;
 };
 
 /**
@@ -215,6 +227,16 @@ export type DeleteCommentRequest = Message<"quire.v1.DeleteCommentRequest"> & {
    * @generated from field: string id = 1;
    */
   id: string;
+
+  /**
+   * Idempotency key (AIP-155; a UUID, optional): a retry with the same key
+   * by the same caller within 24 hours answers the first call's response
+   * and writes nothing again; the same key with a different request answers
+   * INVALID_ARGUMENT.
+   *
+   * @generated from field: string request_id = 2;
+   */
+  requestId: string;
 };
 
 /**

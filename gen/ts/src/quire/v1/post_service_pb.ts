@@ -16,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file quire/v1/post_service.proto.
  */
 export const file_quire_v1_post_service: GenFile = /*@__PURE__*/
-  fileDesc("ChtxdWlyZS92MS9wb3N0X3NlcnZpY2UucHJvdG8SCHF1aXJlLnYxIlcKDkdldFBvc3RSZXF1ZXN0EgwKAmlkGAEgASgJSAASDgoEc2x1ZxgCIAEoCUgAEiAKBHZpZXcYAyABKA4yEi5xdWlyZS52MS5Qb3N0Vmlld0IFCgNrZXkiQwoPR2V0UG9zdFJlc3BvbnNlEhwKBHBvc3QYASABKAsyDi5xdWlyZS52MS5Qb3N0EhIKCnNsdWdfbW92ZWQYAiABKAgizAEKEExpc3RQb3N0c1JlcXVlc3QSEQoJcGFnZV9zaXplGAEgASgFEhIKCnBhZ2VfdG9rZW4YAiABKAkSEAoIdGFnX3NsdWcYAyABKAkSEwoLYXV0aG9yX3NsdWcYBCABKAkSJgoIc3RhdHVzZXMYBSADKA4yFC5xdWlyZS52MS5Qb3N0U3RhdHVzEiAKBGtpbmQYBiABKA4yEi5xdWlyZS52MS5Qb3N0S2luZBIgCgR2aWV3GAcgASgOMhIucXVpcmUudjEuUG9zdFZpZXciXwoRTGlzdFBvc3RzUmVzcG9uc2USHQoFcG9zdHMYASADKAsyDi5xdWlyZS52MS5Qb3N0EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCRISCgp0b3RhbF9zaXplGAMgASgFIp0BChFDcmVhdGVQb3N0UmVxdWVzdBIcCgRwb3N0GAEgASgLMg4ucXVpcmUudjEuUG9zdBISCgpyZXF1ZXN0X2lkGAIgASgJEiQKBnN0YXR1cxgDIAEoDjIULnF1aXJlLnYxLlBvc3RTdGF0dXMSMAoMcHVibGlzaF90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJGChJDcmVhdGVQb3N0UmVzcG9uc2USHAoEcG9zdBgBIAEoCzIOLnF1aXJlLnYxLlBvc3QSEgoKY2FjaGVfdGFncxgCIAMoCSK6AQoRVXBkYXRlUG9zdFJlcXVlc3QSHAoEcG9zdBgBIAEoCzIOLnF1aXJlLnYxLlBvc3QSLwoLdXBkYXRlX21hc2sYAiABKAsyGi5nb29nbGUucHJvdG9idWYuRmllbGRNYXNrEiQKBnN0YXR1cxgDIAEoDjIULnF1aXJlLnYxLlBvc3RTdGF0dXMSMAoMcHVibGlzaF90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJGChJVcGRhdGVQb3N0UmVzcG9uc2USHAoEcG9zdBgBIAEoCzIOLnF1aXJlLnYxLlBvc3QSEgoKY2FjaGVfdGFncxgCIAMoCSItChFEZWxldGVQb3N0UmVxdWVzdBIKCgJpZBgBIAEoCRIMCgRldGFnGAIgASgJIigKEkRlbGV0ZVBvc3RSZXNwb25zZRISCgpjYWNoZV90YWdzGAEgAygJImAKElB1Ymxpc2hQb3N0UmVxdWVzdBIKCgJpZBgBIAEoCRIMCgRldGFnGAIgASgJEjAKDHB1Ymxpc2hfdGltZRgDIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiRwoTUHVibGlzaFBvc3RSZXNwb25zZRIcCgRwb3N0GAEgASgLMg4ucXVpcmUudjEuUG9zdBISCgpjYWNoZV90YWdzGAIgAygJIkEKFFVucHVibGlzaFBvc3RSZXF1ZXN0EgoKAmlkGAEgASgJEgwKBGV0YWcYAiABKAkSDwoHYXJjaGl2ZRgDIAEoCCJJChVVbnB1Ymxpc2hQb3N0UmVzcG9uc2USHAoEcG9zdBgBIAEoCzIOLnF1aXJlLnYxLlBvc3QSEgoKY2FjaGVfdGFncxgCIAMoCSJcChJTZWFyY2hQb3N0c1JlcXVlc3QSDQoFcXVlcnkYASABKAkSEQoJcGFnZV9zaXplGAIgASgFEhIKCnBhZ2VfdG9rZW4YAyABKAkSEAoIdGFnX3NsdWcYBCABKAkiawoTU2VhcmNoUG9zdHNSZXNwb25zZRInCgdyZXN1bHRzGAEgAygLMhYucXVpcmUudjEuU2VhcmNoUmVzdWx0EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCRISCgp0b3RhbF9zaXplGAMgASgFIlEKDFNlYXJjaFJlc3VsdBIcCgRwb3N0GAEgASgLMg4ucXVpcmUudjEuUG9zdBIUCgxzbmlwcGV0X2h0bWwYAiABKAkSDQoFc2NvcmUYAyABKAIiJgoSUHJldmlld1Bvc3RSZXF1ZXN0EhAKCG1hcmtkb3duGAEgASgJIocBChNQcmV2aWV3UG9zdFJlc3BvbnNlEgwKBGh0bWwYASABKAkSHwoDdG9jGAIgAygLMhIucXVpcmUudjEuVG9jRW50cnkSDwoHZXhjZXJwdBgDIAEoCRISCgp3b3JkX2NvdW50GAQgASgFEhwKFHJlYWRpbmdfdGltZV9taW51dGVzGAUgASgFIlIKGExpc3RQb3N0UmV2aXNpb25zUmVxdWVzdBIPCgdwb3N0X2lkGAEgASgJEhEKCXBhZ2Vfc2l6ZRgCIAEoBRISCgpwYWdlX3Rva2VuGAMgASgJIl8KGUxpc3RQb3N0UmV2aXNpb25zUmVzcG9uc2USKQoJcmV2aXNpb25zGAEgAygLMhYucXVpcmUudjEuUG9zdFJldmlzaW9uEhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSJNChpSZXN0b3JlUG9zdFJldmlzaW9uUmVxdWVzdBIPCgdwb3N0X2lkGAEgASgJEhAKCHJldmlzaW9uGAIgASgDEgwKBGV0YWcYAyABKAkiTwobUmVzdG9yZVBvc3RSZXZpc2lvblJlc3BvbnNlEhwKBHBvc3QYASABKAsyDi5xdWlyZS52MS5Qb3N0EhIKCmNhY2hlX3RhZ3MYAiADKAky5gYKC1Bvc3RTZXJ2aWNlEj4KB0dldFBvc3QSGC5xdWlyZS52MS5HZXRQb3N0UmVxdWVzdBoZLnF1aXJlLnYxLkdldFBvc3RSZXNwb25zZRJECglMaXN0UG9zdHMSGi5xdWlyZS52MS5MaXN0UG9zdHNSZXF1ZXN0GhsucXVpcmUudjEuTGlzdFBvc3RzUmVzcG9uc2USRwoKQ3JlYXRlUG9zdBIbLnF1aXJlLnYxLkNyZWF0ZVBvc3RSZXF1ZXN0GhwucXVpcmUudjEuQ3JlYXRlUG9zdFJlc3BvbnNlEkcKClVwZGF0ZVBvc3QSGy5xdWlyZS52MS5VcGRhdGVQb3N0UmVxdWVzdBocLnF1aXJlLnYxLlVwZGF0ZVBvc3RSZXNwb25zZRJHCgpEZWxldGVQb3N0EhsucXVpcmUudjEuRGVsZXRlUG9zdFJlcXVlc3QaHC5xdWlyZS52MS5EZWxldGVQb3N0UmVzcG9uc2USSgoLUHVibGlzaFBvc3QSHC5xdWlyZS52MS5QdWJsaXNoUG9zdFJlcXVlc3QaHS5xdWlyZS52MS5QdWJsaXNoUG9zdFJlc3BvbnNlElAKDVVucHVibGlzaFBvc3QSHi5xdWlyZS52MS5VbnB1Ymxpc2hQb3N0UmVxdWVzdBofLnF1aXJlLnYxLlVucHVibGlzaFBvc3RSZXNwb25zZRJKCgtTZWFyY2hQb3N0cxIcLnF1aXJlLnYxLlNlYXJjaFBvc3RzUmVxdWVzdBodLnF1aXJlLnYxLlNlYXJjaFBvc3RzUmVzcG9uc2USSgoLUHJldmlld1Bvc3QSHC5xdWlyZS52MS5QcmV2aWV3UG9zdFJlcXVlc3QaHS5xdWlyZS52MS5QcmV2aWV3UG9zdFJlc3BvbnNlElwKEUxpc3RQb3N0UmV2aXNpb25zEiIucXVpcmUudjEuTGlzdFBvc3RSZXZpc2lvbnNSZXF1ZXN0GiMucXVpcmUudjEuTGlzdFBvc3RSZXZpc2lvbnNSZXNwb25zZRJiChNSZXN0b3JlUG9zdFJldmlzaW9uEiQucXVpcmUudjEuUmVzdG9yZVBvc3RSZXZpc2lvblJlcXVlc3QaJS5xdWlyZS52MS5SZXN0b3JlUG9zdFJldmlzaW9uUmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_field_mask, file_google_protobuf_timestamp, file_quire_v1_post, file_quire_v1_post_revision]);
+  fileDesc("ChtxdWlyZS92MS9wb3N0X3NlcnZpY2UucHJvdG8SCHF1aXJlLnYxIlcKDkdldFBvc3RSZXF1ZXN0EgwKAmlkGAEgASgJSAASDgoEc2x1ZxgCIAEoCUgAEiAKBHZpZXcYAyABKA4yEi5xdWlyZS52MS5Qb3N0Vmlld0IFCgNrZXkiQwoPR2V0UG9zdFJlc3BvbnNlEhwKBHBvc3QYASABKAsyDi5xdWlyZS52MS5Qb3N0EhIKCnNsdWdfbW92ZWQYAiABKAgizAEKEExpc3RQb3N0c1JlcXVlc3QSEQoJcGFnZV9zaXplGAEgASgFEhIKCnBhZ2VfdG9rZW4YAiABKAkSEAoIdGFnX3NsdWcYAyABKAkSEwoLYXV0aG9yX3NsdWcYBCABKAkSJgoIc3RhdHVzZXMYBSADKA4yFC5xdWlyZS52MS5Qb3N0U3RhdHVzEiAKBGtpbmQYBiABKA4yEi5xdWlyZS52MS5Qb3N0S2luZBIgCgR2aWV3GAcgASgOMhIucXVpcmUudjEuUG9zdFZpZXciXwoRTGlzdFBvc3RzUmVzcG9uc2USHQoFcG9zdHMYASADKAsyDi5xdWlyZS52MS5Qb3N0EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCRISCgp0b3RhbF9zaXplGAMgASgFIp0BChFDcmVhdGVQb3N0UmVxdWVzdBIcCgRwb3N0GAEgASgLMg4ucXVpcmUudjEuUG9zdBISCgpyZXF1ZXN0X2lkGAIgASgJEiQKBnN0YXR1cxgDIAEoDjIULnF1aXJlLnYxLlBvc3RTdGF0dXMSMAoMcHVibGlzaF90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJGChJDcmVhdGVQb3N0UmVzcG9uc2USHAoEcG9zdBgBIAEoCzIOLnF1aXJlLnYxLlBvc3QSEgoKY2FjaGVfdGFncxgCIAMoCSLOAQoRVXBkYXRlUG9zdFJlcXVlc3QSHAoEcG9zdBgBIAEoCzIOLnF1aXJlLnYxLlBvc3QSLwoLdXBkYXRlX21hc2sYAiABKAsyGi5nb29nbGUucHJvdG9idWYuRmllbGRNYXNrEiQKBnN0YXR1cxgDIAEoDjIULnF1aXJlLnYxLlBvc3RTdGF0dXMSMAoMcHVibGlzaF90aW1lGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBISCgpyZXF1ZXN0X2lkGAUgASgJIkYKElVwZGF0ZVBvc3RSZXNwb25zZRIcCgRwb3N0GAEgASgLMg4ucXVpcmUudjEuUG9zdBISCgpjYWNoZV90YWdzGAIgAygJIkEKEURlbGV0ZVBvc3RSZXF1ZXN0EgoKAmlkGAEgASgJEgwKBGV0YWcYAiABKAkSEgoKcmVxdWVzdF9pZBgDIAEoCSIoChJEZWxldGVQb3N0UmVzcG9uc2USEgoKY2FjaGVfdGFncxgBIAMoCSJ0ChJQdWJsaXNoUG9zdFJlcXVlc3QSCgoCaWQYASABKAkSDAoEZXRhZxgCIAEoCRIwCgxwdWJsaXNoX3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhIKCnJlcXVlc3RfaWQYBCABKAkiRwoTUHVibGlzaFBvc3RSZXNwb25zZRIcCgRwb3N0GAEgASgLMg4ucXVpcmUudjEuUG9zdBISCgpjYWNoZV90YWdzGAIgAygJIlUKFFVucHVibGlzaFBvc3RSZXF1ZXN0EgoKAmlkGAEgASgJEgwKBGV0YWcYAiABKAkSDwoHYXJjaGl2ZRgDIAEoCBISCgpyZXF1ZXN0X2lkGAQgASgJIkkKFVVucHVibGlzaFBvc3RSZXNwb25zZRIcCgRwb3N0GAEgASgLMg4ucXVpcmUudjEuUG9zdBISCgpjYWNoZV90YWdzGAIgAygJIlwKElNlYXJjaFBvc3RzUmVxdWVzdBINCgVxdWVyeRgBIAEoCRIRCglwYWdlX3NpemUYAiABKAUSEgoKcGFnZV90b2tlbhgDIAEoCRIQCgh0YWdfc2x1ZxgEIAEoCSJrChNTZWFyY2hQb3N0c1Jlc3BvbnNlEicKB3Jlc3VsdHMYASADKAsyFi5xdWlyZS52MS5TZWFyY2hSZXN1bHQSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJEhIKCnRvdGFsX3NpemUYAyABKAUiUQoMU2VhcmNoUmVzdWx0EhwKBHBvc3QYASABKAsyDi5xdWlyZS52MS5Qb3N0EhQKDHNuaXBwZXRfaHRtbBgCIAEoCRINCgVzY29yZRgDIAEoAiImChJQcmV2aWV3UG9zdFJlcXVlc3QSEAoIbWFya2Rvd24YASABKAkihwEKE1ByZXZpZXdQb3N0UmVzcG9uc2USDAoEaHRtbBgBIAEoCRIfCgN0b2MYAiADKAsyEi5xdWlyZS52MS5Ub2NFbnRyeRIPCgdleGNlcnB0GAMgASgJEhIKCndvcmRfY291bnQYBCABKAUSHAoUcmVhZGluZ190aW1lX21pbnV0ZXMYBSABKAUiUgoYTGlzdFBvc3RSZXZpc2lvbnNSZXF1ZXN0Eg8KB3Bvc3RfaWQYASABKAkSEQoJcGFnZV9zaXplGAIgASgFEhIKCnBhZ2VfdG9rZW4YAyABKAkiXwoZTGlzdFBvc3RSZXZpc2lvbnNSZXNwb25zZRIpCglyZXZpc2lvbnMYASADKAsyFi5xdWlyZS52MS5Qb3N0UmV2aXNpb24SFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJImEKGlJlc3RvcmVQb3N0UmV2aXNpb25SZXF1ZXN0Eg8KB3Bvc3RfaWQYASABKAkSEAoIcmV2aXNpb24YAiABKAMSDAoEZXRhZxgDIAEoCRISCgpyZXF1ZXN0X2lkGAQgASgJIk8KG1Jlc3RvcmVQb3N0UmV2aXNpb25SZXNwb25zZRIcCgRwb3N0GAEgASgLMg4ucXVpcmUudjEuUG9zdBISCgpjYWNoZV90YWdzGAIgAygJMuYGCgtQb3N0U2VydmljZRI+CgdHZXRQb3N0EhgucXVpcmUudjEuR2V0UG9zdFJlcXVlc3QaGS5xdWlyZS52MS5HZXRQb3N0UmVzcG9uc2USRAoJTGlzdFBvc3RzEhoucXVpcmUudjEuTGlzdFBvc3RzUmVxdWVzdBobLnF1aXJlLnYxLkxpc3RQb3N0c1Jlc3BvbnNlEkcKCkNyZWF0ZVBvc3QSGy5xdWlyZS52MS5DcmVhdGVQb3N0UmVxdWVzdBocLnF1aXJlLnYxLkNyZWF0ZVBvc3RSZXNwb25zZRJHCgpVcGRhdGVQb3N0EhsucXVpcmUudjEuVXBkYXRlUG9zdFJlcXVlc3QaHC5xdWlyZS52MS5VcGRhdGVQb3N0UmVzcG9uc2USRwoKRGVsZXRlUG9zdBIbLnF1aXJlLnYxLkRlbGV0ZVBvc3RSZXF1ZXN0GhwucXVpcmUudjEuRGVsZXRlUG9zdFJlc3BvbnNlEkoKC1B1Ymxpc2hQb3N0EhwucXVpcmUudjEuUHVibGlzaFBvc3RSZXF1ZXN0Gh0ucXVpcmUudjEuUHVibGlzaFBvc3RSZXNwb25zZRJQCg1VbnB1Ymxpc2hQb3N0Eh4ucXVpcmUudjEuVW5wdWJsaXNoUG9zdFJlcXVlc3QaHy5xdWlyZS52MS5VbnB1Ymxpc2hQb3N0UmVzcG9uc2USSgoLU2VhcmNoUG9zdHMSHC5xdWlyZS52MS5TZWFyY2hQb3N0c1JlcXVlc3QaHS5xdWlyZS52MS5TZWFyY2hQb3N0c1Jlc3BvbnNlEkoKC1ByZXZpZXdQb3N0EhwucXVpcmUudjEuUHJldmlld1Bvc3RSZXF1ZXN0Gh0ucXVpcmUudjEuUHJldmlld1Bvc3RSZXNwb25zZRJcChFMaXN0UG9zdFJldmlzaW9ucxIiLnF1aXJlLnYxLkxpc3RQb3N0UmV2aXNpb25zUmVxdWVzdBojLnF1aXJlLnYxLkxpc3RQb3N0UmV2aXNpb25zUmVzcG9uc2USYgoTUmVzdG9yZVBvc3RSZXZpc2lvbhIkLnF1aXJlLnYxLlJlc3RvcmVQb3N0UmV2aXNpb25SZXF1ZXN0GiUucXVpcmUudjEuUmVzdG9yZVBvc3RSZXZpc2lvblJlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_field_mask, file_google_protobuf_timestamp, file_quire_v1_post, file_quire_v1_post_revision]);
 
 /**
  * Request of PostService.GetPost.
@@ -206,8 +206,10 @@ export type CreatePostRequest = Message<"quire.v1.CreatePostRequest"> & {
   post?: Post | undefined;
 
   /**
-   * Idempotency key (a UUID, optional): a retried create with the same key
-   * within 24 hours returns the post the first call created.
+   * Idempotency key (AIP-155; a UUID, optional): a retry with the same key
+   * by the same caller within 24 hours answers the first call's response
+   * and writes nothing again; the same key with a different request answers
+   * INVALID_ARGUMENT.
    *
    * @generated from field: string request_id = 2;
    */
@@ -313,6 +315,16 @@ export type UpdatePostRequest = Message<"quire.v1.UpdatePostRequest"> & {
    * @generated from field: google.protobuf.Timestamp publish_time = 4;
    */
   publishTime?: Timestamp | undefined;
+
+  /**
+   * Idempotency key (AIP-155; a UUID, optional): a retry with the same key
+   * by the same caller within 24 hours answers the first call's response
+   * and writes nothing again; the same key with a different request answers
+   * INVALID_ARGUMENT.
+   *
+   * @generated from field: string request_id = 5;
+   */
+  requestId: string;
 };
 
 /**
@@ -371,6 +383,16 @@ export type DeletePostRequest = Message<"quire.v1.DeletePostRequest"> & {
    * @generated from field: string etag = 2;
    */
   etag: string;
+
+  /**
+   * Idempotency key (AIP-155; a UUID, optional): a retry with the same key
+   * by the same caller within 24 hours answers the first call's response
+   * and writes nothing again; the same key with a different request answers
+   * INVALID_ARGUMENT.
+   *
+   * @generated from field: string request_id = 3;
+   */
+  requestId: string;
 };
 
 /**
@@ -430,6 +452,16 @@ export type PublishPostRequest = Message<"quire.v1.PublishPostRequest"> & {
    * @generated from field: google.protobuf.Timestamp publish_time = 3;
    */
   publishTime?: Timestamp | undefined;
+
+  /**
+   * Idempotency key (AIP-155; a UUID, optional): a retry with the same key
+   * by the same caller within 24 hours answers the first call's response
+   * and writes nothing again; the same key with a different request answers
+   * INVALID_ARGUMENT.
+   *
+   * @generated from field: string request_id = 4;
+   */
+  requestId: string;
 };
 
 /**
@@ -495,6 +527,16 @@ export type UnpublishPostRequest = Message<"quire.v1.UnpublishPostRequest"> & {
    * @generated from field: bool archive = 3;
    */
   archive: boolean;
+
+  /**
+   * Idempotency key (AIP-155; a UUID, optional): a retry with the same key
+   * by the same caller within 24 hours answers the first call's response
+   * and writes nothing again; the same key with a different request answers
+   * INVALID_ARGUMENT.
+   *
+   * @generated from field: string request_id = 4;
+   */
+  requestId: string;
 };
 
 /**
@@ -807,6 +849,16 @@ export type RestorePostRevisionRequest = Message<"quire.v1.RestorePostRevisionRe
    * @generated from field: string etag = 3;
    */
   etag: string;
+
+  /**
+   * Idempotency key (AIP-155; a UUID, optional): a retry with the same key
+   * by the same caller within 24 hours answers the first call's response
+   * and writes nothing again; the same key with a different request answers
+   * INVALID_ARGUMENT.
+   *
+   * @generated from field: string request_id = 4;
+   */
+  requestId: string;
 };
 
 /**

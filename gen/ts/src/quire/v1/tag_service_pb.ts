@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file quire/v1/tag_service.proto.
  */
 export const file_quire_v1_tag_service: GenFile = /*@__PURE__*/
-  fileDesc("ChpxdWlyZS92MS90YWdfc2VydmljZS5wcm90bxIIcXVpcmUudjEiHQoNR2V0VGFnUmVxdWVzdBIMCgRzbHVnGAEgASgJIiwKDkdldFRhZ1Jlc3BvbnNlEhoKA3RhZxgBIAEoCzINLnF1aXJlLnYxLlRhZyJLCg9MaXN0VGFnc1JlcXVlc3QSEQoJcGFnZV9zaXplGAEgASgFEhIKCnBhZ2VfdG9rZW4YAiABKAkSEQoJb25seV91c2VkGAMgASgIIkgKEExpc3RUYWdzUmVzcG9uc2USGwoEdGFncxgBIAMoCzINLnF1aXJlLnYxLlRhZxIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiLgoQQ3JlYXRlVGFnUmVxdWVzdBIaCgN0YWcYASABKAsyDS5xdWlyZS52MS5UYWciLwoRQ3JlYXRlVGFnUmVzcG9uc2USGgoDdGFnGAEgASgLMg0ucXVpcmUudjEuVGFnIl8KEFVwZGF0ZVRhZ1JlcXVlc3QSGgoDdGFnGAEgASgLMg0ucXVpcmUudjEuVGFnEi8KC3VwZGF0ZV9tYXNrGAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLkZpZWxkTWFzayJDChFVcGRhdGVUYWdSZXNwb25zZRIaCgN0YWcYASABKAsyDS5xdWlyZS52MS5UYWcSEgoKY2FjaGVfdGFncxgCIAMoCTKYAgoKVGFnU2VydmljZRI7CgZHZXRUYWcSFy5xdWlyZS52MS5HZXRUYWdSZXF1ZXN0GhgucXVpcmUudjEuR2V0VGFnUmVzcG9uc2USQQoITGlzdFRhZ3MSGS5xdWlyZS52MS5MaXN0VGFnc1JlcXVlc3QaGi5xdWlyZS52MS5MaXN0VGFnc1Jlc3BvbnNlEkQKCUNyZWF0ZVRhZxIaLnF1aXJlLnYxLkNyZWF0ZVRhZ1JlcXVlc3QaGy5xdWlyZS52MS5DcmVhdGVUYWdSZXNwb25zZRJECglVcGRhdGVUYWcSGi5xdWlyZS52MS5VcGRhdGVUYWdSZXF1ZXN0GhsucXVpcmUudjEuVXBkYXRlVGFnUmVzcG9uc2ViBnByb3RvMw", [file_google_protobuf_field_mask, file_quire_v1_tag]);
+  fileDesc("ChpxdWlyZS92MS90YWdfc2VydmljZS5wcm90bxIIcXVpcmUudjEiHQoNR2V0VGFnUmVxdWVzdBIMCgRzbHVnGAEgASgJIiwKDkdldFRhZ1Jlc3BvbnNlEhoKA3RhZxgBIAEoCzINLnF1aXJlLnYxLlRhZyJLCg9MaXN0VGFnc1JlcXVlc3QSEQoJcGFnZV9zaXplGAEgASgFEhIKCnBhZ2VfdG9rZW4YAiABKAkSEQoJb25seV91c2VkGAMgASgIIkgKEExpc3RUYWdzUmVzcG9uc2USGwoEdGFncxgBIAMoCzINLnF1aXJlLnYxLlRhZxIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkiQgoQQ3JlYXRlVGFnUmVxdWVzdBIaCgN0YWcYASABKAsyDS5xdWlyZS52MS5UYWcSEgoKcmVxdWVzdF9pZBgCIAEoCSIvChFDcmVhdGVUYWdSZXNwb25zZRIaCgN0YWcYASABKAsyDS5xdWlyZS52MS5UYWcicwoQVXBkYXRlVGFnUmVxdWVzdBIaCgN0YWcYASABKAsyDS5xdWlyZS52MS5UYWcSLwoLdXBkYXRlX21hc2sYAiABKAsyGi5nb29nbGUucHJvdG9idWYuRmllbGRNYXNrEhIKCnJlcXVlc3RfaWQYAyABKAkiQwoRVXBkYXRlVGFnUmVzcG9uc2USGgoDdGFnGAEgASgLMg0ucXVpcmUudjEuVGFnEhIKCmNhY2hlX3RhZ3MYAiADKAkymAIKClRhZ1NlcnZpY2USOwoGR2V0VGFnEhcucXVpcmUudjEuR2V0VGFnUmVxdWVzdBoYLnF1aXJlLnYxLkdldFRhZ1Jlc3BvbnNlEkEKCExpc3RUYWdzEhkucXVpcmUudjEuTGlzdFRhZ3NSZXF1ZXN0GhoucXVpcmUudjEuTGlzdFRhZ3NSZXNwb25zZRJECglDcmVhdGVUYWcSGi5xdWlyZS52MS5DcmVhdGVUYWdSZXF1ZXN0GhsucXVpcmUudjEuQ3JlYXRlVGFnUmVzcG9uc2USRAoJVXBkYXRlVGFnEhoucXVpcmUudjEuVXBkYXRlVGFnUmVxdWVzdBobLnF1aXJlLnYxLlVwZGF0ZVRhZ1Jlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_field_mask, file_quire_v1_tag]);
 
 /**
  * Request of TagService.GetTag.
@@ -133,6 +133,16 @@ export type CreateTagRequest = Message<"quire.v1.CreateTagRequest"> & {
    * @generated from field: quire.v1.Tag tag = 1;
    */
   tag?: Tag | undefined;
+
+  /**
+   * Idempotency key (AIP-155; a UUID, optional): a retry with the same key
+   * by the same caller within 24 hours answers the first call's response
+   * and writes nothing again; the same key with a different request answers
+   * INVALID_ARGUMENT.
+   *
+   * @generated from field: string request_id = 2;
+   */
+  requestId: string;
 };
 
 /**
@@ -183,6 +193,16 @@ export type UpdateTagRequest = Message<"quire.v1.UpdateTagRequest"> & {
    * @generated from field: google.protobuf.FieldMask update_mask = 2;
    */
   updateMask?: FieldMask | undefined;
+
+  /**
+   * Idempotency key (AIP-155; a UUID, optional): a retry with the same key
+   * by the same caller within 24 hours answers the first call's response
+   * and writes nothing again; the same key with a different request answers
+   * INVALID_ARGUMENT.
+   *
+   * @generated from field: string request_id = 3;
+   */
+  requestId: string;
 };
 
 /**
