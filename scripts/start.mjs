@@ -8,10 +8,10 @@ import { build } from './build.mjs';
 import { ensureCredentials, seedDemoOnce } from './lib/first-run.mjs';
 import { ROOT, pathWithNodeBins, run, runProgram, startProcess, waitForPort } from './lib/processes.mjs';
 import { ensureServices } from './services/index.mjs';
+import { localPaths, readSettings } from './services/settings.mjs';
 
 const ENGINE_ADDR = process.env.QUIRE_LISTEN_ADDR ?? '127.0.0.1:50051';
 const WEB_PORT = process.env.PORT ?? '3000';
-const CREDENTIALS_FILE = process.env.QUIRE_CREDENTIALS_FILE ?? path.join(ROOT, '.quire', 'credentials');
 const READY_TIMEOUT_MS = 60_000;
 const MIN_NODE_MAJOR = 20;
 
@@ -80,7 +80,9 @@ async function main() {
 
   const services = await ensureServices({ root: ROOT, log: step });
   stopServices = services.stop;
+  // The engine's URL: on Quire's own PostgreSQL an ordinary role, never the superuser.
   const env = { ...process.env, DATABASE_URL: services.databaseUrl, REDIS_URL: services.redisUrl };
+  const credentialsFile = process.env.QUIRE_CREDENTIALS_FILE ?? localPaths(ROOT, readSettings(process.env).stateDir).credentials;
   const engineBinary = path.join(process.env.CARGO_TARGET_DIR ?? path.join(ROOT, 'target'), 'release', 'quire-engine');
 
   step('Migrating the database…');
@@ -92,8 +94,8 @@ async function main() {
   await waitForPort(enginePort, { host: engineHost, timeoutMs: READY_TIMEOUT_MS });
   const engineUrl = `http://${ENGINE_ADDR}`;
 
-  const { credentials, created } = await ensureCredentials({ file: CREDENTIALS_FILE, engineUrl, engineBinary, env });
-  if (created) step(`Created the admin author and API keys: ${CREDENTIALS_FILE} (mode 600).`);
+  const { credentials, created } = await ensureCredentials({ file: credentialsFile, engineUrl, engineBinary, env });
+  if (created) step(`Created the admin author and API keys: ${credentialsFile} (mode 600).`);
   if (await seedDemoOnce({ engineUrl, adminApiKey: credentials.QUIRE_ADMIN_API_KEY })) step('Seeded the demo blog.');
 
   step(`Starting the web app on port ${WEB_PORT}…`);
@@ -110,7 +112,7 @@ async function main() {
     [
       '',
       `  blog       http://localhost:${WEB_PORT}`,
-      `  admin      http://localhost:${WEB_PORT}/admin  (${credentials.QUIRE_ADMIN_EMAIL}; password in ${CREDENTIALS_FILE})`,
+      `  admin      http://localhost:${WEB_PORT}/admin  (${credentials.QUIRE_ADMIN_EMAIL}; password in ${credentialsFile})`,
       `  gRPC API   ${ENGINE_ADDR}  (try: npx buf curl --protocol grpc --http2-prior-knowledge --list-methods ${engineUrl})`,
       '',
       'Press Ctrl-C to stop.',

@@ -120,7 +120,8 @@ async function main() {
   );
 
   const services = await ensureServices({ root: ROOT, log: (line) => console.log(line) });
-  const serviceEnv = { ...process.env, DATABASE_URL: services.databaseUrl, REDIS_URL: services.redisUrl };
+  // Tests create databases of their own: they get the role that may.
+  const serviceEnv = { ...process.env, DATABASE_URL: services.adminDatabaseUrl, REDIS_URL: services.redisUrl };
   try {
     if (await hasNextest()) {
       await suite('engine: cargo nextest', 'cargo', ['nextest', 'run', '--locked', '--no-fail-fast'], parseNextest, serviceEnv);

@@ -1,5 +1,7 @@
 // The services module's command line, run as `node scripts/services.mjs`:
-//   up    prints DATABASE_URL=... and REDIS_URL=... lines (for `eval`);
+//   up    prints DATABASE_URL=..., DATABASE_ADMIN_URL=... and REDIS_URL=... lines (for `eval`):
+//         DATABASE_URL is the engine's (an ordinary role), DATABASE_ADMIN_URL one that may create
+//         databases, which the tests need (`DATABASE_URL=$DATABASE_ADMIN_URL cargo nextest run`);
 //   down  stops the servers under .quire/.
 import { ROOT, shellQuote } from '../lib/processes.mjs';
 import { ensureServices, stopLocalServices } from './index.mjs';
@@ -29,7 +31,14 @@ async function main(args) {
 
   if (command === 'up') {
     const services = await ensureServices({ root: ROOT, log });
-    process.stdout.write(`DATABASE_URL=${shellQuote(services.databaseUrl)}\nREDIS_URL=${shellQuote(services.redisUrl)}\n`);
+    process.stdout.write(
+      [
+        `DATABASE_URL=${shellQuote(services.databaseUrl)}`,
+        `DATABASE_ADMIN_URL=${shellQuote(services.adminDatabaseUrl)}`,
+        `REDIS_URL=${shellQuote(services.redisUrl)}`,
+        '',
+      ].join('\n'),
+    );
     if (services.source === 'testcontainers') {
       // Containers are removed when the process that started them exits.
       log('the containers live as long as this command runs; press Ctrl-C to stop them');

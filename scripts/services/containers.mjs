@@ -3,12 +3,14 @@
 //
 // testcontainers is an optional dependency, imported only here and only on this path.
 import { findProgram, runProgram } from '../lib/processes.mjs';
-import { PG_DATABASE, PG_SUPERUSER } from './postgres.mjs';
+import { PG_ADMIN_DATABASE, PG_ADMIN_ROLE, PG_APP_ROLE, PG_APP_ROLE_ATTRIBUTES, PG_DATABASE } from './postgres-roles.mjs';
 import { errorMessage, readSettings } from './settings.mjs';
 
 /** @typedef {import('./settings.mjs').Log} Log */
 
 const PG_IMAGE = 'postgres:17-alpine';
+/** A throwaway container on loopback: fixed passwords are enough. */
+const PG_CONTAINER_PASSWORD = 'quire';
 const REDIS_IMAGE = 'redis:7-alpine';
 const DOCKER_INFO_TIMEOUT_MS = 5_000;
 
@@ -23,17 +25,36 @@ export async function dockerAnswers(log) {
 }
 
 /**
+ * A container with the roles of Quire's own cluster (postgres-roles.mjs): the superuser, and the
+ * ordinary role that owns the engine's database.
+ *
  * @param {Log} log
- * @returns {Promise<{ url: string, stop: () => Promise<void> }>}
+ * @returns {Promise<{ url: string, adminUrl: string, stop: () => Promise<void> }>}
  */
 export async function startPostgresContainer(log) {
   const { PostgreSqlContainer } = await importOptional('@testcontainers/postgresql');
   log(`PostgreSQL: starting a ${PG_IMAGE} container`);
   const container = await startContainer(
     PG_IMAGE,
-    new PostgreSqlContainer(PG_IMAGE).withDatabase(PG_DATABASE).withUsername(PG_SUPERUSER).withPassword(PG_SUPERUSER),
+    new PostgreSqlContainer(PG_IMAGE)
+      .withDatabase(PG_ADMIN_DATABASE)
+      .withUsername(PG_ADMIN_ROLE)
+      .withPassword(PG_CONTAINER_PASSWORD),
   );
-  return { url: container.getConnectionUri(), stop: async () => void (await container.stop()) };
+  const stop = async () => void (await container.stop());
+  // Inside the container psql reaches the server over its socket, as the image's superuser.
+  const created = await container.exec([
+    ...['psql', '-v', 'ON_ERROR_STOP=1', '-U', PG_ADMIN_ROLE, '-d', PG_ADMIN_DATABASE],
+    ...['-c', `CREATE ROLE ${PG_APP_ROLE} ${PG_APP_ROLE_ATTRIBUTES} PASSWORD '${PG_CONTAINER_PASSWORD}'`],
+    ...['-c', `CREATE DATABASE ${PG_DATABASE} OWNER ${PG_APP_ROLE}`],
+  ]);
+  if (created.exitCode !== 0) {
+    await stop().catch(() => {});
+    throw new Error(`Could not create the role and database of the engine in the ${PG_IMAGE} container: ${created.output}`);
+  }
+  const adminUrl = container.getConnectionUri();
+  const url = Object.assign(new URL(adminUrl), { username: PG_APP_ROLE, pathname: `/${PG_DATABASE}` });
+  return { url: url.toString(), adminUrl, stop };
 }
 
 /**

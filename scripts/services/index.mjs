@@ -3,14 +3,20 @@
 //
 // For each of the two, in this order:
 //   1. DATABASE_URL / REDIS_URL from the environment, when set (checked to answer on TCP);
-//   2. a server Quire runs itself under <root>/.quire/ from programs installed on the machine
-//      (postgres.mjs, redis.mjs); PostgreSQL on 127.0.0.1:55432 and Redis on 127.0.0.1:56379, or
-//      QUIRE_PG_PORT / QUIRE_REDIS_PORT. Without those variables, when the default port is taken
-//      by something other than this checkout's own server (another checkout's, say), the next
-//      free port up to default+50 is used instead and remembered in .quire/postgres/port /
-//      .quire/redis/port, so later runs of the same checkout find their server there (ports.mjs);
+//   2. a server Quire runs itself under <root>/.quire/ (QUIRE_STATE_DIR moves it) from programs
+//      installed on the machine (postgres.mjs, redis.mjs); PostgreSQL on 127.0.0.1:55432 and Redis
+//      on 127.0.0.1:56379, or QUIRE_PG_PORT / QUIRE_REDIS_PORT. Without those variables, when the
+//      default port is taken by something other than this checkout's own server (another
+//      checkout's, say), the next free port up to default+50 is used instead and remembered in
+//      .quire/postgres/port / .quire/redis/port, so later runs of the same checkout find their
+//      server there (ports.mjs);
 //   3. a container started with testcontainers, when a Docker engine answers (containers.mjs);
 //   4. otherwise an error that says what to install.
+//
+// A PostgreSQL of Quire's own (2, 3) has two URLs: `databaseUrl`, of the ordinary role `quire`
+// that owns database `quire`, for the engine; `adminDatabaseUrl`, of the superuser, for tests and
+// benchmarks that create databases of their own (postgres-roles.mjs). DATABASE_URL from the
+// environment is both.
 //
 // Only Node built-ins are imported at the top of these modules: callers may run this before
 // `npm install` has finished. testcontainers is imported on the Docker path only.
@@ -26,7 +32,16 @@ import { findPostgresPrograms, preparePostgresRunner, startLocalPostgres, stopLo
 import { DEFAULT_REDIS_PORT, findRedisServer, startLocalRedis, stopLocalRedis } from './redis.mjs';
 import { assertUrlAnswers, errorMessage, localPaths, readSettings } from './settings.mjs';
 
-/** @typedef {{ databaseUrl: string, redisUrl: string, source: 'env'|'local'|'testcontainers', stop: () => Promise<void> }} Services */
+/**
+ * @typedef {object} Services
+ * @property {string} databaseUrl what the engine gets: for Quire's own server the ordinary role
+ *   `quire`, owner of database `quire` (postgres-roles.mjs); DATABASE_URL as given when set
+ * @property {string} adminDatabaseUrl a role that may create databases, for tests and benchmarks:
+ *   the superuser of Quire's own server or container; DATABASE_URL as given when set
+ * @property {string} redisUrl
+ * @property {'env'|'local'|'testcontainers'} source
+ * @property {() => Promise<void>} stop
+ */
 /** @typedef {import('./settings.mjs').Log} Log */
 
 /** How long to wait for another process (`npm start` and `npm test` at once) starting or stopping the servers. */
@@ -47,7 +62,7 @@ const INSTALL_HINT =
  */
 export async function ensureServices({ root, log = () => {} }) {
   const settings = readSettings(process.env);
-  const paths = localPaths(root);
+  const paths = localPaths(root, settings.stateDir);
 
   if (settings.databaseUrl) await assertUrlAnswers('DATABASE_URL', settings.databaseUrl, 5432, log);
   if (settings.redisUrl) await assertUrlAnswers('REDIS_URL', settings.redisUrl, 6379, log);
@@ -56,6 +71,8 @@ export async function ensureServices({ root, log = () => {} }) {
   const stops = [];
   const stopAll = once(() => runStops(stops, log));
   let databaseUrl = settings.databaseUrl;
+  // The operator's URL is used as given, for everything.
+  let adminDatabaseUrl = settings.databaseUrl;
   let redisUrl = settings.redisUrl;
   /** @type {Services['source']} */
   let source = 'env';
@@ -76,6 +93,7 @@ export async function ensureServices({ root, log = () => {} }) {
         if (pgPrograms) {
           const pg = await startLocalPostgres({ programs: pgPrograms, paths, explicitPort: settings.pgPort, log });
           databaseUrl = pg.url;
+          adminDatabaseUrl = pg.adminUrl;
           if (pg.stop) stops.push(pg.stop);
         }
         if (redisServer) {
@@ -90,6 +108,7 @@ export async function ensureServices({ root, log = () => {} }) {
       source = 'testcontainers';
       const pg = await startPostgresContainer(log);
       databaseUrl = pg.url;
+      adminDatabaseUrl = pg.adminUrl;
       stops.push(pg.stop);
     }
     if (redisNeedsContainer) {
@@ -103,7 +122,13 @@ export async function ensureServices({ root, log = () => {} }) {
     throw error;
   }
 
-  return { databaseUrl: required(databaseUrl), redisUrl: required(redisUrl), source, stop: stopAll };
+  return {
+    databaseUrl: required(databaseUrl),
+    adminDatabaseUrl: required(adminDatabaseUrl),
+    redisUrl: required(redisUrl),
+    source,
+    stop: stopAll,
+  };
 }
 
 /**
@@ -115,7 +140,7 @@ export async function ensureServices({ root, log = () => {} }) {
  */
 export async function stopLocalServices({ root, log = () => {} }) {
   const settings = readSettings(process.env);
-  const paths = localPaths(root);
+  const paths = localPaths(root, settings.stateDir);
 
   await withServicesLock(paths.lock, log, async () => {
     const redisPort = settings.redisPort ?? readPortFile(paths.redisPortFile) ?? DEFAULT_REDIS_PORT;
@@ -126,7 +151,7 @@ export async function stopLocalServices({ root, log = () => {} }) {
       return;
     }
     const programs = await findPostgresPrograms(log);
-    if (!programs) throw new Error(`Cannot stop the PostgreSQL in ${paths.pgData}: pg_ctl not found.`);
+    if (!programs) throw new Error(`Cannot stop the PostgreSQL in ${paths.pgData}: its programs (pg_ctl) were not found.`);
     const runner = await preparePostgresRunner(paths, log);
     await stopLocalPostgres({ programs, paths, runner, log });
   });
@@ -153,7 +178,7 @@ function withServicesLock(lockFile, log, body) {
  */
 function missingProgramsMessage(pgMissing, redisMissing) {
   const missing = [
-    pgMissing && 'PostgreSQL (initdb, pg_ctl and postgres, version 15+)',
+    pgMissing && 'PostgreSQL (initdb, pg_ctl, postgres and psql, version 15+)',
     redisMissing && 'Redis (redis-server, version 7+)',
   ].filter(Boolean);
   return `${INSTALL_HINT}\nNot found on this machine: ${missing.join(' and ')}; no Docker engine answers either.`;

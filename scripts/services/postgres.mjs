@@ -1,6 +1,7 @@
 // PostgreSQL under .quire/postgres from the programs installed on this machine: finding them,
 // creating the cluster once, starting, waiting for and stopping the server, and running its
-// programs as an unprivileged user when Quire runs as root.
+// programs as an unprivileged user when Quire runs as root. Its roles (a superuser, and the
+// ordinary role the engine gets) are set up by postgres-roles.mjs.
 import fs from 'node:fs';
 import path from 'node:path';
 import { tcpAnswers } from '../lib/ports.mjs';
@@ -15,6 +16,7 @@ import {
   shellQuote,
   waitUntil,
 } from '../lib/processes.mjs';
+import { PG_ADMIN_DATABASE, PG_ADMIN_ROLE, PG_APP_ROLE, PG_DATABASE, ensureRoles } from './postgres-roles.mjs';
 import { localPortIsFree, noFreePortMessage, portCandidates, readPortFile, writePortFile } from './ports.mjs';
 import { CONNECT_TIMEOUT_MS, LOCAL_HOST, STOP_TIMEOUT_MS } from './settings.mjs';
 
@@ -23,18 +25,17 @@ import { CONNECT_TIMEOUT_MS, LOCAL_HOST, STOP_TIMEOUT_MS } from './settings.mjs'
 /** @typedef {import('../lib/processes.mjs').RunResult} RunResult */
 /** @typedef {import('../lib/processes.mjs').RunOptions} RunOptions */
 /** @typedef {(argv: string[], options?: RunOptions) => Promise<RunResult>} Runner */
-/** @typedef {{ dir: string, initdb: string, pgCtl: string, postgres: string, pgIsready: string | null, major: number }} PostgresPrograms */
-/** @typedef {import('./settings.mjs').StartedService} StartedService */
+/** @typedef {{ dir: string, initdb: string, pgCtl: string, postgres: string, psql: string, pgIsready: string | null, major: number }} PostgresPrograms */
+/** @typedef {import('./settings.mjs').StartedService & { adminUrl: string }} StartedPostgres url: the engine's (ordinary role); adminUrl: the superuser's */
 
 const DEFAULT_PG_PORT = 55432;
-export const PG_SUPERUSER = 'quire';
-export const PG_DATABASE = 'quire';
 const MIN_PG_MAJOR = 15;
 const PG_START_TIMEOUT_S = 60;
 const PG_READY_TIMEOUT_MS = 30_000;
 
 /**
- * Finds a directory holding initdb, pg_ctl and postgres of version 15 or newer.
+ * Finds a directory holding initdb, pg_ctl and postgres of version 15 or newer, and psql (beside
+ * them or on PATH).
  *
  * @param {Log} log
  * @returns {Promise<PostgresPrograms | null>}
@@ -58,8 +59,13 @@ export async function findPostgresPrograms(log) {
       log(`PostgreSQL in ${dir} is version ${major ?? 'unknown'}; Quire needs ${MIN_PG_MAJOR}+, skipping it`);
       continue;
     }
+    const psql = executableIn(dir, 'psql') ?? findProgram('psql');
+    if (!psql) {
+      log(`PostgreSQL in ${dir} has no psql (nor is one on PATH), which sets up its roles; skipping it`);
+      continue;
+    }
     const pgIsready = executableIn(dir, 'pg_isready') ?? findProgram('pg_isready');
-    return { dir, initdb, pgCtl, postgres, pgIsready, major };
+    return { dir, initdb, pgCtl, postgres, psql, pgIsready, major };
   }
   return null;
 }
@@ -71,8 +77,11 @@ export async function findPostgresPrograms(log) {
  * reused on whatever port it runs on; otherwise the first free port of portCandidates() is used
  * and remembered in .quire/postgres/port.
  *
+ * Either way its roles are brought to the current layout (postgres-roles.mjs), which upgrades a
+ * cluster made by an earlier version of Quire.
+ *
  * @param {{ programs: PostgresPrograms, paths: LocalPaths, explicitPort: number | undefined, log: Log }} options
- * @returns {Promise<StartedService>}
+ * @returns {Promise<StartedPostgres>}
  */
 export async function startLocalPostgres({ programs, paths, explicitPort, log }) {
   const runner = await preparePostgresRunner(paths, log);
@@ -89,8 +98,9 @@ export async function startLocalPostgres({ programs, paths, explicitPort, log })
     const port = explicitPort ?? runningPort ?? remembered ?? DEFAULT_PG_PORT;
     if (explicitPort === undefined) writePortFile(paths.pgPortFile, port);
     await waitForPostgres({ programs, port, logFile: paths.pgLog });
+    await ensureRoles({ psql: programs.psql, port, log });
     log(`PostgreSQL: reusing the server already running on ${LOCAL_HOST}:${port}`);
-    return { url: postgresUrl(port), stop: null };
+    return { ...postgresUrls(port), stop: null };
   }
 
   // Our cluster is not running, so whatever answers on a port is someone else's.
@@ -125,21 +135,36 @@ export async function startLocalPostgres({ programs, paths, explicitPort, log })
     }
     if (explicitPort === undefined) writePortFile(paths.pgPortFile, port);
     await waitForPostgres({ programs, port, logFile: paths.pgLog });
-    const url = postgresUrl(port);
-    log(`PostgreSQL: ready at ${url}`);
-    return { url, stop: () => stopLocalPostgres({ programs, paths, runner, log }) };
+    const stop = () => stopLocalPostgres({ programs, paths, runner, log });
+    try {
+      await ensureRoles({ psql: programs.psql, port, log });
+    } catch (error) {
+      await stop().catch(() => {});
+      throw error;
+    }
+    const urls = postgresUrls(port);
+    log(`PostgreSQL: ready at ${urls.url} (superuser: ${urls.adminUrl})`);
+    return { ...urls, stop };
   }
   throw new Error(noFreePortMessage('PostgreSQL', DEFAULT_PG_PORT, 'QUIRE_PG_PORT', 'DATABASE_URL'));
 }
 
-/** @param {number} port */
-function postgresUrl(port) {
-  return `postgres://${PG_SUPERUSER}@${LOCAL_HOST}:${port}/${PG_DATABASE}`;
+/**
+ * The engine's URL (the ordinary role, its database) and the superuser's.
+ *
+ * @param {number} port
+ */
+function postgresUrls(port) {
+  return {
+    url: `postgres://${PG_APP_ROLE}@${LOCAL_HOST}:${port}/${PG_DATABASE}`,
+    adminUrl: `postgres://${PG_ADMIN_ROLE}@${LOCAL_HOST}:${port}/${PG_ADMIN_DATABASE}`,
+  };
 }
 
 /**
- * Creates the cluster once (superuser `quire`, database `quire`, trust auth; the server only
- * listens on 127.0.0.1). Later runs reuse it.
+ * Creates the cluster once (bootstrap superuser `postgres`, trust auth; the server only listens
+ * on 127.0.0.1). Later runs reuse it. The engine's role and database are made once the server
+ * runs (postgres-roles.mjs).
  *
  * @param {{ programs: PostgresPrograms, paths: LocalPaths, runner: Runner, log: Log }} options
  */
@@ -160,25 +185,10 @@ async function initPostgresCluster({ programs, paths, runner, log }) {
     }
     log(`PostgreSQL: creating a cluster in ${paths.pgData}`);
     const created = await runner(
-      [programs.initdb, '-D', paths.pgData, '-U', PG_SUPERUSER, '--auth=trust', '--encoding=UTF8', '--no-locale', '--no-instructions'],
+      [programs.initdb, '-D', paths.pgData, '-U', PG_ADMIN_ROLE, '--auth=trust', '--encoding=UTF8', '--no-locale', '--no-instructions'],
       { cwd: paths.pgDir, timeoutMs: 120_000 },
     );
     if (created.code !== 0) throw new Error(`initdb failed: ${failureText(created)}`);
-    fs.rmSync(paths.pgDatabaseCreated, { force: true });
-  }
-
-  if (!fs.existsSync(paths.pgDatabaseCreated)) {
-    // Single-user mode creates the database without a running server or a client program.
-    const result = await runner([programs.postgres, '--single', '-D', paths.pgData, 'postgres'], {
-      cwd: paths.pgDir,
-      input: `CREATE DATABASE ${PG_DATABASE};\n`,
-      timeoutMs: 60_000,
-    });
-    const failed = result.code !== 0 || /\b(ERROR|FATAL):/.test(result.stderr);
-    if (failed && !/already exists/.test(result.stderr)) {
-      throw new Error(`Could not create database "${PG_DATABASE}": ${failureText(result)}`);
-    }
-    fs.writeFileSync(paths.pgDatabaseCreated, `${new Date().toISOString()}\n`);
   }
 }
 
@@ -218,7 +228,7 @@ async function waitForPostgres({ programs, port, logFile }) {
     if (!programs.pgIsready) return true;
     const check = await runProgram(
       programs.pgIsready,
-      ['-h', LOCAL_HOST, '-p', String(port), '-U', PG_SUPERUSER, '-d', PG_DATABASE, '-t', '2'],
+      ['-h', LOCAL_HOST, '-p', String(port), '-U', PG_ADMIN_ROLE, '-d', PG_ADMIN_DATABASE, '-t', '2'],
       { timeoutMs: 5_000 },
     );
     return check.code === 0;

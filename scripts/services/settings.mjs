@@ -24,6 +24,8 @@ export function readSettings(env) {
     // undefined unless set: Quire then picks the port itself (see portCandidates).
     pgPort: parsePort('QUIRE_PG_PORT', env.QUIRE_PG_PORT),
     redisPort: parsePort('QUIRE_REDIS_PORT', env.QUIRE_REDIS_PORT),
+    // Where Quire keeps its own servers and files; <root>/.quire unless set (tests use scratch ones).
+    stateDir: env.QUIRE_STATE_DIR || undefined,
     dockerHost: env.DOCKER_HOST || undefined,
   };
 }
@@ -42,9 +44,12 @@ function parsePort(name, value) {
   return port;
 }
 
-/** @param {string} root */
-export function localPaths(root) {
-  const base = path.resolve(root, '.quire');
+/**
+ * @param {string} root the repository root
+ * @param {string} [stateDir] QUIRE_STATE_DIR, instead of <root>/.quire
+ */
+export function localPaths(root, stateDir) {
+  const base = path.resolve(root, stateDir ?? '.quire');
   const pgDir = path.join(base, 'postgres');
   const redisDir = path.join(base, 'redis');
   return {
@@ -53,12 +58,13 @@ export function localPaths(root) {
     pgDir,
     pgData: path.join(pgDir, 'data'),
     pgLog: path.join(pgDir, 'postgres.log'),
-    pgDatabaseCreated: path.join(pgDir, 'database-created'),
     pgPortFile: path.join(pgDir, 'port'),
     redisDir,
     redisPid: path.join(redisDir, 'redis.pid'),
     redisLog: path.join(redisDir, 'redis.log'),
     redisPortFile: path.join(redisDir, 'port'),
+    /** `npm start`'s admin author and API keys (scripts/lib/first-run.mjs). */
+    credentials: path.join(base, 'credentials'),
   };
 }
 /** @typedef {ReturnType<typeof localPaths>} LocalPaths */

@@ -95,6 +95,40 @@ for (const [profile, { args, services }] of Object.entries(PROFILES)) {
   });
 }
 
+/** The value of `key` in a resolved `environment:` map, each occurrence. */
+function environmentValues(resolved, key) {
+  return [...resolved.matchAll(new RegExp(`^\\s+${key}: '?([^'\\n]*)'?$`, 'gm'))].map(([, value]) => value);
+}
+
+for (const [profile, { args }] of Object.entries(PROFILES)) {
+  test(`compose: in the ${profile} profile the engines connect as an ordinary role, not as the superuser`, async () => {
+    const resolved = await composeOutput([...args, 'config']);
+    const [superuser] = environmentValues(resolved, 'POSTGRES_USER');
+    assert.ok(superuser, 'postgres: POSTGRES_USER is set');
+    const urls = environmentValues(resolved, 'DATABASE_URL');
+    // engine (and engine-2), migrate, init
+    assert.ok(urls.length >= 3, `DATABASE_URL of every engine service: ${urls.join(', ')}`);
+    for (const url of urls) {
+      const { username, pathname } = new URL(url);
+      assert.notEqual(username, superuser, `DATABASE_URL ${url} connects as the superuser ${superuser}`);
+      assert.equal(username, 'quire');
+      assert.equal(pathname, '/quire');
+    }
+  });
+}
+
+test('compose: the init script makes the engine\'s role ordinary and the owner of its database', () => {
+  const script = read('deploy/postgres/initdb/10-quire-role.sh');
+  const role = script.match(/^CREATE ROLE quire (.*);$/m)?.[1] ?? '';
+  for (const attribute of ['LOGIN', 'NOSUPERUSER', 'NOCREATEDB', 'NOCREATEROLE', 'NOREPLICATION', 'NOBYPASSRLS']) {
+    assert.match(role, new RegExp(`\\b${attribute}\\b`), `CREATE ROLE quire … ${attribute}`);
+  }
+  assert.match(script, /^CREATE DATABASE quire OWNER quire;$/m);
+  const file = read('docker-compose.yml');
+  assert.match(file, /- \.\/deploy\/postgres\/initdb:\/docker-entrypoint-initdb\.d:ro$/m, 'the postgres image runs it');
+  assert.match(file, /QUIRE_DB_PASSWORD: \$\{POSTGRES_PASSWORD:-quire\}/, 'the role gets the password of DATABASE_URL');
+});
+
 test('compose: engines wait for a successful migration, webs for the init secrets, and have health checks', () => {
   const file = read('docker-compose.yml');
   assert.match(file, /migrate:\s*\n\s*condition: service_completed_successfully/);
@@ -161,7 +195,7 @@ test('nginx: the upstreams of the scale profile are its services', async () => {
 });
 
 test('scripts: the container scripts are valid POSIX shell', async () => {
-  for (const script of ['deploy/engine/grpc-health-check', 'deploy/engine/init-secrets', 'deploy/web/entrypoint']) {
+  for (const script of ['deploy/engine/grpc-health-check', 'deploy/engine/init-secrets', 'deploy/web/entrypoint', 'deploy/postgres/initdb/10-quire-role.sh']) {
     await run('sh', ['-n', path.join(ROOT, script)], { quiet: true });
   }
 });

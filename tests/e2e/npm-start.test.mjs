@@ -1,61 +1,85 @@
-// `npm start` as an operator runs it (scripts/start.mjs): the first start
-// builds what is missing, migrates, creates the admin author and API keys in
-// a credentials file (mode 600), seeds the demo blog and serves it; Ctrl-C
-// stops the engine and the web app; a second start reuses everything and is
-// ready within 15 seconds, with the same content. Isolated from a developer's
-// own `npm start`: a fresh database, Redis prefixes and a credentials file of its own.
+// `npm start` as an operator runs it (scripts/start.mjs) on a machine with
+// PostgreSQL installed and no DATABASE_URL: the first start builds what is
+// missing, creates its own PostgreSQL cluster, migrates, creates the admin
+// author and API keys in a credentials file (mode 600), seeds the demo blog
+// and serves it, with the engine connected as an ordinary role (not a
+// superuser); Ctrl-C stops the engine, the web app and the cluster; a second
+// start reuses everything and is ready within 15 seconds, with the same
+// content. Isolated from a developer's own `npm start`: a scratch
+// QUIRE_STATE_DIR (cluster and credentials) on a free port, and Redis
+// prefixes of its own. Needs REDIS_URL (`npm test` provides it).
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import pg from 'pg';
 import { engineClients, PostStatus } from './web-engine-client.mjs';
 import { freePort } from '../../scripts/lib/ports.mjs';
-import { ROOT, startProcess, waitForReady } from '../../scripts/lib/processes.mjs';
+import { ROOT, runProgram, startProcess, waitForReady } from '../../scripts/lib/processes.mjs';
+import { PG_ADMIN_DATABASE, PG_ADMIN_ROLE } from '../../scripts/services/postgres-roles.mjs';
 
 const FIRST_START_TIMEOUT_MS = 20 * 60_000; // may include the first release build
 const SECOND_START_BUDGET_MS = 15_000;
 
-const database = `quire_e2e_start_${Date.now()}_${process.pid}`;
+const prefix = `quire_e2e_start_${Date.now()}_${process.pid}`;
 const scratch = mkdtempSync(path.join(os.tmpdir(), 'quire-start-'));
 const credentialsFile = path.join(scratch, 'credentials');
 let env;
 let webUrl;
 let engineUrl;
-
-async function adminQuery(sql) {
-  const client = new pg.Client({ connectionString: process.env.DATABASE_URL });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
+/** The superuser of the cluster `npm start` creates. */
+let adminUrl;
 
 before(async () => {
-  if (!process.env.DATABASE_URL || !process.env.REDIS_URL) throw new Error('run the end-to-end tests through `npm test`');
-  await adminQuery(`CREATE DATABASE "${database}"`);
-  const [webPort, enginePort] = [await freePort(), await freePort()];
+  if (!process.env.REDIS_URL) throw new Error('REDIS_URL is not set; run the end-to-end tests through `npm test`');
+  // As root, PostgreSQL runs as another user, who must reach the cluster in the scratch directory.
+  chmodSync(scratch, 0o755);
+  const [webPort, enginePort, pgPort] = [await freePort(), await freePort(), await freePort()];
   webUrl = `http://127.0.0.1:${webPort}`;
   engineUrl = `http://127.0.0.1:${enginePort}`;
+  adminUrl = `postgres://${PG_ADMIN_ROLE}@127.0.0.1:${pgPort}/${PG_ADMIN_DATABASE}`;
+  // Without DATABASE_URL, as on a fresh machine: `npm start` runs PostgreSQL itself.
+  const { DATABASE_URL: _ownClusterInstead, ...inherited } = process.env;
   env = {
-    ...process.env,
-    DATABASE_URL: Object.assign(new URL(process.env.DATABASE_URL), { pathname: `/${database}` }).toString(),
+    ...inherited,
+    QUIRE_STATE_DIR: scratch,
+    QUIRE_PG_PORT: String(pgPort),
     PORT: String(webPort),
     QUIRE_LISTEN_ADDR: `127.0.0.1:${enginePort}`,
     QUIRE_CREDENTIALS_FILE: credentialsFile,
-    QUIRE_REDIS_PREFIX: database,
-    QUIRE_WEB_CACHE_PREFIX: `${database}:web:`,
+    QUIRE_REDIS_PREFIX: prefix,
+    QUIRE_WEB_CACHE_PREFIX: `${prefix}:web:`,
     QUIRE_METRICS_ADDR: 'off',
   };
 });
 
 after(async () => {
+  // `npm start` stops the cluster it started; this is for a start that failed half-way. (Only
+  // with the scratch QUIRE_STATE_DIR set: `down` without it would stop the checkout's own.)
+  if (env?.QUIRE_STATE_DIR) {
+    const services = path.join(ROOT, 'scripts', 'services.mjs');
+    const down = await runProgram(process.execPath, [services, 'down'], { cwd: ROOT, env, timeoutMs: 60_000 });
+    if (down.code !== 0) console.error(`services down: ${down.stderr}`);
+  }
   rmSync(scratch, { recursive: true, force: true });
-  await adminQuery(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
 });
+
+/** The roles the running engine's connections use (it names them `quire-engine`). */
+async function engineRoles() {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query(
+      `SELECT DISTINCT r.rolname, r.rolsuper, r.rolcreatedb, r.rolcreaterole
+         FROM pg_stat_activity a JOIN pg_roles r ON r.oid = a.usesysid
+        WHERE a.application_name = 'quire-engine'`,
+    );
+    return rows;
+  } finally {
+    await client.end();
+  }
+}
 
 /** Runs `npm start` until it says it is running; answers the process, its output and how long that took. */
 async function npmStart(timeoutMs) {
@@ -120,6 +144,9 @@ test('the first start builds, creates credentials, seeds the demo blog and serve
   try {
     assert.match(started.output(), /Created the admin author and API keys: .*credentials \(mode 600\)/);
     assert.match(started.output(), /Seeded the demo blog\./);
+    assert.match(started.output(), /PostgreSQL: creating a cluster in /);
+    // The engine is connected (its liveness probe and LISTEN connection stay open), as an ordinary role.
+    assert.deepEqual(await engineRoles(), [{ rolname: 'quire', rolsuper: false, rolcreatedb: false, rolcreaterole: false }]);
     assert.equal(statSync(credentialsFile).mode & 0o777, 0o600);
     firstCredentials = credentials();
     for (const key of ['QUIRE_ADMIN_EMAIL', 'QUIRE_ADMIN_PASSWORD', 'QUIRE_ADMIN_API_KEY', 'QUIRE_WEB_API_KEY']) {
@@ -153,7 +180,8 @@ test('a second start reuses the builds, data and credentials, and is ready withi
   try {
     assert.ok(started.readyMs < SECOND_START_BUDGET_MS, `ready after ${started.readyMs} ms`);
     assert.match(started.output(), /The web app is built and up to date\./);
-    assert.doesNotMatch(started.output(), /Seeded the demo blog|Created the admin author/);
+    assert.doesNotMatch(started.output(), /Seeded the demo blog|Created the admin author|creating a cluster/);
+    assert.deepEqual(await engineRoles(), [{ rolname: 'quire', rolsuper: false, rolcreatedb: false, rolcreaterole: false }]);
     assert.deepEqual(credentials(), firstCredentials);
     assert.deepEqual(await homeTitles(), firstTitles);
   } finally {
