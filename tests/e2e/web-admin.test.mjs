@@ -1,8 +1,9 @@
 // The editing side of the web app, in headless Chromium against `next start`
 // and the real engine on a fresh database: signing in and out, writing and
 // publishing a post, the engine's field errors beside their fields, a stale
-// edit answered with the latest version while the typed text is kept, the
-// draft preview, roles (a contributor cannot publish), and moderation.
+// edit answered with the latest version while the typed text is kept, a save
+// sent twice saved once (its request id), the draft preview, roles (a
+// contributor cannot publish), and moderation.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { Code } from '@connectrpc/connect';
@@ -239,6 +240,35 @@ test('a stale save shows the conflict, keeps the typed text and offers the lates
   assert.ok((await context.cookies()).some((cookie) => cookie.name === '__prerender_bypass'), 'draft mode is off');
   // Readers still cannot see it.
   assert.equal((await fetch(url('/shared-draft'))).status, 404);
+  await context.close();
+});
+
+test('a save sent again after its answer was lost is saved once, as the same request', async () => {
+  const { post: draft } = await admin.posts.createPost({
+    post: { slug: 'saved-once', title: 'Saved once', markdown: 'First version.', authorId: authors.eve.id },
+  });
+  const revisions = async () => (await admin.posts.listPostRevisions({ postId: draft.id, pageSize: 100 })).revisions.length;
+  const { context, page } = await signIn(EDITOR);
+  await page.goto(url(`/admin/posts/${draft.id}`));
+  await editorReady(page);
+  await page.getByLabel('Body (Markdown)').fill('Second version.');
+  const [sent] = await Promise.all([
+    page.waitForRequest((request) => request.method() === 'POST' && Boolean(request.headers()['next-action'])),
+    page.getByRole('button', { name: 'Save draft' }).click(),
+  ]);
+  await page.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
+  const saved = await revisions();
+
+  // The same request again, as a browser retrying a lost answer sends it: its request id, and the etag it was opened at.
+  const headers = Object.fromEntries(
+    Object.entries(await sent.allHeaders()).filter(([name]) => !name.startsWith(':') && !['host', 'content-length'].includes(name)),
+  );
+  const resent = await fetch(sent.url(), { method: 'POST', headers, body: sent.postDataBuffer(), redirect: 'manual' });
+  await resent.arrayBuffer();
+  // Answered as the first attempt was (saved, on to the editor), not as a stale etag.
+  assert.match(resent.headers.get('x-action-redirect') ?? '', /notice=saved/);
+  assert.equal(await revisions(), saved, 'the resent save wrote another revision');
+  assert.equal((await admin.posts.getPost({ key: { case: 'id', value: draft.id } })).post.markdown, 'Second version.');
   await context.close();
 });
 

@@ -1,7 +1,8 @@
 // The web app's security boundary, against `next start` and the real engine:
 // the security headers on cached pages, Server Actions only from our own
-// origin (a cross-site or origin-less call is refused before it runs), and
-// no secret in what the browser receives.
+// origin (a cross-site or origin-less call is refused before it runs), a
+// reader's rate limit that forged forwarding headers cannot reset, and no
+// secret in what the browser receives.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { chromium } from 'playwright-core';
@@ -63,13 +64,17 @@ const MARKER = 'sent from the page itself';
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
 let captured;
 
-/** Replays the captured action with another comment text (and a new request id: every UUID but the post's), from `origin` (none when undefined). */
-async function replay(text, origin) {
+/**
+ * Replays the captured action with another comment text (and a new request id: every UUID but the post's), from `origin` (none when undefined),
+ * with `extraHeaders` besides the browser's.
+ */
+async function replay(text, origin, extraHeaders = {}) {
   captured ??= await captureCommentRequest();
   const headers = Object.fromEntries(
     Object.entries(captured.headers).filter(([name]) => !name.startsWith(':') && !['origin', 'host', 'content-length', 'cookie'].includes(name)),
   );
   if (origin) headers.origin = origin;
+  Object.assign(headers, extraHeaders);
   const postId = blog.seeded.posts.compilers.id;
   const body = captured.body.replace(MARKER, text).replace(UUID, (id) => (id === postId ? id : crypto.randomUUID()));
   const response = await fetch(`${blog.web.url}${POST}`, { method: 'POST', headers, body });
@@ -104,6 +109,27 @@ test('the same Server Action from another origin, or with no Origin, is refused 
   const bodies = await storedBodies();
   for (const text of ['from another site', 'from a look-alike host', 'from a null origin', 'from no origin'])
     assert.ok(!bodies.includes(text), `"${text}" was stored`);
+});
+
+test('a reader cannot reset the comment rate limit by forging forwarding headers', async () => {
+  const origin = new URL(blog.web.url).origin;
+  // The engine allows five comments per client in ten minutes; this file's earlier ones came from this reader too.
+  const earlier = (await storedBodies()).length;
+  assert.ok(earlier < 5, `${earlier} comments stored before`);
+  for (let attempt = 1; attempt <= 6; attempt += 1) {
+    const address = `203.0.113.${attempt}`;
+    const status = await replay(`forged address ${attempt}`, origin, {
+      'x-forwarded-for': address,
+      'x-real-ip': address,
+      forwarded: `for=${address}`,
+      // The header the web records the TCP peer in (web/lib/peer-address.ts): overwritten, never trusted.
+      'x-quire-peer-address': address,
+    });
+    assert.equal(status, 200);
+  }
+  // Each forged address had its own key before the web ignored the header: all six were stored.
+  const forged = (await storedBodies()).filter((body) => body.startsWith('forged address'));
+  assert.equal(forged.length, 5 - earlier, `stored: ${forged.join(' | ')}`);
 });
 
 test('the API key never reaches the browser', async () => {

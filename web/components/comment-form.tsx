@@ -11,6 +11,8 @@ import {
   type SentComment,
 } from '@/lib/comment-form';
 import { textField } from '@/lib/form-data';
+import { REQUEST_ID_FIELD, requestIdFrom } from '@/lib/request-id';
+import { RequestIdField } from './request-id-field';
 
 /**
  * The reader's comment form: the only client component of a post's page.
@@ -28,9 +30,9 @@ export function CommentForm({ postId, action }: { postId: string; action: Commen
   const fieldErrors = state.outcome.status === 'invalid' ? state.outcome.fieldErrors : {};
 
   function send(formData: FormData) {
-    // One id per submission: a retried request creates the comment only once.
-    const requestId = crypto.randomUUID();
-    formData.set('requestId', requestId);
+    // The form's request id (RequestIdField) also names the comment while it is sending.
+    const requestId = requestIdFrom(formData);
+    formData.set(REQUEST_ID_FIELD, requestId);
     showSending({
       id: requestId,
       authorName: textField(formData, 'authorName').trim(),
@@ -45,6 +47,7 @@ export function CommentForm({ postId, action }: { postId: string; action: Commen
       {shown.length > 0 && <SentComments comments={shown} />}
       <form action={send} className="space-y-4">
         <input type="hidden" name="postId" value={postId} />
+        <RequestIdField state={state} outcomeUnknown={state.outcome.status === 'unavailable'} />
         {/* The honeypot: hidden from people and assistive technology, filled by bots. */}
         <div aria-hidden="true" className="absolute -left-[9999px] h-px w-px overflow-hidden">
           <label htmlFor={`comment-${HONEYPOT_FIELD}`}>Leave this empty</label>
@@ -173,6 +176,7 @@ function StatusMessage({ outcome }: { outcome: CommentOutcome }) {
         return 'Please correct the fields marked above.';
       case 'rate-limited':
         return 'Too many comments in a short time. Please wait a moment and try again.';
+      case 'unavailable':
       case 'failed':
         return 'Your comment could not be sent. Please try again later.';
     }

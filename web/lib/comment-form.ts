@@ -26,7 +26,12 @@ export type CommentOutcome =
   /** `fieldErrors` maps a form field to the engine's message about it. */
   | { status: 'invalid'; fieldErrors: Partial<Record<CommentField, string>> }
   | { status: 'rate-limited' }
-  /** Anything else (the engine unavailable, the post gone): try again later. */
+  /**
+   * The engine did not answer: the comment may or may not be stored. Sending
+   * it again carries the same request id, so it is stored at most once.
+   */
+  | { status: 'unavailable' }
+  /** Anything else (the post gone, refused for a reason the reader cannot fix): try again later. */
   | { status: 'failed' };
 
 /**

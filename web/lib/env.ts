@@ -31,7 +31,9 @@ const schema = z.object({
   ),
   /**
    * How many reverse proxies in front of the web append to `x-forwarded-for`;
-   * the reader's address is the one the outermost of them saw (comment rate limits).
+   * the reader's address is the one the outermost of them saw (comment rate
+   * limits, sign-in throttling). 0: no proxy, the header is ignored and the
+   * reader is the TCP peer (lib/client-key.ts).
    */
   QUIRE_TRUSTED_PROXY_HOPS: z.preprocess(
     unsetIfEmpty,

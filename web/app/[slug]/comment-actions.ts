@@ -13,8 +13,7 @@ import {
 } from '@/lib/comment-form';
 import { textField } from '@/lib/form-data';
 import { createComment } from '@/lib/engine/comments';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { requestIdFrom } from '@/lib/request-id';
 
 /**
  * Creates a reader's comment on the post `postId` (the comment form's
@@ -29,7 +28,7 @@ export async function submitComment(state: CommentFormState, formData: FormData)
     authorEmail: textField(formData, 'authorEmail'),
     body: textField(formData, 'body'),
   };
-  const requestId = textField(formData, 'requestId');
+  const requestId = requestIdFrom(formData);
   const postId = textField(formData, 'postId');
   // The previous state comes from the browser: keep only what is well-formed.
   const previous = (Array.isArray(state?.sent) ? state.sent : []).filter(isSentComment).slice(-MAX_SENT_COMMENTS + 1);
@@ -38,7 +37,7 @@ export async function submitComment(state: CommentFormState, formData: FormData)
     // A bot: answer as if stored, store nothing.
     return { outcome: { status: 'submitted', visibility: 'pending' }, sent: previous, values: {} };
   }
-  if (!UUID.test(requestId) || postId === '') {
+  if (postId === '') {
     return { outcome: { status: 'failed' }, sent: previous, values };
   }
 
@@ -71,7 +70,7 @@ export async function submitComment(state: CommentFormState, formData: FormData)
       return { outcome: { status: 'rate-limited' }, sent: previous, values };
     case 'unavailable':
       console.error(`comment not sent: ${outcome.message}`);
-      return { outcome: { status: 'failed' }, sent: previous, values };
+      return { outcome: { status: 'unavailable' }, sent: previous, values };
     default:
       return { outcome: { status: 'failed' }, sent: previous, values };
   }

@@ -2,11 +2,15 @@
 
 import { useActionState, useState } from 'react';
 import { type DeletePostState, deletePostAction } from '@/app/admin/posts/actions';
+import { RequestIdField } from '@/components/request-id-field';
 import { alertClass, dangerButtonClass, secondaryButtonClass } from './styles';
 import { SubmitButton } from './submit-button';
 
-/** Deletes a post after an explicit second click; the etag makes sure it is the version the author saw. */
-export function DeletePostButton({ id, etag, title }: { id: string; etag: string; title: string }) {
+/**
+ * Deletes a post after an explicit second click; the etag makes sure it is the version the author saw.
+ * `requestId`: the delete's request id, made by the page.
+ */
+export function DeletePostButton({ id, etag, title, requestId }: { id: string; etag: string; title: string; requestId: string }) {
   const [state, formAction] = useActionState<DeletePostState, FormData>(deletePostAction, { status: 'idle' });
   const [confirming, setConfirming] = useState(false);
 
@@ -21,6 +25,7 @@ export function DeletePostButton({ id, etag, title }: { id: string; etag: string
     <form action={formAction} className={`${alertClass} space-y-3`} role="group" aria-labelledby="delete-question">
       <input type="hidden" name="id" value={id} />
       <input type="hidden" name="etag" value={etag} />
+      <RequestIdField state={state} initial={requestId} outcomeUnknown={state.status === 'unavailable'} />
       <p id="delete-question">
         Delete “{title}” with its revisions and comments? This cannot be undone.
       </p>
@@ -34,6 +39,7 @@ export function DeletePostButton({ id, etag, title }: { id: string; etag: string
                 return 'Your role does not allow deleting this post.';
               case 'signed-out':
                 return 'Your session has ended. Sign in again, then try again.';
+              case 'unavailable':
               case 'failed':
                 return 'The post could not be deleted right now. Please try again.';
             }

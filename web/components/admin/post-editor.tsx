@@ -2,6 +2,7 @@
 
 import { type FormEvent, useActionState, useEffect, useState, useTransition } from 'react';
 import { savePost } from '@/app/admin/posts/actions';
+import { RequestIdField } from '@/components/request-id-field';
 import type { PostField, PostFormValues } from '@/lib/admin/post-form';
 import { suggestSlug } from '@/lib/admin/slug';
 import { ConflictAlert, SetAsideVersion } from './post-conflict';
@@ -22,7 +23,7 @@ export function PostEditor({
   lifecycle,
 }: {
   initial: PostFormValues;
-  /** Idempotency key of the create (a UUID per opened editor). */
+  /** The request id of the first save (a UUID per rendered editor); RequestIdField makes the next ones. */
   requestId: string;
   lifecycle: EditorLifecycle;
 }) {
@@ -70,7 +71,7 @@ export function PostEditor({
     <form onSubmit={onSubmit} className="space-y-6" aria-busy={pending}>
       <input type="hidden" name="id" value={values.id} />
       <input type="hidden" name="etag" value={values.etag} />
-      <input type="hidden" name="requestId" value={requestId} />
+      <RequestIdField state={state} initial={requestId} outcomeUnknown={state.status === 'failed' && state.reason === 'unavailable'} />
 
       {!conflictSettled && state.status === 'stale' && !pending && (
         <ConflictAlert

@@ -56,16 +56,17 @@ export async function listPendingComments(session: Session, pageToken: string): 
   };
 }
 
-/** Approves a comment or marks it as spam; answers the cache tags the change invalidated. */
+/** Approves a comment or marks it as spam, once per `requestId`; answers the cache tags the change invalidated. */
 export async function moderateComment(
   session: Session,
   id: string,
   status: CommentStatus.APPROVED | CommentStatus.SPAM,
+  requestId: string,
 ): Promise<Outcome<ModerateCommentResponse>> {
-  return outcomeOf(engine().comments.moderateComment({ id, status }, asSession(session.token)));
+  return outcomeOf(engine().comments.moderateComment({ id, status, requestId }, asSession(session.token)));
 }
 
-/** Deletes a comment; answers the cache tags the delete invalidated. */
-export async function deleteComment(session: Session, id: string): Promise<Outcome<DeleteCommentResponse>> {
-  return outcomeOf(engine().comments.deleteComment({ id }, asSession(session.token)));
+/** Deletes a comment, once per `requestId`; answers the cache tags the delete invalidated. */
+export async function deleteComment(session: Session, id: string, requestId: string): Promise<Outcome<DeleteCommentResponse>> {
+  return outcomeOf(engine().comments.deleteComment({ id, requestId }, asSession(session.token)));
 }

@@ -5,12 +5,14 @@ import { PostStatus } from '@quire/gen/quire/v1/post_pb';
 import {
   type CreatePostRequest,
   CreatePostResponseSchema,
+  type DeletePostRequest,
+  DeletePostResponseSchema,
   type UpdatePostRequest,
   UpdatePostResponseSchema,
 } from '@quire/gen/quire/v1/post_service_pb';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { EDITOR_UPDATE_MASK, EMPTY_POST_VALUES, type PostIntent } from './post-form';
-import { writePost } from './posts';
+import { deletePost, writePost } from './posts';
 
 // The engine, replaced by Connect's in-memory router transport: it records
 // every call, so a test sees each RPC a save makes. Methods it does not
@@ -34,6 +36,10 @@ vi.mock('@/lib/engine/transport', async (importOriginal) => {
     service(PostService, {
       createPost: (request, context) => create(CreatePostResponseSchema, record('createPost', request, context.requestHeader)),
       updatePost: (request, context) => create(UpdatePostResponseSchema, record('updatePost', request, context.requestHeader)),
+      deletePost: (request: DeletePostRequest, context) => {
+        engineDouble.calls.push({ method: 'deletePost', request, authorization: context.requestHeader.get('authorization') });
+        return create(DeletePostResponseSchema, { cacheTags: ['post:p1'] });
+      },
     });
   });
   return { ...(await importOriginal<typeof import('@/lib/engine/transport')>()), engineTransport: () => transport };
@@ -76,6 +82,7 @@ describe('writePost', () => {
       expect(engineDouble.calls.map((call) => call.method)).toEqual(['updatePost']);
       const request = engineDouble.calls[0]?.request as UpdatePostRequest;
       expect(request.status).toBe(status);
+      expect(request.requestId).toBe('r1');
       expect(request.post).toMatchObject({ id: 'p1', etag: 'e1', title: 'Hello' });
       expect(request.updateMask?.paths).toEqual([...EDITOR_UPDATE_MASK]);
       expect(request.publishTime && timestampDate(request.publishTime)).toEqual(intent === 'schedule' ? at : undefined);
@@ -93,5 +100,16 @@ describe('writePost', () => {
     };
     await expect(writePost(session, opened, 'publish', undefined, 'r1')).resolves.toEqual({ kind: 'forbidden' });
     expect(engineDouble.calls.map((call) => call.method)).toEqual(['updatePost', 'updatePost']);
+  });
+});
+
+describe('deletePost', () => {
+  it('deletes at the etag the author saw, with the request id of the confirmation', async () => {
+    const deleted = await deletePost(session, 'p1', 'e1', 'r2');
+
+    expect(deleted).toMatchObject({ kind: 'ok', value: { cacheTags: ['post:p1'] } });
+    expect(engineDouble.calls).toMatchObject([
+      { method: 'deletePost', request: { id: 'p1', etag: 'e1', requestId: 'r2' }, authorization: 'Bearer session-token' },
+    ]);
   });
 });

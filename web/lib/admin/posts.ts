@@ -80,6 +80,7 @@ export type SavedPost = { post: Post } & Pick<UpdatePostResponse, 'cacheTags'>;
  * carries the etag the post was opened at, so that someone else's save in
  * between answers `stale` instead of being overwritten; a status change the
  * author's role does not allow answers `forbidden` and writes nothing.
+ * `requestId` makes it once-only: a retry answers the first attempt's result.
  */
 export async function writePost(
   session: Session,
@@ -93,7 +94,7 @@ export async function writePost(
   const outcome = values.id
     ? await writeOutcomeOf(
         engine().posts.updatePost(
-          { post: postOf(values), updateMask: create(FieldMaskSchema, { paths: [...EDITOR_UPDATE_MASK] }), ...target },
+          { post: postOf(values), updateMask: create(FieldMaskSchema, { paths: [...EDITOR_UPDATE_MASK] }), requestId, ...target },
           credentials,
         ),
       )
@@ -103,7 +104,12 @@ export async function writePost(
   return post ? { kind: 'ok', value: { post, cacheTags } } : { kind: 'not-found' };
 }
 
-/** Deletes the post, unless it changed since `etag`; answers the cache tags the delete invalidated. */
-export async function deletePost(session: Session, id: string, etag: string): Promise<WriteOutcome<DeletePostResponse>> {
-  return writeOutcomeOf(engine().posts.deletePost({ id, etag }, asSession(session.token)));
+/** Deletes the post, unless it changed since `etag`, once per `requestId`; answers the cache tags the delete invalidated. */
+export async function deletePost(
+  session: Session,
+  id: string,
+  etag: string,
+  requestId: string,
+): Promise<WriteOutcome<DeletePostResponse>> {
+  return writeOutcomeOf(engine().posts.deletePost({ id, etag, requestId }, asSession(session.token)));
 }

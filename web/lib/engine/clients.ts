@@ -5,6 +5,7 @@ import { ChangeService } from '@quire/gen/quire/v1/change_service_pb';
 import { CommentService } from '@quire/gen/quire/v1/comment_service_pb';
 import { PostService } from '@quire/gen/quire/v1/post_service_pb';
 import { TagService } from '@quire/gen/quire/v1/tag_service_pb';
+import { Health } from './grpc-health';
 import { engineTransport } from './transport';
 
 /**
@@ -20,6 +21,8 @@ export type EngineClients = {
   authors: Client<typeof AuthorService>;
   comments: Client<typeof CommentService>;
   changes: Client<typeof ChangeService>;
+  /** gRPC's health checking protocol (grpc.health.v1), for the web's own health (health.ts). */
+  health: Client<typeof Health>;
 };
 
 let clients: EngineClients | undefined;
@@ -33,6 +36,7 @@ export function engine(): EngineClients {
     authors: createClient(AuthorService, transport),
     comments: createClient(CommentService, transport),
     changes: createClient(ChangeService, transport),
+    health: createClient(Health, transport),
   };
   return clients;
 }

@@ -40,6 +40,14 @@ describe('failureFrom', () => {
     expect(failureFrom(error)).toEqual({ kind: 'invalid', fieldErrors: { 'post.slug': 'must not be empty' } });
   });
 
+  it('maps a request id used before for another request to a conflict, not a form error', () => {
+    const error = new ConnectError('invalid request', Code.InvalidArgument, undefined, [
+      badRequest({ field: 'request_id', description: 'was already used for a different request' }),
+    ]);
+
+    expect(failureFrom(error)).toEqual({ kind: 'conflict' });
+  });
+
   it('maps invalid argument without details to empty field errors', () => {
     expect(failureFrom(new ConnectError('bad page token', Code.InvalidArgument))).toEqual({
       kind: 'invalid',

@@ -10,7 +10,10 @@ export type EngineFailure =
   | { kind: 'not-found' }
   /** `fieldErrors` maps a request field path (`post.title`) to its problem. */
   | { kind: 'invalid'; fieldErrors: Record<string, string> }
-  /** Stale etag, taken slug, or a state that forbids the change. */
+  /**
+   * Stale etag, taken slug, a state that forbids the change, or a request id
+   * already used for another request (an earlier attempt did take effect).
+   */
   | { kind: 'conflict' }
   | { kind: 'unauthenticated' }
   | { kind: 'forbidden' }
@@ -19,6 +22,9 @@ export type EngineFailure =
   | { kind: 'unavailable'; message: string };
 
 export type Outcome<T> = { kind: 'ok'; value: T } | EngineFailure;
+
+/** The field of every mutation's idempotency key (AIP-155), as the engine's violations name it. */
+const REQUEST_ID_PATH = 'request_id';
 
 /**
  * Maps an engine error to a failure outcome. Anything that is not a
@@ -31,8 +37,15 @@ export function failureFrom(error: unknown): EngineFailure {
     case Code.NotFound:
       return { kind: 'not-found' };
     case Code.InvalidArgument:
-    case Code.OutOfRange:
-      return { kind: 'invalid', fieldErrors: fieldErrorsOf(error) };
+    case Code.OutOfRange: {
+      const fieldErrors = fieldErrorsOf(error);
+      // The web sends only well-formed request ids (lib/request-id.ts), so a
+      // violation of one means it was used before for a different request:
+      // an attempt whose answer was lost took effect, and nothing in the form
+      // is wrong. The form's next submission carries a new id.
+      if (REQUEST_ID_PATH in fieldErrors) return { kind: 'conflict' };
+      return { kind: 'invalid', fieldErrors };
+    }
     case Code.AlreadyExists:
     case Code.Aborted:
     case Code.FailedPrecondition:

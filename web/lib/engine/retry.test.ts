@@ -4,6 +4,7 @@ import { CommentSchema } from '@quire/gen/quire/v1/comment_pb';
 import { CommentService, CreateCommentResponseSchema } from '@quire/gen/quire/v1/comment_service_pb';
 import { GetPostResponseSchema, PostService } from '@quire/gen/quire/v1/post_service_pb';
 import { describe, expect, it } from 'vitest';
+import { Health } from './grpc-health';
 import { isIdempotentRead, retryIdempotentReads } from './retry';
 
 const noJitterDelay = () => 0;
@@ -101,5 +102,9 @@ describe('isIdempotentRead', () => {
     expect(isIdempotentRead(CommentService.method.listComments)).toBe(true);
     expect(isIdempotentRead(PostService.method.publishPost)).toBe(false);
     expect(isIdempotentRead(CommentService.method.createComment)).toBe(false);
+  });
+
+  it('leaves out the health check, which reports a down engine in one attempt', () => {
+    expect(isIdempotentRead(Health.method.check)).toBe(false);
   });
 });

@@ -6,6 +6,7 @@ import { requireSignedIn } from '@/lib/admin/auth';
 import { listPendingComments } from '@/lib/admin/comments';
 import { adminRoutes } from '@/lib/admin/routes';
 import { formatCount } from '@/lib/format';
+import { newRequestId } from '@/lib/request-id';
 import { routes } from '@/lib/routes';
 
 export const metadata: Metadata = { title: 'Comments' };
@@ -58,7 +59,7 @@ export default async function ModerationPage({ searchParams }: Props) {
               </header>
               {/* Plain text, escaped by React. */}
               <p className="whitespace-pre-line">{comment.body}</p>
-              <ModerationButtons id={comment.id} authorName={comment.authorName} />
+              <ModerationButtons id={comment.id} authorName={comment.authorName} requestId={newRequestId()} />
             </article>
           </li>
         ))}

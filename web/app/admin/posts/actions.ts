@@ -9,6 +9,7 @@ import { deletePost, getPostForEditing, previewMarkdown, type WriteOutcome, writ
 import { adminRoutes } from '@/lib/admin/routes';
 import { readSession, type Session } from '@/lib/session';
 import { textField } from '@/lib/form-data';
+import { requestIdFrom } from '@/lib/request-id';
 
 /**
  * The editor's Server Actions. Each one reads the session cookie, makes its
@@ -34,19 +35,20 @@ export async function savePost(_state: PostFormState, formData: FormData): Promi
     }
   }
 
-  const saved = await writePost(session, values, intent, publishAt, textField(formData, 'requestId'));
+  const saved = await writePost(session, values, intent, publishAt, requestIdFrom(formData));
   if (saved.kind !== 'ok') return failedState(saved, values, session);
   for (const tag of saved.value.cacheTags) updateTag(tag);
   redirect(adminRoutes.editPost(saved.value.post.id, intent === 'save' ? 'saved' : intent));
 }
 
-export type DeletePostState = { status: 'idle' } | { status: 'stale' | 'forbidden' | 'failed' | 'signed-out' };
+/** `unavailable`: the engine did not answer, so the post may be deleted; deleting again is the same request's retry. */
+export type DeletePostState = { status: 'idle' } | { status: 'stale' | 'forbidden' | 'failed' | 'unavailable' | 'signed-out' };
 
 /** Deletes the post at the version the author confirmed. */
 export async function deletePostAction(_state: DeletePostState, formData: FormData): Promise<DeletePostState> {
   const session = await readSession();
   if (!session) return { status: 'signed-out' };
-  const outcome = await deletePost(session, textField(formData, 'id'), textField(formData, 'etag'));
+  const outcome = await deletePost(session, textField(formData, 'id'), textField(formData, 'etag'), requestIdFrom(formData));
   switch (outcome.kind) {
     case 'ok':
       for (const tag of outcome.value.cacheTags) updateTag(tag);
@@ -63,8 +65,9 @@ export async function deletePostAction(_state: DeletePostState, formData: FormDa
       return { status: 'signed-out' };
     case 'invalid':
     case 'rate-limited':
-    case 'unavailable':
       return { status: 'failed' };
+    case 'unavailable':
+      return { status: 'unavailable' };
   }
 }
 

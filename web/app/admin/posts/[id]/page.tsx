@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { PostStatus } from '@quire/gen/quire/v1/post_pb';
 import type { Metadata } from 'next';
 import Link from 'next/link';
@@ -14,6 +13,7 @@ import { requireSignedIn } from '@/lib/admin/auth';
 import { valuesOfPost } from '@/lib/admin/post-form';
 import { getPostForEditing } from '@/lib/admin/posts';
 import { mayPublish } from '@/lib/admin/roles';
+import { newRequestId } from '@/lib/request-id';
 import { routes } from '@/lib/routes';
 
 export const metadata: Metadata = { title: 'Edit post' };
@@ -67,7 +67,7 @@ export default async function EditPostPage({ params, searchParams }: Props) {
               Preview as readers will see it
             </SubmitButton>
           </form>
-          <DeletePostButton id={post.id} etag={post.etag} title={post.title} />
+          <DeletePostButton id={post.id} etag={post.etag} title={post.title} requestId={newRequestId()} />
         </div>
       </div>
       {typeof notice === 'string' && NOTICES[notice] && (
@@ -79,7 +79,7 @@ export default async function EditPostPage({ params, searchParams }: Props) {
       <PostEditor
         key={post.etag}
         initial={valuesOfPost(post)}
-        requestId={randomUUID()}
+        requestId={newRequestId()}
         lifecycle={{ status: LIFECYCLE_STATUS[post.status], canPublish: mayPublish(permissions, author.id, post.authorId) }}
       />
     </section>

@@ -1,8 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import type { Metadata } from 'next';
 import { PostEditor } from '@/components/admin/post-editor';
 import { requireSignedIn } from '@/lib/admin/auth';
 import { EMPTY_POST_VALUES } from '@/lib/admin/post-form';
+import { newRequestId } from '@/lib/request-id';
 
 export const metadata: Metadata = { title: 'New post' };
 
@@ -13,7 +13,7 @@ export default async function NewPostPage() {
       <h1 className="font-serif text-3xl font-semibold tracking-tight">New post</h1>
       <PostEditor
         initial={EMPTY_POST_VALUES}
-        requestId={randomUUID()}
+        requestId={newRequestId()}
         lifecycle={{ status: 'new', canPublish: permissions.publishOwn }}
       />
     </section>
