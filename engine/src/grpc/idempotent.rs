@@ -75,6 +75,11 @@ impl Writes {
         }
     }
 
+    /// The largest response a client accepts (listings fill pages up to it).
+    pub fn max_response_bytes(&self) -> usize {
+        self.max_response_bytes
+    }
+
     /// The store the writes go to (the services read from it too).
     pub fn store(&self) -> &Store {
         &self.store

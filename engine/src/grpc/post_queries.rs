@@ -215,6 +215,7 @@ impl PostApi {
         let mut conn = self.store.acquire().await?;
         let mut rows = posts::list(&mut conn, filter, view, after, limit + 1).await?;
         let total_size = posts::count(&mut conn, filter).await?;
+        let limit = limit.min(self.fitting(&rows, mapping::post));
         let next_page_token = PageToken::next_page(&mut rows, limit, &fingerprint, |last| {
             vec![
                 last.sort_time.timestamp_micros().to_string(),
@@ -267,6 +268,7 @@ impl PostApi {
             );
         }
         let mut rows = posts::list_revisions(&mut conn, post_id, before, limit + 1).await?;
+        let limit = limit.min(self.fitting(&rows, mapping::revision));
         let next_page_token = PageToken::next_page(&mut rows, limit, &fingerprint, |last| {
             vec![last.revision.to_string()]
         });
@@ -274,6 +276,28 @@ impl PostApi {
             revisions: rows.into_iter().map(mapping::revision).collect(),
             next_page_token,
         })
+    }
+}
+
+impl PostApi {
+    /// How many of `rows` (at least one) fit in one response: a page ends
+    /// early, with a token, rather than outgrowing the message limit.
+    fn fitting<R: Clone, M: prost::Message>(&self, rows: &[R], map: impl Fn(R) -> M) -> i64 {
+        // Room for the token, the total and the framing of each item.
+        const ENVELOPE_BYTES: usize = 4 << 10;
+        const ITEM_FRAMING_BYTES: usize = 6;
+        let budget = self
+            .writes
+            .max_response_bytes()
+            .saturating_sub(ENVELOPE_BYTES);
+        let mut used = 0;
+        for (index, row) in rows.iter().enumerate() {
+            used += map(row.clone()).encoded_len() + ITEM_FRAMING_BYTES;
+            if used > budget {
+                return index.max(1) as i64;
+            }
+        }
+        rows.len() as i64
     }
 }
 

@@ -24,7 +24,7 @@ pub struct PostApi {
     pub(super) store: Store,
     auth: Authenticator,
     pub(super) cache: ReadCache,
-    writes: Writes,
+    pub(super) writes: Writes,
 }
 
 impl PostApi {

@@ -23,6 +23,9 @@ pub(super) const CLASS_PREFIX: &str = "hl-";
 /// is fixed in comrak, not configurable). The stylesheet is scoped to it.
 pub(super) const PRE_CLASS: &str = "syntax-highlighting";
 
+/// Code blocks longer than this are not highlighted.
+const MAX_HIGHLIGHTED_BYTES: usize = 32 << 10;
+
 /// Loading syntect's syntax set takes far longer than highlighting a post, so
 /// it is loaded once per process, on first use or by `warm_up`.
 static HIGHLIGHTER: LazyLock<CodeHighlighter> = LazyLock::new(|| CodeHighlighter {
@@ -53,6 +56,11 @@ impl SyntaxHighlighterAdapter for CodeHighlighter {
     ) -> fmt::Result {
         // Unknown languages (and none) are highlighted as syntect's Plain Text:
         // escaped, with no token classes.
+        // Highlighting amplifies dense code up to ~70 times; a block this
+        // long is shown plain rather than built that large in memory.
+        if code.len() > MAX_HIGHLIGHTED_BYTES {
+            return comrak::html::escape(output, code);
+        }
         let mut highlighted = String::with_capacity(code.len() * 2);
         self.syntect
             .write_highlighted(&mut highlighted, lang, code)?;
@@ -293,6 +301,17 @@ mod tests {
         assert!(!html.contains("hl-rust"), "{html}");
         assert!(!html.contains("hl-keyword"), "{html}");
         assert!(html.contains("fn main() {}"), "{html}");
+    }
+
+    #[test]
+    fn a_very_long_block_is_escaped_but_not_highlighted() {
+        let code = "let x = \"<s>\";\n".repeat(MAX_HIGHLIGHTED_BYTES / 10);
+        let html = highlight(Some("rust"), &code);
+        assert!(!html.contains("hl-"), "not highlighted");
+        assert!(
+            html.contains("&lt;s&gt;") && !html.contains("<s>"),
+            "escaped"
+        );
     }
 
     #[test]

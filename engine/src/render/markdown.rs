@@ -60,9 +60,20 @@ pub(super) fn parse<'a>(arena: &'a Arena<'a>, markdown: &str) -> &'a AstNode<'a>
 
 /// Formats the AST as HTML, with fenced code highlighted. Not yet safe: raw
 /// HTML and URLs are as the author wrote them.
-pub(super) fn to_html<'a>(root: &'a AstNode<'a>) -> String {
-    let mut html = String::new();
-    if comrak::format_html_with_plugins(root, &OPTIONS, &mut html, &PLUGINS).is_err() {
+/// The HTML of `root`, or `None` as soon as it grows past `max_bytes` (so
+/// an amplifying body costs no more than that to refuse).
+pub(super) fn to_html<'a>(root: &'a AstNode<'a>, max_bytes: usize) -> Option<String> {
+    let mut bounded = Bounded {
+        html: String::new(),
+        max_bytes,
+        overflowed: false,
+    };
+    let formatted = comrak::format_html_with_plugins(root, &OPTIONS, &mut bounded, &PLUGINS);
+    if bounded.overflowed {
+        return None;
+    }
+    let mut html = bounded.html;
+    if formatted.is_err() {
         // Writing to a String cannot fail and the highlighter swallows its own
         // errors, so this is unreachable in practice; were it reached, the
         // author still gets their words back, escaped, rather than a failed
@@ -72,7 +83,25 @@ pub(super) fn to_html<'a>(root: &'a AstNode<'a>) -> String {
             ammonia::clean_text(&outline(root).plain_text)
         );
     }
-    html
+    Some(html)
+}
+
+/// A `String` that refuses to grow past `max_bytes`.
+struct Bounded {
+    html: String,
+    max_bytes: usize,
+    overflowed: bool,
+}
+
+impl std::fmt::Write for Bounded {
+    fn write_str(&mut self, text: &str) -> std::fmt::Result {
+        if self.html.len() + text.len() > self.max_bytes {
+            self.overflowed = true;
+            return Err(std::fmt::Error);
+        }
+        self.html.push_str(text);
+        Ok(())
+    }
 }
 
 /// What one walk of the AST yields.
@@ -194,7 +223,7 @@ mod tests {
 
     fn html_of(markdown: &str) -> String {
         let arena = Arena::new();
-        to_html(parse(&arena, markdown))
+        to_html(parse(&arena, markdown), usize::MAX).expect("unbounded")
     }
 
     #[test]

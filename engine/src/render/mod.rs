@@ -33,13 +33,32 @@ mod summary;
 pub use highlight::{HighlightTheme, highlight_css};
 pub use nesting::MAX_NESTING;
 
-/// Why a body is refused: rendering it would cost far more CPU than any
-/// real post (see [`nesting`]).
+/// The most HTML a body may render to. Markdown can amplify: a five-byte
+/// footnote reference renders to ~300 bytes (reference and back-link), an
+/// empty heading to ~60, densely highlighted code to ~70 times its size.
+/// With the 1 MiB input limit this keeps a post (Markdown, HTML and table of
+/// contents) inside a 4 MiB message.
+pub const MAX_HTML_BYTES: usize = 2 << 20;
+
+/// The most headings a table of contents lists (the first ones).
+pub const MAX_TOC_ENTRIES: usize = 1000;
+
+/// Why a body is refused: rendering it would cost far more CPU or output
+/// than any real post.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("nests blocks or elements {depth} levels deep; at most {MAX_NESTING} are allowed")]
-pub struct TooDeep {
-    /// How deep the body nests.
-    pub depth: usize,
+pub enum Refused {
+    /// Nested too deeply to sanitise in linear time (see [`nesting`]).
+    #[error("nests blocks or elements {depth} levels deep; at most {MAX_NESTING} are allowed")]
+    TooDeep {
+        /// How deep the body nests.
+        depth: usize,
+    },
+    /// Renders to more than [`MAX_HTML_BYTES`].
+    #[error(
+        "renders to more than {} KiB of HTML, the most a post may have; long runs of footnote references, empty headings or highlighted code amplify most",
+        MAX_HTML_BYTES / 1024
+    )]
+    TooLarge,
 }
 
 /// A post body rendered for storage: everything a reader or the search index
@@ -80,21 +99,29 @@ pub struct TocItem {
 /// Renders a Markdown post body.
 ///
 /// Every input, however malformed or hostile, renders to something that has
-/// been through the sanitiser, in time linear in its size: a body nested too
-/// deeply for that is refused ([`TooDeep`]) before the sanitiser sees it.
-pub fn render(markdown: &str) -> Result<Rendered, TooDeep> {
+/// been through the sanitiser, in time linear in its size, and at most
+/// [`MAX_HTML_BYTES`] long: formatting stops as soon as the HTML outgrows
+/// that ([`Refused::TooLarge`]), and a body nested too deeply is refused
+/// ([`Refused::TooDeep`]) before the sanitiser sees it.
+pub fn render(markdown: &str) -> Result<Rendered, Refused> {
     let arena = comrak::Arena::new();
     let root = markdown::parse(&arena, markdown);
-    let outline = markdown::outline(root);
-    let unsafe_html = markdown::to_html(root);
+    let mut outline = markdown::outline(root);
+    outline.toc.truncate(MAX_TOC_ENTRIES);
+    let unsafe_html = markdown::to_html(root, MAX_HTML_BYTES).ok_or(Refused::TooLarge)?;
     let depth = nesting::depth(&unsafe_html);
     if depth > MAX_NESTING {
-        return Err(TooDeep { depth });
+        return Err(Refused::TooDeep { depth });
+    }
+    let html = sanitize::clean(&unsafe_html);
+    // The sanitiser adds a little (`rel` on links) as well as removing.
+    if html.len() > MAX_HTML_BYTES {
+        return Err(Refused::TooLarge);
     }
     let word_count = summary::word_count(&outline.plain_text);
 
     Ok(Rendered {
-        html: sanitize::clean(&unsafe_html),
+        html,
         toc: outline.toc,
         excerpt: outline.excerpt,
         reading_time_minutes: summary::reading_time_minutes(word_count),
@@ -120,10 +147,47 @@ mod tests {
     }
 
     #[test]
+    fn amplifying_bodies_are_refused_once_their_html_outgrows_the_limit() {
+        // (Reference links do not amplify: comrak stops expanding them.)
+        for (name, body) in [
+            (
+                "footnote references",
+                format!("{}\n\n[^1]: note", "[^1] ".repeat(40_000)),
+            ),
+            ("empty headings", "#\n".repeat(200_000)),
+            ("autolinks", "www.a.co ".repeat(100_000)),
+            ("task lists", "- [ ] \n".repeat(140_000)),
+        ] {
+            assert!(body.len() <= 1 << 20, "{name} is within the input limit");
+            let started = std::time::Instant::now();
+            let refused = render(&body).err();
+            assert_eq!(refused, Some(Refused::TooLarge), "{name}");
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(5),
+                "{name}"
+            );
+        }
+        // A long but ordinary post renders.
+        let ordinary =
+            "A paragraph of ordinary prose, with a [link](https://example.com).\n\n".repeat(10_000);
+        let rendered = rendered(&ordinary);
+        assert!(rendered.html.len() <= MAX_HTML_BYTES);
+    }
+
+    #[test]
+    fn the_table_of_contents_lists_the_first_headings_only() {
+        let body = "## Part\n\ntext\n\n".repeat(MAX_TOC_ENTRIES + 10);
+        assert_eq!(rendered(&body).toc.len(), MAX_TOC_ENTRIES);
+    }
+
+    #[test]
     fn pathological_nesting_is_refused_before_the_sanitiser_runs() {
         let started = std::time::Instant::now();
         let quotes = format!("{} x", ">".repeat(50_000));
-        assert_eq!(render(&quotes).unwrap_err().depth, 50_000);
+        assert_eq!(
+            render(&quotes).unwrap_err(),
+            Refused::TooDeep { depth: 50_000 }
+        );
         let divs = format!("{}x", "<div>".repeat(50_000));
         assert!(render(&divs).is_err());
         assert!(started.elapsed() < std::time::Duration::from_secs(2));

@@ -52,3 +52,24 @@ pub fn taken_if_unique(error: sqlx::Error, constraint: &str, field: &'static str
     }
     StoreError::from(error)
 }
+
+/// PostgreSQL's SQLSTATE `too_many_connections`: `max_connections` is
+/// reached (or only the slots reserved for superusers are left).
+const TOO_MANY_CONNECTIONS: &str = "53300";
+
+/// Logs why a PostgreSQL connection failed, naming the connection
+/// budget when it is "too many clients".
+pub fn log_connect_failure(error: &sqlx::Error) {
+    let too_many = matches!(error, sqlx::Error::Database(db) if db.code().as_deref() == Some(TOO_MANY_CONNECTIONS));
+    if too_many {
+        tracing::error!(
+            %error,
+            "PostgreSQL refuses new connections: too many clients. The pools of all engine \
+             replicas together exceed what max_connections allows: keep replicas × \
+             (QUIRE_DB_POOL_SIZE + 1) + jobs below max_connections − \
+             superuser_reserved_connections (see the README, \"Connection budget\")"
+        );
+    } else {
+        tracing::warn!(%error, "a PostgreSQL connection failed");
+    }
+}

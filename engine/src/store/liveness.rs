@@ -74,9 +74,17 @@ impl Liveness {
                 () = shutdown.cancelled() => return,
                 _ = ticks.tick() => {}
             }
-            let answered = tokio::time::timeout(PROBE_TIMEOUT, ask(&options, &mut connection))
-                .await
-                .is_ok_and(|result| result.is_ok());
+            let answered =
+                match tokio::time::timeout(PROBE_TIMEOUT, ask(&options, &mut connection)).await {
+                    Ok(Ok(())) => true,
+                    Ok(Err(error)) => {
+                        if failures + 1 == FAILURES_TO_DOWN {
+                            super::log_connect_failure(&error);
+                        }
+                        false
+                    }
+                    Err(_) => false,
+                };
             if answered {
                 failures = 0;
                 self.set(true);

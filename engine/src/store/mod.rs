@@ -16,9 +16,11 @@ use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{PgPool, Postgres, Transaction};
 use std::str::FromStr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
 
-pub use error::{StoreError, taken_if_unique};
+pub use error::{StoreError, log_connect_failure, taken_if_unique};
 pub use liveness::Liveness;
 
 use crate::config::DatabaseSettings;
@@ -35,7 +37,12 @@ pub struct Store {
     pool: PgPool,
     options: PgConnectOptions,
     liveness: Liveness,
+    /// When a pool timeout was last explained (see [`Store::explained`]).
+    explained_at: Arc<Mutex<Option<Instant>>>,
 }
+
+/// How often a pool timeout is explained by a connection attempt of its own.
+const EXPLAIN_EVERY: Duration = Duration::from_secs(10);
 
 impl Store {
     /// A pool that connects on first use, so the engine can start (and report
@@ -52,6 +59,7 @@ impl Store {
             pool,
             options,
             liveness: Liveness::new(),
+            explained_at: Arc::default(),
         })
     }
 
@@ -79,21 +87,57 @@ impl Store {
     /// Applies pending migrations (recorded in `_sqlx_migrations`; a lock
     /// keeps concurrent replicas from applying them twice).
     pub async fn migrate(&self) -> Result<(), sqlx::migrate::MigrateError> {
-        MIGRATOR.run(&self.pool).await
+        let result = MIGRATOR.run(&self.pool).await;
+        if let Err(sqlx::migrate::MigrateError::Execute(error)) = &result {
+            self.explain(error);
+        }
+        result
     }
 
     /// Starts a transaction (waiting for a pooled connection if need be).
     #[tracing::instrument(name = "db.begin", level = "debug", skip_all, fields(db.system = "postgresql", otel.kind = "client"))]
     pub async fn begin(&self) -> Result<Tx, StoreError> {
         self.check_up()?;
-        Ok(self.pool.begin().await?)
+        self.pool.begin().await.map_err(|error| {
+            self.explain(&error);
+            error.into()
+        })
     }
 
     /// A pooled connection for single-statement reads; fails at once while
     /// PostgreSQL is known down.
     pub async fn acquire(&self) -> Result<PoolConnection<Postgres>, StoreError> {
         self.check_up()?;
-        Ok(self.pool.acquire().await?)
+        self.pool.acquire().await.map_err(|error| {
+            self.explain(&error);
+            error.into()
+        })
+    }
+
+    /// A pool that timed out while it was not full could not open new
+    /// connections, and sqlx only says "pool timed out": one connection
+    /// attempt of its own (in the background, at most every 10 s) logs
+    /// PostgreSQL's reason, such as "too many clients".
+    fn explain(&self, error: &sqlx::Error) {
+        if !matches!(error, sqlx::Error::PoolTimedOut)
+            || self.pool.size() >= self.pool.options().get_max_connections()
+        {
+            return;
+        }
+        {
+            let mut explained_at = self.explained_at.lock().expect("not poisoned");
+            if explained_at.is_some_and(|at| at.elapsed() < EXPLAIN_EVERY) {
+                return;
+            }
+            *explained_at = Some(Instant::now());
+        }
+        let options = self.options.clone();
+        tokio::spawn(async move {
+            match sqlx::ConnectOptions::connect(&options).await {
+                Ok(connection) => drop(connection),
+                Err(error) => log_connect_failure(&error),
+            }
+        });
     }
 
     /// The pool itself, for migrations and metrics.
