@@ -98,6 +98,22 @@ pub struct ApiLimits {
     pub max_message_bytes: usize,
     /// `QUIRE_SESSION_TTL_HOURS`: how long a sign-in lasts (default 336, two weeks).
     pub session_ttl: Duration,
+    /// Admission control (see `grpc::admission`).
+    pub admission: AdmissionSettings,
+}
+
+/// How many calls the engine takes on at once before shedding load.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AdmissionSettings {
+    /// `QUIRE_MAX_CONCURRENT_CALLS`: unary calls running at once (default 64).
+    pub max_running: usize,
+    /// `QUIRE_MAX_QUEUED_CALLS`: calls waiting for a running slot (default 1024);
+    /// beyond them a call answers RESOURCE_EXHAUSTED at once.
+    pub max_queued: usize,
+    /// `QUIRE_MAX_QUEUE_WAIT_MS`: how long a call may wait for a slot (default 100);
+    /// after one waited in vain, calls without a free slot are refused at once
+    /// for a second.
+    pub max_queue_wait: Duration,
 }
 
 /// Log output settings.
@@ -227,6 +243,20 @@ impl Settings {
                     bounded(v, 1, 24 * 365)
                 })?,
             ),
+            admission: AdmissionSettings {
+                max_running: parse_with(&lookup, "QUIRE_MAX_CONCURRENT_CALLS", "64", |v| {
+                    bounded(v, 1u64, 100_000)
+                })? as usize,
+                max_queued: parse_with(&lookup, "QUIRE_MAX_QUEUED_CALLS", "1024", |v| {
+                    bounded(v, 0u64, 100_000)
+                })? as usize,
+                max_queue_wait: Duration::from_millis(parse_with(
+                    &lookup,
+                    "QUIRE_MAX_QUEUE_WAIT_MS",
+                    "100",
+                    |v| bounded(v, 0u64, 60_000),
+                )?),
+            },
         };
         let redis_url = lookup("REDIS_URL").filter(|url| !url.trim().is_empty());
         if let Some(url) = &redis_url

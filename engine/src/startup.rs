@@ -32,6 +32,7 @@ use crate::cache::{ChangeFollower, InvalidationLog, LocalCache, ReadCache, Share
 use crate::changes::ChangeFeed;
 use crate::config::{CacheSettings, Settings};
 use crate::grpc::Writes;
+use crate::grpc::admission::AdmissionLayer;
 use crate::grpc::author_service::AuthorApi;
 use crate::grpc::change_service::ChangeApi;
 use crate::grpc::comment_service::CommentApi;
@@ -249,6 +250,8 @@ impl Application {
                     .on_eos(RpcSpan)
                     .on_failure(DefaultOnFailure::new().level(Level::WARN)),
             )
+            // Shed what the engine cannot take on before it queues up.
+            .layer(AdmissionLayer::new(limits.admission))
             // Innermost: the deadline, and the statuses tonic gives transport failures.
             .layer(TransportStatusLayer::new(limits.request_timeout))
             .add_service(health_service)
@@ -336,11 +339,14 @@ fn read_cache(
         remember,
         background.clone(),
     );
+    // Half the pool at most, so writes and uncached reads keep connections.
+    let max_fills = store.pool().options().get_max_connections() as usize / 2;
     ReadCache::new(
         LocalCache::new(settings.local_max_bytes, settings.local_ttl),
         shared.clone(),
         log,
         follower,
+        max_fills,
     )
 }
 

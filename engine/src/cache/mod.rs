@@ -57,15 +57,21 @@ struct Levels {
     shared: SharedCache,
     log: InvalidationLog,
     follower: ChangeFollower,
+    /// Loads from PostgreSQL running at once (misses of one key are already
+    /// coalesced; this bounds misses of many keys, as after a mass
+    /// invalidation or with Redis down), so fills never take the whole pool.
+    fills: tokio::sync::Semaphore,
 }
 
 impl ReadCache {
-    /// A cache over the given levels.
+    /// A cache over the given levels, loading at most `max_fills` values
+    /// from PostgreSQL at once.
     pub fn new(
         local: LocalCache,
         shared: SharedCache,
         log: InvalidationLog,
         follower: ChangeFollower,
+        max_fills: usize,
     ) -> Self {
         Self {
             inner: Some(Arc::new(Levels {
@@ -74,6 +80,7 @@ impl ReadCache {
                 shared,
                 log,
                 follower,
+                fills: tokio::sync::Semaphore::new(max_fills.max(1)),
             })),
         }
     }
@@ -146,6 +153,11 @@ impl Levels {
         metrics::counter!("quire_cache_misses_total", "level" => "redis").increment(1);
         // Read the applied sequence *before* loading: the loaded value is at
         // least as new as every change up to it.
+        let _fill = self
+            .fills
+            .acquire()
+            .await
+            .map_err(|_| Status::unavailable("the engine is shutting down"))?;
         let fill_seq = self.follower.applied();
         self.loads.fetch_add(1, Ordering::Relaxed);
         metrics::counter!("quire_cache_loads_total").increment(1);

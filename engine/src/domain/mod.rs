@@ -2,6 +2,7 @@
 //! a [`Slug`] is always URL-safe, an [`Etag`] always a version, a
 //! [`PageToken`] always a position that this server issued.
 
+mod deadline;
 mod etag;
 mod field_violations;
 mod limits;
@@ -10,6 +11,7 @@ mod slug;
 mod text;
 mod time;
 
+pub use deadline::{call_deadline, parse_grpc_timeout, with_deadline};
 pub use etag::Etag;
 pub use field_violations::{FieldViolation, FieldViolations};
 pub use limits::*;

@@ -1,6 +1,7 @@
 //! The gRPC surface: one file per service, mapping and status codes in their
 //! own files.
 
+pub mod admission;
 mod author_fields;
 pub mod author_service;
 pub mod change_service;

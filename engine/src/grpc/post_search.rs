@@ -1,5 +1,7 @@
 //! quire.v1.PostService: full-text search and previews of unsaved Markdown.
 
+use std::time::Instant;
+
 use quire_proto::v1;
 
 use super::mapping;
@@ -7,7 +9,9 @@ use super::post_queries::optional_slug;
 use super::post_service::PostApi;
 use super::status::{ApiError, ApiResult};
 use crate::auth::{Caller, policy};
-use crate::domain::{FieldViolations, PageToken, SEARCH_QUERY_MAX, check_text, page_size};
+use crate::domain::{
+    FieldViolations, PageToken, SEARCH_QUERY_MAX, call_deadline, check_text, page_size,
+};
 use crate::render;
 use crate::store::posts;
 
@@ -82,10 +86,12 @@ impl PostApi {
                 "must not contain NUL characters",
             ));
         }
-        let rendered = tokio::task::spawn_blocking(move || render::render(&request.markdown))
-            .await
-            .map_err(ApiError::internal)?
-            .map_err(|refused| ApiError::invalid("markdown", refused.to_string()))?;
+        let deadline = call_deadline().unwrap_or_else(|| Instant::now() + render::RENDER_BUDGET);
+        let rendered =
+            tokio::task::spawn_blocking(move || render::render_until(&request.markdown, deadline))
+                .await
+                .map_err(ApiError::internal)?
+                .map_err(|refused| ApiError::invalid("markdown", refused.to_string()))?;
         Ok(v1::PreviewPostResponse {
             html: rendered.html,
             toc: mapping::toc(rendered.toc),

@@ -6,12 +6,14 @@
 //! RESOURCE_EXHAUSTED and DEADLINE_EXCEEDED instead.
 
 use std::task::{Context, Poll};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use futures_util::future::BoxFuture;
 use tonic::{Code, Status};
 use tonic_types::{ErrorDetails, StatusExt};
 use tower::{Layer, Service};
+
+use crate::domain::{parse_grpc_timeout, with_deadline};
 
 const DECODE_FAILURE: &str = "failed to decode Protobuf message: ";
 const TOO_LARGE: &str = "decoded message length too large";
@@ -61,8 +63,17 @@ where
     }
 
     fn call(&mut self, request: http::Request<B>) -> Self::Future {
-        let future = self.inner.call(request);
+        // The client's deadline, when it is earlier, bounds the work too
+        // (tonic answers it on its own; rendering stops at it).
+        let client_deadline = request
+            .headers()
+            .get("grpc-timeout")
+            .and_then(|value| value.to_str().ok())
+            .and_then(parse_grpc_timeout);
         let deadline = self.deadline;
+        let call_deadline =
+            Instant::now() + client_deadline.map_or(deadline, |client| client.min(deadline));
+        let future = with_deadline(call_deadline, self.inner.call(request));
         Box::pin(async move {
             let Ok(response) = tokio::time::timeout(deadline, future).await else {
                 // Dropping the handler's future stops its work.

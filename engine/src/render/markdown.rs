@@ -5,6 +5,7 @@
 //! from, so they cannot disagree with it.
 
 use std::sync::LazyLock;
+use std::time::Instant;
 
 use comrak::arena_tree::NodeEdge;
 use comrak::nodes::{AstNode, NodeValue};
@@ -58,19 +59,33 @@ pub(super) fn parse<'a>(arena: &'a Arena<'a>, markdown: &str) -> &'a AstNode<'a>
     root
 }
 
+/// Why formatting stopped before the end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Stopped {
+    /// The HTML grew past its limit.
+    TooLarge,
+    /// The deadline passed.
+    TooSlow,
+}
+
 /// Formats the AST as HTML, with fenced code highlighted. Not yet safe: raw
-/// HTML and URLs are as the author wrote them.
-/// The HTML of `root`, or `None` as soon as it grows past `max_bytes` (so
-/// an amplifying body costs no more than that to refuse).
-pub(super) fn to_html<'a>(root: &'a AstNode<'a>, max_bytes: usize) -> Option<String> {
+/// HTML and URLs are as the author wrote them. Stops as soon as the HTML
+/// grows past `max_bytes` or `deadline` passes, so an amplifying or
+/// pathological body costs no more than that to refuse.
+pub(super) fn to_html<'a>(
+    root: &'a AstNode<'a>,
+    max_bytes: usize,
+    deadline: Instant,
+) -> Result<String, Stopped> {
     let mut bounded = Bounded {
         html: String::new(),
         max_bytes,
-        overflowed: false,
+        deadline,
+        stopped: None,
     };
     let formatted = comrak::format_html_with_plugins(root, &OPTIONS, &mut bounded, &PLUGINS);
-    if bounded.overflowed {
-        return None;
+    if let Some(stopped) = bounded.stopped {
+        return Err(stopped);
     }
     let mut html = bounded.html;
     if formatted.is_err() {
@@ -83,20 +98,27 @@ pub(super) fn to_html<'a>(root: &'a AstNode<'a>, max_bytes: usize) -> Option<Str
             ammonia::clean_text(&outline(root).plain_text)
         );
     }
-    Some(html)
+    Ok(html)
 }
 
-/// A `String` that refuses to grow past `max_bytes`.
+/// A `String` that stops growing past `max_bytes` or after `deadline`.
 struct Bounded {
     html: String,
     max_bytes: usize,
-    overflowed: bool,
+    deadline: Instant,
+    stopped: Option<Stopped>,
 }
 
 impl std::fmt::Write for Bounded {
     fn write_str(&mut self, text: &str) -> std::fmt::Result {
         if self.html.len() + text.len() > self.max_bytes {
-            self.overflowed = true;
+            self.stopped = Some(Stopped::TooLarge);
+            return Err(std::fmt::Error);
+        }
+        // Formatting writes often (every tag and text run), so this check
+        // comes round many times a millisecond.
+        if Instant::now() > self.deadline {
+            self.stopped = Some(Stopped::TooSlow);
             return Err(std::fmt::Error);
         }
         self.html.push_str(text);
@@ -223,7 +245,8 @@ mod tests {
 
     fn html_of(markdown: &str) -> String {
         let arena = Arena::new();
-        to_html(parse(&arena, markdown), usize::MAX).expect("unbounded")
+        let deadline = Instant::now() + std::time::Duration::from_secs(3600);
+        to_html(parse(&arena, markdown), usize::MAX, deadline).expect("unbounded")
     }
 
     #[test]

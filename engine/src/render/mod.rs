@@ -30,6 +30,8 @@ mod raw_html;
 mod sanitize;
 mod summary;
 
+use std::time::{Duration, Instant};
+
 pub use highlight::{HighlightTheme, highlight_css};
 pub use nesting::MAX_NESTING;
 
@@ -39,6 +41,11 @@ pub use nesting::MAX_NESTING;
 /// With the 1 MiB input limit this keeps a post (Markdown, HTML and table of
 /// contents) inside a 4 MiB message.
 pub const MAX_HTML_BYTES: usize = 2 << 20;
+
+/// How long one render may take when the caller sets no earlier deadline:
+/// far more than any real post needs (milliseconds), far less than a client
+/// waits.
+pub const RENDER_BUDGET: Duration = Duration::from_secs(5);
 
 /// The most headings a table of contents lists (the first ones).
 pub const MAX_TOC_ENTRIES: usize = 1000;
@@ -53,6 +60,9 @@ pub enum Refused {
         /// How deep the body nests.
         depth: usize,
     },
+    /// Took longer than its deadline (see [`render_until`]).
+    #[error("takes too long to render; simplify it or split it into several posts")]
+    TooSlow,
     /// Renders to more than [`MAX_HTML_BYTES`].
     #[error(
         "renders to more than {} KiB of HTML, the most a post may have; long runs of footnote references, empty headings or highlighted code amplify most",
@@ -96,19 +106,30 @@ pub struct TocItem {
     pub text: String,
 }
 
-/// Renders a Markdown post body.
+/// Renders a Markdown post body within [`RENDER_BUDGET`].
+pub fn render(markdown: &str) -> Result<Rendered, Refused> {
+    render_until(markdown, Instant::now() + RENDER_BUDGET)
+}
+
+/// Renders a Markdown post body, giving up ([`Refused::TooSlow`]) once
+/// `deadline` passes (the caller's, when it is earlier than the budget).
 ///
 /// Every input, however malformed or hostile, renders to something that has
 /// been through the sanitiser, in time linear in its size, and at most
 /// [`MAX_HTML_BYTES`] long: formatting stops as soon as the HTML outgrows
 /// that ([`Refused::TooLarge`]), and a body nested too deeply is refused
 /// ([`Refused::TooDeep`]) before the sanitiser sees it.
-pub fn render(markdown: &str) -> Result<Rendered, Refused> {
+pub fn render_until(markdown: &str, deadline: Instant) -> Result<Rendered, Refused> {
+    let deadline = deadline.min(Instant::now() + RENDER_BUDGET);
     let arena = comrak::Arena::new();
     let root = markdown::parse(&arena, markdown);
     let mut outline = markdown::outline(root);
     outline.toc.truncate(MAX_TOC_ENTRIES);
-    let unsafe_html = markdown::to_html(root, MAX_HTML_BYTES).ok_or(Refused::TooLarge)?;
+    let unsafe_html =
+        markdown::to_html(root, MAX_HTML_BYTES, deadline).map_err(|stopped| match stopped {
+            markdown::Stopped::TooLarge => Refused::TooLarge,
+            markdown::Stopped::TooSlow => Refused::TooSlow,
+        })?;
     let depth = nesting::depth(&unsafe_html);
     if depth > MAX_NESTING {
         return Err(Refused::TooDeep { depth });
@@ -172,6 +193,18 @@ mod tests {
             "A paragraph of ordinary prose, with a [link](https://example.com).\n\n".repeat(10_000);
         let rendered = rendered(&ordinary);
         assert!(rendered.html.len() <= MAX_HTML_BYTES);
+    }
+
+    #[test]
+    fn rendering_stops_at_its_deadline() {
+        let body = "*emphasis* and `code` and [a link](https://example.com)\n\n".repeat(5_000);
+        let started = Instant::now();
+        assert_eq!(
+            render_until(&body, Instant::now()).err(),
+            Some(Refused::TooSlow)
+        );
+        assert!(started.elapsed() < Duration::from_secs(1));
+        assert!(render_until(&body, Instant::now() + Duration::from_secs(60)).is_ok());
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! own and talks to it over gRPC with the generated clients.
 
 mod access;
+mod admission;
 mod bounds;
 mod cache;
 mod changes;
