@@ -376,6 +376,7 @@ async fn become_ready(
             Err(error) => tracing::warn!(error = %error, "database not ready yet"),
         }
     }
+    store.check_connection_budget().await;
     ready.store(true, Ordering::Release);
     set_health(&health, ServingStatus::Serving).await;
     tracing::info!("database migrated; serving");

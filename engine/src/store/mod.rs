@@ -114,6 +114,40 @@ impl Store {
         })
     }
 
+    /// Logs this replica's share of PostgreSQL's connections, and warns when
+    /// its pool (and probe) could not open all their connections next to
+    /// those already open: the "too many clients" to come, said at start-up.
+    pub async fn check_connection_budget(&self) {
+        let budget: Result<(i64, i64, i64), sqlx::Error> = sqlx::query_as(
+            "SELECT current_setting('max_connections')::bigint,
+                    current_setting('superuser_reserved_connections')::bigint
+                      + coalesce(current_setting('reserved_connections', true)::bigint, 0),
+                    (SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend')",
+        )
+        .fetch_one(&self.pool)
+        .await;
+        let Ok((max_connections, reserved, open)) = budget else {
+            return;
+        };
+        // The pool, plus the liveness probe's connection of its own.
+        let wanted = i64::from(self.pool.options().get_max_connections()) + 1;
+        let own = i64::from(self.pool.size()) + 1;
+        let free = max_connections - reserved - (open - own);
+        if wanted > free {
+            tracing::warn!(
+                max_connections,
+                reserved,
+                open,
+                wanted,
+                "this replica may open {wanted} PostgreSQL connections (QUIRE_DB_POOL_SIZE + 1) \
+                 but only {free} are left for ordinary roles: expect \"too many clients\" under \
+                 load; lower QUIRE_DB_POOL_SIZE or raise max_connections (README, \"Connection budget\")"
+            );
+        } else {
+            tracing::info!(max_connections, reserved, open, wanted, "connection budget");
+        }
+    }
+
     /// A pool that timed out while it was not full could not open new
     /// connections, and sqlx only says "pool timed out": one connection
     /// attempt of its own (in the background, at most every 10 s) logs
