@@ -1,7 +1,7 @@
 // `npm run bench [-- --quick]`: builds release binaries, brings up services
 // through the same module as `npm start` and `npm test`, runs the benchmarks
 // and writes a Markdown report with the machine, versions, figures and ratios
-// to bench/results/.
+// to bench/results/. The fault suite last (bench/faults.mjs), on servers of its own.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,6 +11,7 @@ import { ROOT, commandOutput, run, stopAllProcesses } from '../scripts/lib/proce
 import { engineReadBenchmark, engineReadReport, saveJson } from './engine-read.mjs';
 import { rpcComparison, rpcComparisonReport } from './rpc-compare.mjs';
 import { webBenchmark, webReport } from './web.mjs';
+import { faultBenchmark, faultReport } from './faults.mjs';
 import { dropRemainingDatabases } from './lib/scratch.mjs';
 
 const quick = process.argv.includes('--quick');
@@ -58,6 +59,11 @@ async function main() {
 
   log('Web benchmarks…');
   const web = await timed('web', () => webBenchmark(options));
+
+  // The fault suite runs its own PostgreSQL and Redis: it stops and kills them.
+  const faults = await timed('faults', () =>
+    faultBenchmark({ engineBin: path.join(targetDir, 'release', 'quire-engine'), quick, log }),
+  );
   const elapsedSeconds = Math.round((Date.now() - started) / 1000);
 
   const machine = `${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown CPU'}), ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB`;
@@ -76,13 +82,15 @@ async function main() {
     '',
     webReport(web),
     '',
+    faultReport(faults),
+    '',
   ].join('\n');
 
   const resultsDir = path.join(ROOT, 'bench', 'results');
   mkdirSync(resultsDir, { recursive: true });
   const name = quick ? 'latest-quick' : 'latest';
   writeFileSync(path.join(resultsDir, `${name}.md`), report);
-  saveJson(path.join(resultsDir, `${name}.json`), { quick, machine, versions: v, elapsedSeconds, seconds, engineRead, compare, web });
+  saveJson(path.join(resultsDir, `${name}.json`), { quick, machine, versions: v, elapsedSeconds, seconds, engineRead, compare, web, faults });
   console.log(`\n${report}`);
   console.log(`Report written to bench/results/${name}.md`);
 }

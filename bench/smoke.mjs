@@ -66,6 +66,19 @@ export function quickReportChecks(report) {
           : 'percentiles are not numbers';
     checks.push({ name: `web: write-to-fresh, replica ${replica}`, problem });
   }
+
+  const faults = report.faults?.results ?? [];
+  for (const result of faults) {
+    const problem = !(result.acknowledged > 0)
+      ? 'no write was acknowledged'
+      : !Number.isFinite(result.staleness?.p99Ms)
+        ? 'no staleness measured'
+        : [result.lost, result.duplicated, result.unavailability?.longestMs].every(Number.isFinite)
+          ? null
+          : 'figures are not numbers';
+    checks.push({ name: `faults: ${result.title}`, problem });
+  }
+  if (!faults.length) checks.push({ name: 'faults', problem: 'no results' });
   return checks;
 }
 

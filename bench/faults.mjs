@@ -1,0 +1,176 @@
+// Fault benchmark (issue 13, "The fault suite"): two engines over a PostgreSQL and a Redis of
+// their own, a writer keeping a ledger of every acknowledged write, one fault per scenario
+// injected mid-run, and a checker at the end (bench/lib/faults/). Part of `npm run bench`; also
+// runs on its own, on the engine binary of QUIRE_ENGINE_BIN (default: the release build):
+//
+//   node bench/faults.mjs [--quick] [scenario ...]     writes bench/results/faults[-quick].md
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ROOT } from '../scripts/lib/processes.mjs';
+import { startFaultCluster } from './lib/faults/cluster.mjs';
+import { SCENARIOS, runScenario, scenariosById } from './lib/faults/scenarios.mjs';
+
+/** @typedef {Awaited<ReturnType<typeof runScenario>>} FaultResult */
+
+/** Per scenario: writing before the fault, how long it lasts, writing after it was undone. */
+const TIMING = {
+  full: { warmupMs: 4_000, holdMs: 5_000, tailMs: 6_000, lanes: 2, giveUpMs: 20_000 },
+  quick: { warmupMs: 1_000, holdMs: 1_500, tailMs: 1_500, lanes: 2, giveUpMs: 10_000 },
+};
+
+/**
+ * Runs the fault scenarios, one after the other on one cluster.
+ *
+ * @param {{ engineBin: string, quick: boolean, log: (line: string) => void, scenarioIds?: string[] }} options
+ */
+export async function faultBenchmark({ engineBin, quick, log, scenarioIds = SCENARIOS.map((s) => s.id) }) {
+  const timing = quick ? TIMING.quick : TIMING.full;
+  log('Fault suite: starting PostgreSQL, Redis and the engines…');
+  const cluster = await startFaultCluster({ engineBin, log });
+  /** @type {FaultResult[]} */
+  const results = [];
+  try {
+    for (const scenario of scenariosById(scenarioIds)) {
+      log(`  ${scenario.title}…`);
+      const result = await runScenario(cluster, scenario, timing);
+      results.push(result);
+      log(
+        `  ${scenario.title}: ${result.acknowledged} acknowledged, ${result.lost} lost, ${result.duplicated} duplicated, ` +
+          `${result.wrong} wrong answers; staleness p99 ${result.staleness.p99Ms ?? '-'} ms; health ${result.health.correct ? 'correct' : 'WRONG'}`,
+      );
+    }
+  } catch (error) {
+    throw new Error(`${error instanceof Error ? error.message : error}\n${cluster.logTails()}`, { cause: error });
+  } finally {
+    await cluster.close();
+  }
+  return { timing, results };
+}
+
+/**
+ * The Markdown section of the report.
+ *
+ * @param {{ timing: typeof TIMING.full, results: FaultResult[] }} faults
+ */
+export function faultReport({ timing, results }) {
+  const lines = [
+    '### Faults',
+    '',
+    `Two engines over their own PostgreSQL and Redis; ${timing.lanes} writer lanes alternate between them (CreatePost, then ` +
+      'UpdatePost with the etag, every write with a request_id; an ambiguous failure is retried with the same request on the ' +
+      `next engine, for up to ${timing.giveUpMs / 1000} s). Per scenario: ${timing.warmupMs / 1000} s of writes, the fault ` +
+      `(held ${timing.holdMs / 1000} s where it lasts), ${timing.tailMs / 1000} s after it; then a checker reads every post and ` +
+      'its revisions through a third engine without a cache.',
+    '',
+    '| fault | writes acknowledged | lost | duplicated | unavailability window | codes seen | staleness p99 | health |',
+    '|---|---:|---:|---:|---|---|---:|---|',
+  ];
+  for (const r of results) {
+    lines.push(
+      `| ${r.title} | ${r.acknowledged} | ${r.lost} | ${r.duplicated} | ${windowCell(r)} | ${codesCell(r)} | ${stalenessCell(r)} | ${healthCell(r)} |`,
+    );
+  }
+  lines.push(
+    '',
+    'Unavailability window: from the start of a failed attempt to the end of the first successful one started after it, on ' +
+      'either engine (the longest, and how many windows). Codes: what the writer (writes) and the staleness probes (reads) ' +
+      'saw, besides OK; `connection …` is a broken or refused connection. Staleness: from an update\'s acknowledgement until ' +
+      'a GetPost on the other engine shows it (the read\'s own latency included; probes whose reads failed are left out). ' +
+      'Health: grpc.health.v1 polled every 50 ms on each engine the fault was not done to; with PostgreSQL stopped, the ' +
+      'delays after the stop and after its return (target ≤ 1 s each); otherwise whether it stayed SERVING.',
+    '',
+  );
+  for (const r of results) {
+    const s = r.staleness;
+    const details = [
+      ...r.notes,
+      `${r.attempts} attempts, ${r.retriesAcknowledged} retries acknowledged (${r.replayed} with the first attempt's stored response), ` +
+        `${r.wrong} wrong answers, ${r.unknown} given up ` +
+        `(${r.appliedUnknown} of the uncertain took effect), ${r.refused} refused`,
+      `staleness: ${s.measured} of ${s.probes} probes measured (${s.interrupted} interrupted by failed reads, ${s.neverSeen} never ` +
+        `fresh within 5 s), ${s.staleReads} stale reads, p50 ${s.p50Ms ?? '-'} ms, max ${s.maxMs ?? '-'} ms, slowest read ${s.slowestReadMs} ms`,
+      ...Object.entries(r.failureSamples).map(([outcome, message]) => `${outcome}: "${message}"`),
+      ...r.problems,
+    ];
+    lines.push(`- **${r.title}**: ${details.join('; ')}`);
+  }
+  return lines.join('\n');
+}
+
+/** @param {FaultResult} r */
+function windowCell(r) {
+  const { windows, longestMs } = r.unavailability;
+  if (!windows) return 'none';
+  return `${formatMs(longestMs)}${windows > 1 ? ` (longest of ${windows})` : ''}`;
+}
+
+/** @param {FaultResult} r */
+function codesCell(r) {
+  const list = (/** @type {Record<string, number>} */ counts) =>
+    Object.entries(counts)
+      .sort((a, b) => b[1] - a[1])
+      .map(([code, count]) => `${code} ×${count}`)
+      .join(', ');
+  const parts = [];
+  if (Object.keys(r.writeOutcomes).length) parts.push(`writes: ${list(r.writeOutcomes)}`);
+  if (Object.keys(r.readOutcomes).length) parts.push(`reads: ${list(r.readOutcomes)}`);
+  return parts.join('; ') || 'OK only';
+}
+
+/** @param {FaultResult} r */
+function stalenessCell(r) {
+  return r.staleness.p99Ms === null ? '-' : `${r.staleness.p99Ms} ms (n=${r.staleness.measured})`;
+}
+
+/** @param {FaultResult} r */
+function healthCell(r) {
+  const { perEngine, expected, correct } = r.health;
+  const names = Object.keys(perEngine).sort();
+  const mark = correct ? '✓' : '✗';
+  if (expected === 'postgres') {
+    const delays = (/** @type {'notServingMs' | 'servingMs'} */ field) =>
+      names.map((name) => (perEngine[name][field] == null ? 'never' : formatMs(/** @type {number} */ (perEngine[name][field])))).join(' / ');
+    return `NOT_SERVING after ${delays('notServingMs')}, SERVING after ${delays('servingMs')} (${names.join(' / ')}) ${mark}`;
+  }
+  const flipped = names.filter((name) => perEngine[name].flips > 0);
+  if (!flipped.length) return `SERVING throughout (${names.join(', ')}) ${mark}`;
+  return `${flipped.map((name) => `${name}: ${perEngine[name].flips} change(s)`).join(', ')} ${mark}`;
+}
+
+/** @param {number} ms */
+function formatMs(ms) {
+  return ms >= 1_000 ? `${(ms / 1000).toFixed(2)} s` : `${Math.round(ms)} ms`;
+}
+
+/** JSON with bigints (revisions) as strings. */
+export function faultJson(value) {
+  return JSON.stringify(value, (_, v) => (typeof v === 'bigint' ? String(v) : v), 2);
+}
+
+async function main() {
+  const quick = process.argv.includes('--quick');
+  const scenarioIds = process.argv.slice(2).filter((arg) => !arg.startsWith('--'));
+  const engineBin = process.env.QUIRE_ENGINE_BIN ?? path.join(process.env.CARGO_TARGET_DIR ?? path.join(ROOT, 'target'), 'release', 'quire-engine');
+  const faults = await faultBenchmark({
+    engineBin,
+    quick,
+    log: (line) => console.log(line),
+    ...(scenarioIds.length ? { scenarioIds } : {}),
+  });
+  const report = [`# Quire fault suite${quick ? ' (quick)' : ''}`, '', `- date: ${new Date().toISOString()}`, `- engine: ${engineBin}`, '', faultReport(faults), ''].join('\n');
+  const resultsDir = path.join(ROOT, 'bench', 'results');
+  mkdirSync(resultsDir, { recursive: true });
+  const name = quick ? 'faults-quick' : 'faults';
+  writeFileSync(path.join(resultsDir, `${name}.md`), report);
+  writeFileSync(path.join(resultsDir, `${name}.json`), faultJson(faults));
+  console.log(`\n${report}`);
+  console.log(`Report written to bench/results/${name}.md`);
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main().catch((error) => {
+    console.error(error instanceof Error ? error.stack : error);
+    process.exit(1);
+  });
+}
