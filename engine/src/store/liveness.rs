@@ -50,6 +50,13 @@ impl Liveness {
         self.changes.subscribe()
     }
 
+    /// Completes once PostgreSQL is known down (at once if it is now).
+    pub async fn down(&self) {
+        let mut changes = self.changes.subscribe();
+        // An error means the sender is gone, which it never is while `self` lives.
+        let _ = changes.wait_for(|up| !up).await;
+    }
+
     fn set(&self, up: bool) {
         if self.up.swap(up, Ordering::AcqRel) != up {
             if up {

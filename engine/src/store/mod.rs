@@ -98,20 +98,28 @@ impl Store {
     #[tracing::instrument(name = "db.begin", level = "debug", skip_all, fields(db.system = "postgresql", otel.kind = "client"))]
     pub async fn begin(&self) -> Result<Tx, StoreError> {
         self.check_up()?;
-        self.pool.begin().await.map_err(|error| {
-            self.explain(&error);
-            error.into()
-        })
+        // A call waiting for a connection when PostgreSQL goes down fails
+        // then, not at the end of the acquire timeout.
+        tokio::select! {
+            begun = self.pool.begin() => begun.map_err(|error| {
+                self.explain(&error);
+                error.into()
+            }),
+            () = self.liveness.down() => Err(StoreError::Down),
+        }
     }
 
     /// A pooled connection for single-statement reads; fails at once while
     /// PostgreSQL is known down.
     pub async fn acquire(&self) -> Result<PoolConnection<Postgres>, StoreError> {
         self.check_up()?;
-        self.pool.acquire().await.map_err(|error| {
-            self.explain(&error);
-            error.into()
-        })
+        tokio::select! {
+            acquired = self.pool.acquire() => acquired.map_err(|error| {
+                self.explain(&error);
+                error.into()
+            }),
+            () = self.liveness.down() => Err(StoreError::Down),
+        }
     }
 
     /// Logs this replica's share of PostgreSQL's connections, and warns when

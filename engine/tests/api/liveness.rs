@@ -103,3 +103,29 @@ async fn losing_redis_never_flips_health() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+#[tokio::test]
+async fn a_call_waiting_for_a_connection_fails_when_postgresql_is_found_down() {
+    let (target, proxied_url) = through_proxy(&fresh_database().await).await;
+    let proxy = FaultProxy::start(target).await;
+    // A long acquire timeout: without the liveness signal the call would wait it out.
+    let engine = TestEngine::start_with(
+        proxied_url(proxy.port),
+        &[("QUIRE_DB_ACQUIRE_TIMEOUT_MS", "20000")],
+    )
+    .await;
+    list_drafts(&engine)
+        .await
+        .expect("reads work before the fault");
+    proxy.set(Fault::Blackhole);
+    let started = Instant::now();
+    let refused = list_drafts(&engine).await.expect_err("PostgreSQL hangs");
+    assert_eq!(refused.code(), Code::Unavailable);
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "the call waited {:?}, not until the probe found PostgreSQL down",
+        started.elapsed()
+    );
+    proxy.set(Fault::Pass);
+    until_health(&engine, ServingStatus::Serving).await;
+}
