@@ -71,7 +71,9 @@ impl std::fmt::Debug for CacheSettings {
 pub struct DatabaseSettings {
     /// `DATABASE_URL`, e.g. `postgres://user@host:5432/quire`.
     pub url: String,
-    /// `QUIRE_DB_POOL_SIZE`: most connections this replica opens (default 16).
+    /// `QUIRE_DB_POOL_SIZE`: most pooled connections this replica opens (default
+    /// 16, at least 3: the change feed's `LISTEN` and, on the relay, its lock
+    /// session hold one each); the liveness probe opens one more.
     pub pool_size: u32,
     /// `QUIRE_DB_ACQUIRE_TIMEOUT_MS`: how long a call waits for a free connection (default 5000).
     pub acquire_timeout: Duration,
@@ -220,7 +222,7 @@ impl Settings {
         }
         let database = DatabaseSettings {
             url,
-            pool_size: parse_with(&lookup, "QUIRE_DB_POOL_SIZE", "16", |v| bounded(v, 1, 1000))?,
+            pool_size: parse_with(&lookup, "QUIRE_DB_POOL_SIZE", "16", |v| bounded(v, 3, 1000))?,
             acquire_timeout: Duration::from_millis(parse_with(
                 &lookup,
                 "QUIRE_DB_ACQUIRE_TIMEOUT_MS",
