@@ -79,6 +79,14 @@ describe('renderRss', () => {
     expect(channel.item[0].pubDate).toBe('Fri, 02 Jan 2026 03:04:05 GMT');
     expect(channel.item[0]['content:encoded']).toBe('<p>Body of <em>post</em> &amp; more</p>');
   });
+
+  it('escapes plain-text descriptions as HTML, since readers render them as HTML', () => {
+    const hostile = [detail('hostile', { excerpt: `<img src=x onerror=alert(1)> & "more"` })];
+    const parsed = parser.parse(renderRss(feedFromPosts(hostile, { ...site, description: '<b>bold</b>' })));
+    // After XML parsing, what a reader renders as HTML: escaped text, no element.
+    expect(parsed.rss.channel.description).toBe('&lt;b&gt;bold&lt;/b&gt;');
+    expect(parsed.rss.channel.item.description).toBe('&lt;img src=x onerror=alert(1)&gt; &amp; &quot;more&quot;');
+  });
 });
 
 describe('renderAtom', () => {

@@ -12,7 +12,7 @@ export function renderRss(feed: Feed): string {
       textElement('pubDate', entry.published && rfc822(entry.published)),
       textElement('dc:creator', entry.author?.name),
       ...entry.categories.map((category) => textElement('category', category)),
-      textElement('description', entry.summary),
+      textElement('description', asHtml(entry.summary)),
       textElement('content:encoded', entry.contentHtml),
       '</item>',
     ].join(''),
@@ -23,7 +23,7 @@ export function renderRss(feed: Feed): string {
     '<channel>',
     textElement('title', feed.title),
     textElement('link', feed.homeUrl),
-    textElement('description', feed.description),
+    textElement('description', asHtml(feed.description)),
     '<language>en</language>',
     textElement('generator', 'Quire'),
     textElement('lastBuildDate', feed.updated && rfc822(feed.updated)),
@@ -32,6 +32,16 @@ export function renderRss(feed: Feed): string {
     '</channel>',
     '</rss>\n',
   ].join('');
+}
+
+/**
+ * Readers treat a description (the item's and the channel's) as HTML, but
+ * ours are plain text (an excerpt, a meta description, a tag's description):
+ * escaped as HTML first (and then as XML), they show as the text they are,
+ * even when that text is `<img onerror=…>`.
+ */
+function asHtml(text: string | undefined): string | undefined {
+  return text && escapeXml(text);
 }
 
 /** RFC 822 dates, as RSS wants them: `Tue, 02 Jan 2026 03:04:05 GMT`. */
