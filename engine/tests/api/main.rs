@@ -13,6 +13,7 @@ mod health_and_reflection;
 mod idempotency;
 mod liveness;
 mod malformed;
+mod permissions_matrix;
 mod posts;
 mod redis_server;
 mod tags_and_authors;
