@@ -147,9 +147,16 @@ pub fn update_author_profile(caller: &Caller, author: Uuid) -> AuthResult<()> {
     manage_authors(caller)
 }
 
-/// Whether the caller may see an author's email address.
-pub fn may_see_email(caller: &Caller, author: Uuid) -> bool {
+/// Whether the caller may see an author's private fields: the email address
+/// and the role (who the admins are is nobody else's business).
+pub fn may_see_private_fields(caller: &Caller, author: Uuid) -> bool {
     caller.author_id() == Some(author) || manage_authors(caller).is_ok()
+}
+
+/// Whether the caller may see tags no published post uses (those only
+/// drafts name, which may give away what is in preparation).
+pub fn may_see_unused_tags(caller: &Caller) -> bool {
+    write_content(caller).is_ok()
 }
 
 /// Submitting a reader comment.

@@ -293,9 +293,10 @@ async fn write_revision(
     Ok(posts::get_by_id(tx, current.id, View::Full).await?)
 }
 
-/// Locks a post that the caller may see; others are NOT_FOUND.
+/// Locks a post that the caller may see, for a write; others are NOT_FOUND.
+/// A caller who may not write at all is refused before any row is locked.
 async fn lock_visible(tx: &mut Tx, caller: &Caller, id: Uuid) -> ContentResult<PostRecord> {
-    policy::read_published(caller).or_else(|_| policy::write_content(caller))?;
+    policy::write_content(caller)?;
     let post = posts::lock(tx, id).await.map_err(not_found("post"))?;
     if visible_to(caller, &post) {
         Ok(post)

@@ -63,9 +63,9 @@ impl AuthorApi {
             None => return Err(ApiError::invalid("key", "set either `id` or `slug`")),
         }
         .map_err(not_found("author"))?;
-        let with_email = policy::may_see_email(&caller, author.id);
+        let with_private_fields = policy::may_see_private_fields(&caller, author.id);
         Ok(v1::GetAuthorResponse {
-            author: Some(mapping::author(author, with_email)),
+            author: Some(mapping::author(author, with_private_fields)),
         })
     }
 
@@ -107,8 +107,8 @@ impl AuthorApi {
         let authors = rows
             .into_iter()
             .map(|author| {
-                let with_email = policy::may_see_email(&caller, author.id);
-                mapping::author(author, with_email)
+                let with_private_fields = policy::may_see_private_fields(&caller, author.id);
+                mapping::author(author, with_private_fields)
             })
             .collect();
         Ok(v1::ListAuthorsResponse {
@@ -239,9 +239,9 @@ impl AuthorApi {
             changes::record(tx, &change).await?;
             cache_tags = change.cache_tags;
         }
-        let with_email = policy::may_see_email(&caller, id);
+        let with_private_fields = policy::may_see_private_fields(&caller, id);
         let response = v1::UpdateAuthorResponse {
-            author: Some(mapping::author(updated, with_email)),
+            author: Some(mapping::author(updated, with_private_fields)),
             cache_tags,
         };
         once.commit(&response).await?;

@@ -114,13 +114,13 @@ pub fn tag(record: TagRecord) -> v1::Tag {
     }
 }
 
-/// An author message; the email only when `with_email`.
-pub fn author(record: AuthorRecord, with_email: bool) -> v1::Author {
+/// An author message; the email and the role only `with_private_fields`.
+pub fn author(record: AuthorRecord, with_private_fields: bool) -> v1::Author {
     v1::Author {
         id: record.id.to_string(),
         slug: record.slug,
         display_name: record.display_name,
-        email: if with_email {
+        email: if with_private_fields {
             record.email
         } else {
             String::new()
@@ -128,7 +128,11 @@ pub fn author(record: AuthorRecord, with_email: bool) -> v1::Author {
         bio: record.bio,
         avatar_url: record.avatar_url,
         website_url: record.website_url,
-        role: i32::from(record.role),
+        role: if with_private_fields {
+            i32::from(record.role)
+        } else {
+            v1::AuthorRole::Unspecified as i32
+        },
         post_count: i32::try_from(record.post_count).unwrap_or(i32::MAX),
         create_time: Some(timestamp(record.create_time)),
         update_time: Some(timestamp(record.update_time)),

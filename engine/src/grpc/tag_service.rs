@@ -63,7 +63,13 @@ impl TagApi {
                 }
             })
             .await?;
-        found.ok_or(ApiError::NotFound("tag"))
+        // A tag only drafts use is not yet public.
+        found
+            .filter(|found| {
+                found.tag.as_ref().is_some_and(|tag| tag.post_count > 0)
+                    || policy::may_see_unused_tags(&caller)
+            })
+            .ok_or(ApiError::NotFound("tag"))
     }
 
     async fn list(
@@ -72,6 +78,9 @@ impl TagApi {
         request: v1::ListTagsRequest,
     ) -> ApiResult<v1::ListTagsResponse> {
         policy::read_published(&caller)?;
+        let mut request = request;
+        // Tags only drafts use are listed to those who may see drafts.
+        request.only_used |= !policy::may_see_unused_tags(&caller);
         let mut violations = FieldViolations::new();
         let limit = violations
             .check("page_size", page_size(request.page_size, 50, 200))

@@ -197,3 +197,40 @@ async fn a_strangers_failed_sign_ins_do_not_lock_the_author_out_and_an_admin_can
         "unlocked: the next attempt is checked again"
     );
 }
+
+#[tokio::test]
+async fn readers_see_neither_an_authors_email_nor_role() {
+    let engine = TestEngine::start().await;
+    let (root, root_session) = engine.author("root", v1::AuthorRole::Admin).await;
+    let reader = engine.key(&["content:read"]).await;
+    let request = v1::GetAuthorRequest {
+        key: Some(v1::get_author_request::Key::Id(root.id.clone())),
+    };
+    let seen = engine
+        .authors()
+        .get_author(authed(request.clone(), &reader))
+        .await
+        .unwrap()
+        .into_inner()
+        .author
+        .unwrap();
+    assert_eq!(seen.email, "");
+    assert_eq!(
+        seen.role,
+        v1::AuthorRole::Unspecified as i32,
+        "who the admins are"
+    );
+    let own = engine
+        .authors()
+        .get_author(authed(request, &root_session))
+        .await
+        .unwrap()
+        .into_inner()
+        .author
+        .unwrap();
+    assert_eq!(
+        own.role,
+        v1::AuthorRole::Admin as i32,
+        "the author themself sees it"
+    );
+}

@@ -27,6 +27,8 @@ pub struct Author {
     #[prost(string, tag = "7")]
     pub website_url: ::prost::alloc::string::String,
     /// What the author may do. Defaults to AUTHOR_ROLE_AUTHOR; only admins set it.
+    /// Returned only to admins and to the author themself (otherwise
+    /// AUTHOR_ROLE_UNSPECIFIED).
     #[prost(enumeration = "AuthorRole", tag = "8")]
     pub role: i32,
     /// Output only. Number of published posts by this author.
@@ -4068,7 +4070,8 @@ pub struct ListTagsRequest {
     /// Opaque token from a previous response's `next_page_token`.
     #[prost(string, tag = "2")]
     pub page_token: ::prost::alloc::string::String,
-    /// Leave out tags without published posts.
+    /// Leave out tags without published posts (always, for callers who cannot
+    /// write content).
     #[prost(bool, tag = "3")]
     pub only_used: bool,
 }
@@ -4224,7 +4227,8 @@ pub mod tag_service_client {
             self.inner = self.inner.max_encoding_message_size(limit);
             self
         }
-        /// Gets a tag by slug.
+        /// Gets a tag by slug. A tag no published post uses is NOT_FOUND for
+        /// callers who cannot write content (only drafts name it so far).
         pub async fn get_tag(
             &mut self,
             request: impl tonic::IntoRequest<super::GetTagRequest>,
@@ -4336,7 +4340,8 @@ pub mod tag_service_server {
     /// Generated trait containing gRPC methods that should be implemented for use with TagServiceServer.
     #[async_trait]
     pub trait TagService: std::marker::Send + std::marker::Sync + 'static {
-        /// Gets a tag by slug.
+        /// Gets a tag by slug. A tag no published post uses is NOT_FOUND for
+        /// callers who cannot write content (only drafts name it so far).
         async fn get_tag(
             &self,
             request: tonic::Request<super::GetTagRequest>,

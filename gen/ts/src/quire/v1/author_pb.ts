@@ -74,6 +74,8 @@ export type Author = Message<"quire.v1.Author"> & {
 
   /**
    * What the author may do. Defaults to AUTHOR_ROLE_AUTHOR; only admins set it.
+   * Returned only to admins and to the author themself (otherwise
+   * AUTHOR_ROLE_UNSPECIFIED).
    *
    * @generated from field: quire.v1.AuthorRole role = 8;
    */

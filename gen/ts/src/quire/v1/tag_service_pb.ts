@@ -79,7 +79,8 @@ export type ListTagsRequest = Message<"quire.v1.ListTagsRequest"> & {
   pageToken: string;
 
   /**
-   * Leave out tags without published posts.
+   * Leave out tags without published posts (always, for callers who cannot
+   * write content).
    *
    * @generated from field: bool only_used = 3;
    */
@@ -250,7 +251,8 @@ export const UpdateTagResponseSchema: GenMessage<UpdateTagResponse> = /*@__PURE_
  */
 export const TagService: GenService<{
   /**
-   * Gets a tag by slug.
+   * Gets a tag by slug. A tag no published post uses is NOT_FOUND for
+   * callers who cannot write content (only drafts name it so far).
    *
    * @generated from rpc quire.v1.TagService.GetTag
    */
