@@ -38,6 +38,22 @@ static OPTIONS: LazyLock<Options<'static>> = LazyLock::new(|| {
     options
 });
 
+/// The same, with raw HTML shown as text (see `render_until`).
+static ESCAPING_RAW_HTML: LazyLock<Options<'static>> = LazyLock::new(|| {
+    let mut options = OPTIONS.clone();
+    options.render.escape = true;
+    options
+});
+
+/// What becomes of the author's raw HTML.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum RawHtml {
+    /// Passed to the sanitiser.
+    Passed,
+    /// Shown as the text it is.
+    Escaped,
+}
+
 /// Render-time plugins, pointing at the process-wide syntax highlighter.
 static PLUGINS: LazyLock<Plugins<'static>> = LazyLock::new(|| {
     let mut plugins = Plugins::default();
@@ -74,16 +90,21 @@ pub(super) enum Stopped {
 /// pathological body costs no more than that to refuse.
 pub(super) fn to_html<'a>(
     root: &'a AstNode<'a>,
+    raw_html: RawHtml,
     max_bytes: usize,
     deadline: Instant,
 ) -> Result<String, Stopped> {
+    let options = match raw_html {
+        RawHtml::Passed => &*OPTIONS,
+        RawHtml::Escaped => &*ESCAPING_RAW_HTML,
+    };
     let mut bounded = Bounded {
         html: String::new(),
         max_bytes,
         deadline,
         stopped: None,
     };
-    let formatted = comrak::format_html_with_plugins(root, &OPTIONS, &mut bounded, &PLUGINS);
+    let formatted = comrak::format_html_with_plugins(root, options, &mut bounded, &PLUGINS);
     if let Some(stopped) = bounded.stopped {
         return Err(stopped);
     }
@@ -246,7 +267,13 @@ mod tests {
     fn html_of(markdown: &str) -> String {
         let arena = Arena::new();
         let deadline = Instant::now() + std::time::Duration::from_secs(3600);
-        to_html(parse(&arena, markdown), usize::MAX, deadline).expect("unbounded")
+        to_html(
+            parse(&arena, markdown),
+            RawHtml::Passed,
+            usize::MAX,
+            deadline,
+        )
+        .expect("unbounded")
     }
 
     #[test]

@@ -34,6 +34,7 @@ use std::time::{Duration, Instant};
 
 pub use highlight::{HighlightTheme, highlight_css};
 pub use nesting::MAX_NESTING;
+pub use sanitize::{allows_attribute, allows_element, clean as sanitize};
 
 /// The most HTML a body may render to. Markdown can amplify: a five-byte
 /// footnote reference renders to ~300 bytes (reference and back-link), an
@@ -46,6 +47,9 @@ pub const MAX_HTML_BYTES: usize = 2 << 20;
 /// far more than any real post needs (milliseconds), far less than a client
 /// waits.
 pub const RENDER_BUDGET: Duration = Duration::from_secs(5);
+
+/// Further sanitiser passes, at most, until the HTML is a fixed point.
+const MAX_SANITIZER_PASSES: usize = 4;
 
 /// The most headings a table of contents lists (the first ones).
 pub const MAX_TOC_ENTRIES: usize = 1000;
@@ -125,19 +129,12 @@ pub fn render_until(markdown: &str, deadline: Instant) -> Result<Rendered, Refus
     let root = markdown::parse(&arena, markdown);
     let mut outline = markdown::outline(root);
     outline.toc.truncate(MAX_TOC_ENTRIES);
-    let unsafe_html =
-        markdown::to_html(root, MAX_HTML_BYTES, deadline).map_err(|stopped| match stopped {
-            markdown::Stopped::TooLarge => Refused::TooLarge,
-            markdown::Stopped::TooSlow => Refused::TooSlow,
-        })?;
-    let depth = nesting::depth(&unsafe_html);
-    if depth > MAX_NESTING {
-        return Err(Refused::TooDeep { depth });
-    }
-    let html = sanitize::clean(&unsafe_html);
-    // The sanitiser adds a little (`rel` on links) as well as removing.
-    if html.len() > MAX_HTML_BYTES {
-        return Err(Refused::TooLarge);
+    let mut html = safe_html(root, markdown::RawHtml::Passed, deadline)?;
+    if !shows_every_heading(&html, &outline.toc) {
+        // Raw HTML hid part of the post from the browser (malformed, or a
+        // parser trick the defusing missed): the author's raw HTML is shown
+        // as text instead, and nothing they wrote disappears.
+        html = safe_html(root, markdown::RawHtml::Escaped, deadline)?;
     }
     let word_count = summary::word_count(&outline.plain_text);
 
@@ -149,6 +146,56 @@ pub fn render_until(markdown: &str, deadline: Instant) -> Result<Rendered, Refus
         word_count,
         plain_text: outline.plain_text,
     })
+}
+
+/// The sanitised HTML of `root`, within the bounds of [`render_until`].
+fn safe_html<'a>(
+    root: &'a comrak::nodes::AstNode<'a>,
+    raw_html: markdown::RawHtml,
+    deadline: Instant,
+) -> Result<String, Refused> {
+    let unsafe_html = markdown::to_html(root, raw_html, MAX_HTML_BYTES, deadline).map_err(
+        |stopped| match stopped {
+            markdown::Stopped::TooLarge => Refused::TooLarge,
+            markdown::Stopped::TooSlow => Refused::TooSlow,
+        },
+    )?;
+    let depth = nesting::depth(&unsafe_html);
+    if depth > MAX_NESTING {
+        return Err(Refused::TooDeep { depth });
+    }
+    // Until nothing changes: removing an element can leave a tree the
+    // browser builds differently (`<p>` unwrapped into a `<p>`), so what is
+    // stored is what the browser will see. Ordinary posts settle at once.
+    let mut html = sanitize::clean(&unsafe_html);
+    for _ in 0..MAX_SANITIZER_PASSES {
+        let again = sanitize::clean(&html);
+        if again == html {
+            break;
+        }
+        html = again;
+    }
+    // The sanitiser adds a little (`rel` on links) as well as removing.
+    if html.len() > MAX_HTML_BYTES {
+        return Err(Refused::TooLarge);
+    }
+    Ok(html)
+}
+
+/// Whether every heading of the table of contents is in `html` (its `id`):
+/// if not, something swallowed it.
+fn shows_every_heading(html: &str, toc: &[TocItem]) -> bool {
+    if toc.is_empty() {
+        return true;
+    }
+    let ids: std::collections::HashSet<&str> = html
+        .match_indices(" id=\"")
+        .filter_map(|(at, found)| {
+            let value = &html[at + found.len()..];
+            value.find('"').map(|end| &value[..end])
+        })
+        .collect();
+    toc.iter().all(|entry| ids.contains(entry.anchor.as_str()))
 }
 
 /// Builds the syntax set, comrak options and sanitiser now rather than on the
@@ -193,6 +240,23 @@ mod tests {
             "A paragraph of ordinary prose, with a [link](https://example.com).\n\n".repeat(10_000);
         let rendered = rendered(&ordinary);
         assert!(rendered.html.len() <= MAX_HTML_BYTES);
+    }
+
+    #[test]
+    fn raw_html_that_would_hide_a_heading_is_shown_as_text_instead() {
+        // A comment opened inside `<template>`, closed after its end tag:
+        // the template then takes in the rest of the post.
+        let body = "> <a>\n> <template><!--</template>\n > [-->][1]\n\n# hello\n";
+        let escaped = rendered(body);
+        assert!(escaped.html.contains(r#"id="hello""#), "{}", escaped.html);
+        assert!(
+            escaped.html.contains("&lt;template&gt;"),
+            "{}",
+            escaped.html
+        );
+        // Ordinary raw HTML is still passed to the sanitiser.
+        let kept = rendered("<details>\n<summary>More</summary>\n\n# Inside\n\n</details>\n");
+        assert!(kept.html.contains("<details>"), "{}", kept.html);
     }
 
     #[test]

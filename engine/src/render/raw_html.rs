@@ -20,7 +20,7 @@
 
 use comrak::nodes::{AstNode, NodeValue};
 
-use super::sanitize::CONTENT_DROPPED;
+use super::sanitize;
 
 /// Rewrites, in place, the raw HTML of the tree rooted at `root`.
 pub(super) fn defuse<'a>(root: &'a AstNode<'a>) {
@@ -39,22 +39,38 @@ pub(super) fn defuse<'a>(root: &'a AstNode<'a>) {
         if node.parent().is_none() {
             continue;
         }
+        let mut as_text = None;
         let inline_opener = match &mut node.data_mut().value {
             NodeValue::HtmlBlock(block) => {
-                if let Some(defused) = escape_unclosed_openers(&block.literal) {
+                if is_markup_declaration(&block.literal) {
+                    block.literal = block.literal.replace('<', "&lt;");
+                } else if let Some(defused) = escape_unclosed_openers(&block.literal) {
                     block.literal = defused;
                 }
                 None
             }
-            NodeValue::HtmlInline(literal) => parse_tag(literal)
-                .filter(|tag| !tag.closing && !tag.self_closing)
-                .map(|tag| (tag.name, literal.clone())),
+            NodeValue::HtmlInline(literal) if is_markup_declaration(literal) => {
+                as_text = Some(std::mem::take(literal));
+                None
+            }
+            NodeValue::HtmlInline(literal) => {
+                for opener in unclosed_comments(literal).into_iter().rev() {
+                    literal.replace_range(opener..opener + 1, "&lt;");
+                }
+                parse_tag(literal)
+                    .filter(|tag| !tag.closing && !tag.self_closing)
+                    .map(|tag| (tag.name.to_owned(), literal.clone()))
+            }
             _ => None,
         };
+        if let Some(text) = as_text {
+            node.data_mut().value = NodeValue::Text(text.into());
+            continue;
+        }
         if let Some((name, literal)) = inline_opener {
-            match closing_sibling(node, name) {
+            match closing_sibling(node, &name) {
                 Some(closer) => remove_between(node, closer),
-                None if swallows_the_rest(name) => {
+                None if swallows_the_rest(&name) => {
                     node.data_mut().value = NodeValue::Text(literal.into());
                 }
                 None => {}
@@ -66,14 +82,14 @@ pub(super) fn defuse<'a>(root: &'a AstNode<'a>) {
 /// Whether an unclosed `name` hides what follows it. `<svg>` and `<math>` do
 /// not: they are foreign content, which the next paragraph breaks out of.
 fn swallows_the_rest(name: &str) -> bool {
-    !matches!(name, "svg" | "math")
+    !name.eq_ignore_ascii_case("svg") && !name.eq_ignore_ascii_case("math")
 }
 
 /// The inline end tag of the element `opener` opens, among its following
 /// siblings: an inline element ends within its paragraph or not at all.
 fn closing_sibling<'a>(opener: &'a AstNode<'a>, name: &str) -> Option<&'a AstNode<'a>> {
     // `<plaintext>` has no end tag: the HTML parser never leaves it.
-    if name == "plaintext" {
+    if name.eq_ignore_ascii_case("plaintext") {
         return None;
     }
     let mut depth = 1usize;
@@ -81,7 +97,7 @@ fn closing_sibling<'a>(opener: &'a AstNode<'a>, name: &str) -> Option<&'a AstNod
     while let Some(node) = sibling {
         if let NodeValue::HtmlInline(literal) = &node.data().value
             && let Some(tag) = parse_tag(literal)
-            && tag.name == name
+            && tag.name.eq_ignore_ascii_case(name)
         {
             if tag.closing {
                 depth -= 1;
@@ -113,7 +129,18 @@ fn remove_between<'a>(first: &'a AstNode<'a>, last: &'a AstNode<'a>) {
 /// a tag as text, never hides the rest of the post.
 fn escape_unclosed_openers(html: &str) -> Option<String> {
     let mut open: Vec<(usize, &str)> = Vec::new();
+    // Tags inside a comment are not tags (`<template><!--</template>-->`).
+    let mut comment_end = 0;
     for (offset, _) in html.match_indices('<') {
+        if offset < comment_end {
+            continue;
+        }
+        if html[offset..].starts_with("<!--") {
+            comment_end = html[offset + 4..]
+                .find("-->")
+                .map_or(html.len(), |end| offset + 4 + end + 3);
+            continue;
+        }
         let Some(tag) = parse_tag(&html[offset..]) else {
             continue;
         };
@@ -122,12 +149,18 @@ fn escape_unclosed_openers(html: &str) -> Option<String> {
         }
         if !tag.closing {
             open.push((offset, tag.name));
-        } else if tag.name != "plaintext"
-            && let Some(index) = open.iter().rposition(|&(_, name)| name == tag.name)
+        } else if !tag.name.eq_ignore_ascii_case("plaintext")
+            && let Some(index) = open
+                .iter()
+                .rposition(|&(_, name)| name.eq_ignore_ascii_case(tag.name))
         {
             open.remove(index);
         }
     }
+    for opener in unclosed_comments(html) {
+        open.push((opener, "!--"));
+    }
+    open.sort_unstable_by_key(|&(offset, _)| offset);
     if open.is_empty() {
         return None;
     }
@@ -142,19 +175,42 @@ fn escape_unclosed_openers(html: &str) -> Option<String> {
     Some(escaped)
 }
 
-/// A start or end tag of one of the elements in `CONTENT_DROPPED`.
+/// Whether `html` is a processing instruction (`<?php … ?>`), a declaration
+/// (`<!DOCTYPE …>`) or a CDATA section: Markdown ends them at `?>`, `>` and
+/// `]]>`, but the HTML parser at the first `>`, so what Markdown saw as
+/// their inside would be live HTML. They are shown as the text they are.
+fn is_markup_declaration(html: &str) -> bool {
+    let html = html.trim_start();
+    html.starts_with("<?") || (html.starts_with("<!") && !html.starts_with("<!--"))
+}
+
+/// Where comments open that `html` never closes. Left open, it hides
+/// everything after it, in its block and the rest of the post (a comment
+/// with its end is one HTML block of its own); it can also hide inside inline
+/// HTML, such as a processing instruction (`<?x <!-- ?>`).
+fn unclosed_comments(html: &str) -> Vec<usize> {
+    // Every opener after the last end (any of them would open the comment).
+    let last_end = html.rfind("-->").map_or(0, |end| end + 3);
+    html[last_end..]
+        .match_indices("<!--")
+        .map(|(offset, _)| last_end + offset)
+        .collect()
+}
+
+/// A start or end tag of an element the sanitiser drops with its content.
 #[derive(Debug, PartialEq, Eq)]
-struct Tag {
-    name: &'static str,
+struct Tag<'a> {
+    name: &'a str,
     closing: bool,
     /// `<svg … />`; only foreign elements honour it, `<script/>` still opens.
     self_closing: bool,
 }
 
-/// Reads the tag at the start of `html`, if it is one of `CONTENT_DROPPED`.
-/// Names are matched as the HTML tokenizer ends them: at whitespace, `/` or
-/// `>`, ignoring ASCII case.
-fn parse_tag(html: &str) -> Option<Tag> {
+/// Reads the tag at the start of `html`, if it is of an element the
+/// sanitiser drops with its content (`sanitize::drops_content`). Names are
+/// matched as the HTML tokenizer ends them: at whitespace, `/` or `>`,
+/// ignoring ASCII case.
+fn parse_tag(html: &str) -> Option<Tag<'_>> {
     let rest = html.strip_prefix('<')?;
     let (closing, rest) = match rest.strip_prefix('/') {
         Some(rest) => (true, rest),
@@ -164,9 +220,12 @@ fn parse_tag(html: &str) -> Option<Tag> {
         .find(|c: char| c.is_ascii_whitespace() || c == '/' || c == '>')
         .unwrap_or(rest.len());
     let (name, after) = rest.split_at(name_end);
-    let name = CONTENT_DROPPED
-        .iter()
-        .find(|dropped| dropped.eq_ignore_ascii_case(name))?;
+    let is_name = name.len() <= 32
+        && name.starts_with(|c: char| c.is_ascii_alphabetic())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+    if !is_name || !sanitize::drops_content(name) {
+        return None;
+    }
     let self_closing = !closing
         && !swallows_the_rest(name)
         && after
@@ -259,6 +318,53 @@ mod tests {
     }
 
     #[test]
+    fn an_unclosed_svg_or_mathml_element_name_in_prose_does_not_hide_the_rest() {
+        for body in [
+            "Before\n\n<g>\n\n## Later\n\nMore.\n",
+            "Use a <list> here.\n\n## Later\n\nMore.\n",
+        ] {
+            let rendered = render(body).expect("renders");
+            assert!(
+                rendered.html.contains("More."),
+                "{body:?}: {}",
+                rendered.html
+            );
+            assert!(rendered.html.contains(r#"id="later""#), "{}", rendered.html);
+        }
+        // Closed, its content is dropped from the HTML and the plain text alike.
+        let rendered = render("a <mi>x</mi> b\n").expect("renders");
+        assert!(!rendered.html.contains('x'), "{}", rendered.html);
+        assert_eq!(rendered.plain_text, "a  b");
+    }
+
+    #[test]
+    fn processing_instructions_and_cdata_show_as_text() {
+        let rendered =
+            render("Run <?php echo 1; ?> and <![CDATA[ x > <mglyph/> ]]> here.\n\n## Later\n")
+                .expect("renders");
+        assert!(
+            rendered.html.contains("&lt;?php echo 1; ?&gt;"),
+            "{}",
+            rendered.html
+        );
+        assert!(rendered.html.contains(r#"id="later""#), "{}", rendered.html);
+        let block = render("<?xml version=\"1.0\"?>\n\n## After\n").expect("renders");
+        assert!(block.html.contains("&lt;?xml"), "{}", block.html);
+    }
+
+    #[test]
+    fn a_comment_left_open_in_an_html_block_does_not_hide_the_rest() {
+        let rendered = render("<a>x <!-- note\n\n# Later\n\nMore.\n").expect("renders");
+        assert!(rendered.html.contains(r#"id="later""#), "{}", rendered.html);
+        assert!(rendered.html.contains("More."), "{}", rendered.html);
+        assert_eq!(
+            escape_unclosed_openers("<div><!-- a --> b <!-- c"),
+            Some("<div><!-- a --> b &lt;!-- c".to_owned())
+        );
+        assert_eq!(escape_unclosed_openers("<!--\nnotes\n\n-->"), None);
+    }
+
+    #[test]
     fn unclosed_openers_in_html_blocks_are_escaped_and_closed_ones_kept() {
         assert_eq!(
             escape_unclosed_openers("<div><style>"),
@@ -269,7 +375,12 @@ mod tests {
             Some("<style>a{}</STYLE>&lt;select>".to_owned())
         );
         assert_eq!(escape_unclosed_openers("<style>a{}</style>"), None);
-        assert_eq!(escape_unclosed_openers("<svg><g>"), None);
+        // `<g>` outside SVG is dropped with all that follows; inside the
+        // (dropped) SVG escaping it changes nothing a reader sees.
+        assert_eq!(
+            escape_unclosed_openers("<svg><g>"),
+            Some("<svg>&lt;g>".to_owned())
+        );
         assert_eq!(
             escape_unclosed_openers("<plaintext>x</plaintext>"),
             Some("&lt;plaintext>x</plaintext>".to_owned())
@@ -281,7 +392,7 @@ mod tests {
         assert_eq!(
             parse_tag("<ScRiPt src=x>"),
             Some(Tag {
-                name: "script",
+                name: "ScRiPt",
                 closing: false,
                 self_closing: false
             })

@@ -12,7 +12,7 @@
 
 use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
-use std::sync::LazyLock;
+use std::sync::{LazyLock, Mutex};
 
 use ammonia::{Builder, UrlRelative};
 
@@ -72,8 +72,8 @@ const ELEMENT_ATTRIBUTES: &[(&str, &[&str])] = &[
     ("h5", &["id"]),
     ("h6", &["id"]),
     ("img", &["src", "alt", "width", "height"]),
-    // Task lists; `type` and `disabled` are forced, see `build`.
-    ("input", &["checked", "class"]),
+    // Task lists; `type` becomes `checkbox` and `disabled` is forced, see `build`.
+    ("input", &["type", "checked", "class"]),
     ("ul", &["class"]),
     ("ol", &["start"]),
     // Footnotes.
@@ -108,8 +108,52 @@ pub(super) fn warm_up() {
 }
 
 /// Returns `html` with everything not on the allow-list removed.
-pub(super) fn clean(html: &str) -> String {
+pub fn clean(html: &str) -> String {
     SANITIZER.clean(html).to_string()
+}
+
+/// Whether the allow-list keeps `element` (for tests that check output).
+pub fn allows_element(element: &str) -> bool {
+    TAGS.contains(&element)
+}
+
+/// Whether the allow-list keeps `attribute="value"` on `element` as it is
+/// (for tests that check output).
+pub fn allows_attribute(element: &str, attribute: &str, value: &str) -> bool {
+    let listed = GLOBAL_ATTRIBUTES.contains(&attribute)
+        || ELEMENT_ATTRIBUTES
+            .iter()
+            .any(|&(tag, attributes)| tag == element && attributes.contains(&attribute));
+    let forced = match (element, attribute) {
+        ("a", "rel") => Some(LINK_REL),
+        ("input", "disabled") => Some(""),
+        _ => None,
+    };
+    match forced {
+        Some(forced) => value == forced,
+        None => listed && keep_attribute(element, attribute, value).as_deref() == Some(value),
+    }
+}
+
+/// Whether the sanitiser drops the element `name` together with its
+/// content: the elements of [`CONTENT_DROPPED`], and those ammonia drops on
+/// its own, every SVG and MathML element name outside its namespace (`<g>`,
+/// `<text>`, `<mi>`, `<list>`…). Asked of the sanitiser itself, once per
+/// name, so this never disagrees with it.
+pub(super) fn drops_content(name: &str) -> bool {
+    /// Distinct names remembered (authors choose them; beyond, ask again).
+    const REMEMBERED: usize = 1024;
+    static ANSWERS: LazyLock<Mutex<HashMap<String, bool>>> = LazyLock::new(Mutex::default);
+    let name = name.to_ascii_lowercase();
+    if let Some(&drops) = ANSWERS.lock().expect("not poisoned").get(&name) {
+        return drops;
+    }
+    let drops = !clean(&format!("<{name}>probe</{name}>")).contains("probe");
+    let mut answers = ANSWERS.lock().expect("not poisoned");
+    if answers.len() < REMEMBERED {
+        answers.insert(name, drops);
+    }
+    drops
 }
 
 fn build() -> Builder<'static> {
@@ -124,11 +168,13 @@ fn build() -> Builder<'static> {
                 .map(|&(tag, attributes)| (tag, attributes.iter().copied().collect::<HashSet<_>>()))
                 .collect(),
         )
-        // An author's `<input>` could otherwise be a text field or a live
-        // checkbox; every input is a read-only checkbox, as task lists render.
+        // An author's `<input>` could otherwise be a live control: every
+        // input is disabled, and a typed one a checkbox (`keep_attribute`), as
+        // task lists render. One forced attribute only: ammonia writes forced
+        // ones in hash-map order, which differs between processes.
         .set_tag_attribute_values(HashMap::from([(
             "input",
-            HashMap::from([("type", "checkbox"), ("disabled", "")]),
+            HashMap::from([("disabled", "")]),
         )]))
         .url_schemes(URL_SCHEMES.iter().copied().collect())
         .url_relative(UrlRelative::PassThrough)
@@ -157,6 +203,7 @@ fn keep_attribute<'v>(element: &str, attribute: &str, value: &'v str) -> Option<
         // Ammonia has already checked the scheme against URL_SCHEMES; an image
         // has no business pointing at `mailto:`.
         "src" if element == "img" && has_scheme(value, "mailto") => None,
+        "type" if element == "input" => Some(Cow::Borrowed("checkbox")),
         _ => Some(Cow::Borrowed(value)),
     }
 }

@@ -8,6 +8,7 @@ mod cache;
 mod changes;
 mod comments;
 mod fault_proxy;
+mod fuzz_decoding;
 mod harness;
 mod health_and_reflection;
 mod idempotency;
