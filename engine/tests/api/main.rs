@@ -16,6 +16,7 @@ mod liveness;
 mod malformed;
 mod permissions_matrix;
 mod posts;
+mod raw_codec;
 mod redis_server;
 mod tags_and_authors;
 mod traces;

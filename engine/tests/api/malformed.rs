@@ -2,50 +2,12 @@
 //! are the client's mistake: INVALID_ARGUMENT naming the field, never
 //! INTERNAL, and nothing written.
 
-use bytes::{Buf, BufMut};
+use bytes::BufMut;
 use quire_proto::v1;
 use tonic::Code;
-use tonic::codec::{Codec, DecodeBuf, Decoder, EncodeBuf, Encoder};
 
 use crate::harness::{TestEngine, authed, violated_fields};
-
-/// A codec that sends raw bytes as the request and ignores the answer's body.
-#[derive(Default)]
-struct RawCodec;
-
-struct RawEncoder;
-struct RawDecoder;
-
-impl Codec for RawCodec {
-    type Encode = Vec<u8>;
-    type Decode = ();
-    type Encoder = RawEncoder;
-    type Decoder = RawDecoder;
-    fn encoder(&mut self) -> RawEncoder {
-        RawEncoder
-    }
-    fn decoder(&mut self) -> RawDecoder {
-        RawDecoder
-    }
-}
-
-impl Encoder for RawEncoder {
-    type Item = Vec<u8>;
-    type Error = tonic::Status;
-    fn encode(&mut self, item: Vec<u8>, dst: &mut EncodeBuf<'_>) -> Result<(), tonic::Status> {
-        dst.put_slice(&item);
-        Ok(())
-    }
-}
-
-impl Decoder for RawDecoder {
-    type Item = ();
-    type Error = tonic::Status;
-    fn decode(&mut self, src: &mut DecodeBuf<'_>) -> Result<Option<()>, tonic::Status> {
-        src.advance(src.remaining());
-        Ok(Some(()))
-    }
-}
+use crate::raw_codec::RawCodec;
 
 async fn create_post_raw(engine: &TestEngine, body: Vec<u8>) -> tonic::Status {
     let mut client = tonic::client::Grpc::new(engine.channel.clone());
