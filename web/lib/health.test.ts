@@ -2,7 +2,7 @@ import { create, toBinary } from '@bufbuild/protobuf';
 import { Code, ConnectError, type HandlerContext } from '@connectrpc/connect';
 import { describe, expect, it, vi } from 'vitest';
 import { ENGINE_HEALTH_TIMEOUT_MS } from './engine/health';
-import { type HealthCheckRequest, HealthCheckResponseSchema, ServingStatus } from './engine/grpc-health';
+import { type HealthCheckRequest, HealthCheckResponseSchema, HealthCheckResponse_ServingStatus as ServingStatus } from '@quire/gen/grpc/health/v1/health_pb';
 import { healthResponse } from './health';
 
 // The engine's health service, replaced by Connect's in-memory router transport.
@@ -13,7 +13,7 @@ const engineDouble = vi.hoisted(() => ({
 vi.mock('./engine/transport', async () => {
   const { createRouterTransport } = await import('@connectrpc/connect');
   const { create } = await import('@bufbuild/protobuf');
-  const { Health, HealthCheckResponseSchema } = await import('./engine/grpc-health');
+  const { Health, HealthCheckResponseSchema } = await import('@quire/gen/grpc/health/v1/health_pb');
   const transport = createRouterTransport(({ service }) => {
     service(Health, {
       async check(request, context) {

@@ -5,7 +5,7 @@ import { ChangeService } from '@quire/gen/quire/v1/change_service_pb';
 import { CommentService } from '@quire/gen/quire/v1/comment_service_pb';
 import { PostService } from '@quire/gen/quire/v1/post_service_pb';
 import { TagService } from '@quire/gen/quire/v1/tag_service_pb';
-import { Health } from './grpc-health';
+import { Health } from '@quire/gen/grpc/health/v1/health_pb';
 import { engineTransport } from './transport';
 
 /**

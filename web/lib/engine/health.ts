@@ -1,7 +1,7 @@
 import 'server-only';
 import { ConnectError } from '@connectrpc/connect';
 import { engine } from './clients';
-import { ServingStatus } from './grpc-health';
+import { HealthCheckResponse_ServingStatus as ServingStatus } from '@quire/gen/grpc/health/v1/health_pb';
 
 /** How long the engine may take to say whether it serves; a slower engine counts as down. */
 export const ENGINE_HEALTH_TIMEOUT_MS = 1_000;

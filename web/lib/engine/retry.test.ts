@@ -4,7 +4,7 @@ import { CommentSchema } from '@quire/gen/quire/v1/comment_pb';
 import { CommentService, CreateCommentResponseSchema } from '@quire/gen/quire/v1/comment_service_pb';
 import { GetPostResponseSchema, PostService } from '@quire/gen/quire/v1/post_service_pb';
 import { describe, expect, it } from 'vitest';
-import { Health } from './grpc-health';
+import { Health } from '@quire/gen/grpc/health/v1/health_pb';
 import { isIdempotentRead, retryIdempotentReads } from './retry';
 
 const noJitterDelay = () => 0;
