@@ -91,6 +91,9 @@ pub async fn watch_pool(store: crate::store::Store, shutdown: tokio_util::sync::
                 let pool = store.pool();
                 metrics::gauge!("quire_db_pool_connections").set(f64::from(pool.size()));
                 metrics::gauge!("quire_db_pool_idle").set(pool.num_idle() as f64);
+                // Calls cancelled by their deadline never see the pool time
+                // out: a busy pool that is not full may be one that cannot grow.
+                store.explain_if_pool_stuck();
             }
         }
     }

@@ -144,6 +144,7 @@ impl Admission {
         let slot = waited.ok().and_then(Result::ok);
         let mut overloaded_until = self.overloaded_until.lock().expect("not poisoned");
         *overloaded_until = match slot {
+            // A queued call served in time ends the overload early.
             Some(_) => None,
             None => Some(Instant::now() + OVERLOAD_WINDOW),
         };
@@ -160,8 +161,8 @@ fn shed(settings: &AdmissionSettings) -> Status {
     Status::with_error_details(
         Code::ResourceExhausted,
         format!(
-            "the engine is at capacity ({} calls running, {} waiting); retry shortly",
-            settings.max_running, settings.max_queued
+            "the engine is at capacity (at most {} calls at once); retry shortly",
+            settings.max_running
         ),
         ErrorDetails::with_retry_info(Some(RETRY_SHED_AFTER)),
     )

@@ -57,11 +57,15 @@ pub fn taken_if_unique(error: sqlx::Error, constraint: &str, field: &'static str
 /// reached (or only the slots reserved for superusers are left).
 const TOO_MANY_CONNECTIONS: &str = "53300";
 
+/// Whether PostgreSQL refused a connection because its slots are taken.
+pub(super) fn is_too_many_connections(error: &sqlx::Error) -> bool {
+    matches!(error, sqlx::Error::Database(db) if db.code().as_deref() == Some(TOO_MANY_CONNECTIONS))
+}
+
 /// Logs why a PostgreSQL connection failed, naming the connection
 /// budget when it is "too many clients".
 pub fn log_connect_failure(error: &sqlx::Error) {
-    let too_many = matches!(error, sqlx::Error::Database(db) if db.code().as_deref() == Some(TOO_MANY_CONNECTIONS));
-    if too_many {
+    if is_too_many_connections(error) {
         tracing::error!(
             %error,
             "PostgreSQL refuses new connections: too many clients. The pools of all engine \

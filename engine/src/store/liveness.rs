@@ -84,6 +84,11 @@ impl Liveness {
             let answered =
                 match tokio::time::timeout(PROBE_TIMEOUT, ask(&options, &mut connection)).await {
                     Ok(Ok(())) => true,
+                    // Refusing a connection because all slots are taken is
+                    // an answer: PostgreSQL is up (and full), the pool's
+                    // connections still work, and "too many clients" is
+                    // logged where the pool cannot grow.
+                    Ok(Err(error)) if super::error::is_too_many_connections(&error) => true,
                     Ok(Err(error)) => {
                         if failures + 1 == FAILURES_TO_DOWN {
                             super::log_connect_failure(&error);
@@ -96,9 +101,14 @@ impl Liveness {
                 failures = 0;
                 self.set(true);
             } else {
-                // A connection that failed or hung is not reused.
-                connection = None;
                 failures += 1;
+                // A connection that failed or hung is not reused once
+                // PostgreSQL counts as down; a single slow answer (a busy
+                // machine) keeps it, rather than give up a slot that a full
+                // PostgreSQL might not give back.
+                if failures >= FAILURES_TO_DOWN {
+                    connection = None;
+                }
                 if failures >= FAILURES_TO_DOWN {
                     self.set(false);
                 }

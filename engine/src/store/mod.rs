@@ -161,8 +161,15 @@ impl Store {
     /// attempt of its own (in the background, at most every 10 s) logs
     /// PostgreSQL's reason, such as "too many clients".
     fn explain(&self, error: &sqlx::Error) {
-        if !matches!(error, sqlx::Error::PoolTimedOut)
-            || self.pool.size() >= self.pool.options().get_max_connections()
+        if matches!(error, sqlx::Error::PoolTimedOut) {
+            self.explain_if_pool_stuck();
+        }
+    }
+
+    /// When the pool has no idle connection and is not full, finds out (see
+    /// [`Store::explain`]) whether it can grow.
+    pub fn explain_if_pool_stuck(&self) {
+        if self.pool.num_idle() > 0 || self.pool.size() >= self.pool.options().get_max_connections()
         {
             return;
         }
