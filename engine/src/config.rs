@@ -112,10 +112,12 @@ pub struct AdmissionSettings {
     /// `QUIRE_MAX_QUEUED_CALLS`: calls waiting for a running slot (default 1024);
     /// beyond them a call answers RESOURCE_EXHAUSTED at once.
     pub max_queued: usize,
-    /// `QUIRE_MAX_QUEUE_WAIT_MS`: how long a call may wait for a slot (default 100);
-    /// after one waited in vain, calls without a free slot are refused at once
-    /// for a second.
+    /// `QUIRE_MAX_QUEUE_WAIT_MS`: how long a call may wait for a slot (default
+    /// 100), which absorbs a burst.
     pub max_queue_wait: Duration,
+    /// `QUIRE_OVERLOAD_QUEUE_WAIT_MS`: how long it may wait instead once a call
+    /// was refused, until a second passes without a refusal (default 5).
+    pub overload_queue_wait: Duration,
 }
 
 /// Log output settings.
@@ -256,6 +258,12 @@ impl Settings {
                     &lookup,
                     "QUIRE_MAX_QUEUE_WAIT_MS",
                     "100",
+                    |v| bounded(v, 0u64, 60_000),
+                )?),
+                overload_queue_wait: Duration::from_millis(parse_with(
+                    &lookup,
+                    "QUIRE_OVERLOAD_QUEUE_WAIT_MS",
+                    "5",
                     |v| bounded(v, 0u64, 60_000),
                 )?),
             },
