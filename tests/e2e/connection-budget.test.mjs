@@ -1,12 +1,15 @@
 // Connection exhaustion is reported as what it is: an engine whose pool is
 // larger than PostgreSQL lets its role open logs "too many clients" with the
 // connection budget, instead of only "pool timed out", and keeps answering
-// with the connections it has.
+// with the connections it has; an engine that may hold none says so in its
+// health and fails calls at once.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import pg from 'pg';
 import { engineBinary } from './engine-process.mjs';
-import { engineClients, PostStatus } from './web-engine-client.mjs';
+import { Code } from '@connectrpc/connect';
+import { engineClients, PostStatus, ServingStatus } from './web-engine-client.mjs';
 import { freePort } from '../../scripts/lib/ports.mjs';
 import { commandOutput, startProcess, waitForReady, waitUntil } from '../../scripts/lib/processes.mjs';
 
@@ -80,4 +83,41 @@ test('a pool larger than PostgreSQL allows is named "too many clients", and call
   assert.ok(named, `a "too many clients" log line in:\n${engine.output().slice(-3000)}`);
   assert.match(engine.output(), /QUIRE_DB_POOL_SIZE/, 'the log names the setting to change');
   assert.doesNotMatch(engine.output(), /panicked/);
+});
+
+test('an engine PostgreSQL lets hold no connection reports NOT_SERVING and fails calls at once, until it may connect again', async () => {
+  const { posts, health } = engineClients(engine.url, key);
+  const status = async () => (await health.check({ service: '' }, { timeoutMs: 1_000 })).status;
+  const listing = async () => {
+    const started = Date.now();
+    const code = await posts.listPosts({ statuses: [PostStatus.DRAFT] }).then(
+      () => 'ok',
+      (error) => error.code,
+    );
+    return { code, ms: Date.now() - started };
+  };
+  assert.equal(await status(), ServingStatus.SERVING);
+  // Every slot of the role taken (by no one): the engine's connections are cut, and new ones refused.
+  await asAdmin(`ALTER ROLE "${role}" CONNECTION LIMIT 0`);
+  try {
+    await asAdmin(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = '${role}'`);
+    // The first call finds its pooled connections gone and cannot open one.
+    assert.equal((await listing()).code, Code.Unavailable);
+    assert.ok(
+      await waitUntil(2_000, async () => (await status()) === ServingStatus.NOT_SERVING),
+      'NOT_SERVING while no connection can be had',
+    );
+    // And it stays so (a probe refused as "too many clients" must not read as an answer here).
+    for (let i = 0; i < 5; i += 1) {
+      await sleep(250);
+      assert.equal(await status(), ServingStatus.NOT_SERVING, `still NOT_SERVING after ${(i + 1) * 250} ms`);
+      const refused = await listing();
+      assert.equal(refused.code, Code.Unavailable);
+      assert.ok(refused.ms < 200, `refused at once, not after the pool's timeout: ${refused.ms} ms`);
+    }
+  } finally {
+    await asAdmin(`ALTER ROLE "${role}" CONNECTION LIMIT 4`);
+  }
+  assert.ok(await waitUntil(2_000, async () => (await status()) === ServingStatus.SERVING), 'SERVING once it may connect');
+  assert.equal((await listing()).code, 'ok');
 });

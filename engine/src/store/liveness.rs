@@ -1,8 +1,13 @@
-//! Whether PostgreSQL answers right now, as a probe of its own sees it.
+//! Whether this engine can use PostgreSQL right now, as a probe of its own
+//! sees it.
 //!
 //! The probe keeps one connection outside the pool and runs `SELECT 1`
 //! several times a second, so a busy pool is never mistaken for a dead
-//! database. Health reports it, and while PostgreSQL is known down the store
+//! database. A PostgreSQL that refuses the probe's connection as "too many
+//! clients" is up for an engine whose pool holds working connections, and
+//! down for one that holds none (a replica started after the others took
+//! every slot, or whose connections were cut), since that one cannot answer
+//! a single call. Health reports it, and while PostgreSQL is known down the store
 //! fails at once ([`StoreError::Down`](super::StoreError::Down)) instead of
 //! letting every call wait out the pool's acquire timeout.
 
@@ -11,7 +16,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgConnection};
-use sqlx::{ConnectOptions, Connection};
+use sqlx::{ConnectOptions, Connection, PgPool};
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
@@ -28,6 +33,8 @@ const FAILURES_TO_DOWN: u32 = 2;
 pub struct Liveness {
     up: Arc<AtomicBool>,
     changes: watch::Sender<bool>,
+    /// Whether the pool handed out a connection since the latest probe.
+    pool_served: Arc<AtomicBool>,
 }
 
 impl Liveness {
@@ -37,7 +44,13 @@ impl Liveness {
         Self {
             up: Arc::new(AtomicBool::new(true)),
             changes: watch::Sender::new(true),
+            pool_served: Arc::new(AtomicBool::new(false)),
         }
+    }
+
+    /// Records that the pool handed out a connection (the store calls it).
+    pub(super) fn pool_served(&self) {
+        self.pool_served.store(true, Ordering::Relaxed);
     }
 
     /// Whether PostgreSQL answered the latest probes.
@@ -70,8 +83,9 @@ impl Liveness {
         }
     }
 
-    /// Probes PostgreSQL at `options` until `shutdown` is cancelled.
-    pub async fn probe(self, options: PgConnectOptions, shutdown: CancellationToken) {
+    /// Probes PostgreSQL at `options`, on behalf of `pool`, until `shutdown`
+    /// is cancelled.
+    pub async fn probe(self, options: PgConnectOptions, pool: PgPool, shutdown: CancellationToken) {
         let mut connection: Option<PgConnection> = None;
         let mut failures = 0;
         let mut ticks = tokio::time::interval(PROBE_INTERVAL);
@@ -81,22 +95,22 @@ impl Liveness {
                 () = shutdown.cancelled() => return,
                 _ = ticks.tick() => {}
             }
-            let answered =
-                match tokio::time::timeout(PROBE_TIMEOUT, ask(&options, &mut connection)).await {
-                    Ok(Ok(())) => true,
-                    // Refusing a connection because all slots are taken is
-                    // an answer: PostgreSQL is up (and full), the pool's
-                    // connections still work, and "too many clients" is
-                    // logged where the pool cannot grow.
-                    Ok(Err(error)) if super::error::is_too_many_connections(&error) => true,
-                    Ok(Err(error)) => {
-                        if failures + 1 == FAILURES_TO_DOWN {
-                            super::log_connect_failure(&error);
-                        }
-                        false
+            let pool_served = self.pool_served.swap(false, Ordering::Relaxed);
+            let answered = match tokio::time::timeout(
+                PROBE_TIMEOUT,
+                ask(&options, &mut connection, &pool, pool_served),
+            )
+            .await
+            {
+                Ok(Ok(())) => true,
+                Ok(Err(error)) => {
+                    if failures + 1 == FAILURES_TO_DOWN {
+                        super::log_connect_failure(&error);
                     }
-                    Err(_) => false,
-                };
+                    false
+                }
+                Err(_) => false,
+            };
             if answered {
                 failures = 0;
                 self.set(true);
@@ -108,8 +122,6 @@ impl Liveness {
                 // PostgreSQL might not give back.
                 if failures >= FAILURES_TO_DOWN {
                     connection = None;
-                }
-                if failures >= FAILURES_TO_DOWN {
                     self.set(false);
                 }
             }
@@ -117,13 +129,59 @@ impl Liveness {
     }
 }
 
-impl Default for Liveness {
-    fn default() -> Self {
-        Self::new()
+/// Whether this engine can use PostgreSQL: the probe's connection
+/// answers (or PostgreSQL refuses it for lack of slots while the pool
+/// still works), and a pool that holds no connection can open one.
+async fn ask(
+    options: &PgConnectOptions,
+    connection: &mut Option<PgConnection>,
+    pool: &PgPool,
+    pool_served: bool,
+) -> Result<(), sqlx::Error> {
+    match ping(options, connection).await {
+        Ok(()) if pool.size() == 0 => {
+            // sqlx retries "too many clients" until its timeout: when the
+            // pool cannot open a connection in time, PostgreSQL is asked
+            // directly why.
+            if !matches!(
+                tokio::time::timeout(PROBE_TIMEOUT / 2, pool.acquire()).await,
+                Ok(Ok(_))
+            ) {
+                options.connect().await?;
+            }
+            Ok(())
+        }
+        Ok(()) => Ok(()),
+        Err(error) if super::error::is_too_many_connections(&error) => {
+            if pool_works(pool, pool_served).await {
+                Ok(())
+            } else {
+                Err(error)
+            }
+        }
+        Err(error) => Err(error),
     }
 }
 
-async fn ask(
+/// Whether the pool works: it handed out a connection since the latest
+/// probe, or an idle one answers (one that does not is closed). Its size
+/// alone says nothing: it counts connections being opened.
+async fn pool_works(pool: &PgPool, served: bool) -> bool {
+    if served {
+        return true;
+    }
+    let Some(mut idle) = pool.try_acquire() else {
+        return false;
+    };
+    if idle.ping().await.is_ok() {
+        true
+    } else {
+        idle.close().await.ok();
+        false
+    }
+}
+
+async fn ping(
     options: &PgConnectOptions,
     connection: &mut Option<PgConnection>,
 ) -> Result<(), sqlx::Error> {
@@ -132,4 +190,10 @@ async fn ask(
         None => connection.insert(options.connect().await?),
     };
     conn.ping().await
+}
+
+impl Default for Liveness {
+    fn default() -> Self {
+        Self::new()
+    }
 }

@@ -37,12 +37,20 @@ pub struct Store {
     pool: PgPool,
     options: PgConnectOptions,
     liveness: Liveness,
-    /// When a pool timeout was last explained (see [`Store::explained`]).
-    explained_at: Arc<Mutex<Option<Instant>>>,
+    /// Explanations of a stuck pool (see [`Store::explain_if_pool_stuck`]).
+    explaining: Arc<Mutex<Explaining>>,
 }
 
-/// How often a pool timeout is explained by a connection attempt of its own.
+/// How often a stuck pool's reason is logged, at most.
 const EXPLAIN_EVERY: Duration = Duration::from_secs(10);
+
+/// A stuck pool's explanations: one connection attempt at a time, and none
+/// for a while after one logged the reason.
+#[derive(Default)]
+struct Explaining {
+    in_flight: bool,
+    logged_at: Option<Instant>,
+}
 
 impl Store {
     /// A pool that connects on first use, so the engine can start (and report
@@ -59,7 +67,7 @@ impl Store {
             pool,
             options,
             liveness: Liveness::new(),
-            explained_at: Arc::default(),
+            explaining: Arc::default(),
         })
     }
 
@@ -67,7 +75,7 @@ impl Store {
     pub async fn probe_liveness(&self, shutdown: CancellationToken) {
         self.liveness
             .clone()
-            .probe(self.options.clone(), shutdown)
+            .probe(self.options.clone(), self.pool.clone(), shutdown)
             .await;
     }
 
@@ -101,10 +109,7 @@ impl Store {
         // A call waiting for a connection when PostgreSQL goes down fails
         // then, not at the end of the acquire timeout.
         tokio::select! {
-            begun = self.pool.begin() => begun.map_err(|error| {
-                self.explain(&error);
-                error.into()
-            }),
+            begun = self.pool.begin() => self.handed_out(begun),
             () = self.liveness.down() => Err(StoreError::Down),
         }
     }
@@ -114,11 +119,22 @@ impl Store {
     pub async fn acquire(&self) -> Result<PoolConnection<Postgres>, StoreError> {
         self.check_up()?;
         tokio::select! {
-            acquired = self.pool.acquire() => acquired.map_err(|error| {
-                self.explain(&error);
-                error.into()
-            }),
+            acquired = self.pool.acquire() => self.handed_out(acquired),
             () = self.liveness.down() => Err(StoreError::Down),
+        }
+    }
+
+    /// What the pool handed out, noted for the liveness probe, or why not.
+    fn handed_out<T>(&self, result: Result<T, sqlx::Error>) -> Result<T, StoreError> {
+        match result {
+            Ok(connection) => {
+                self.liveness.pool_served();
+                Ok(connection)
+            }
+            Err(error) => {
+                self.explain(&error);
+                Err(error.into())
+            }
         }
     }
 
@@ -156,35 +172,56 @@ impl Store {
         }
     }
 
-    /// A pool that timed out while it was not full could not open new
-    /// connections, and sqlx only says "pool timed out": one connection
-    /// attempt of its own (in the background, at most every 10 s) logs
-    /// PostgreSQL's reason, such as "too many clients".
+    /// A pool that timed out may be one that cannot open new connections,
+    /// and sqlx only says "pool timed out": one connection attempt of its
+    /// own (in the background) logs PostgreSQL's reason, such as "too many
+    /// clients". Neither its size nor its idle count tell: the size counts
+    /// connections being opened, and a call that began opening one (sqlx
+    /// retries while PostgreSQL refuses) waits out its timeout even when
+    /// another call returns a connection meanwhile.
     fn explain(&self, error: &sqlx::Error) {
         if matches!(error, sqlx::Error::PoolTimedOut) {
-            self.explain_if_pool_stuck();
+            self.ask_why_connections_fail();
         }
     }
 
-    /// When the pool has no idle connection and is not full, finds out (see
-    /// [`Store::explain`]) whether it can grow.
+    /// When the pool has no idle connection, finds out (see
+    /// [`Store::explain`]) whether it can open one.
     pub fn explain_if_pool_stuck(&self) {
-        if self.pool.num_idle() > 0 || self.pool.size() >= self.pool.options().get_max_connections()
-        {
-            return;
+        if self.pool.num_idle() == 0 {
+            self.ask_why_connections_fail();
         }
+    }
+
+    fn ask_why_connections_fail(&self) {
         {
-            let mut explained_at = self.explained_at.lock().expect("not poisoned");
-            if explained_at.is_some_and(|at| at.elapsed() < EXPLAIN_EVERY) {
+            let mut explaining = self.explaining.lock().expect("not poisoned");
+            if explaining.in_flight
+                || explaining
+                    .logged_at
+                    .is_some_and(|at| at.elapsed() < EXPLAIN_EVERY)
+            {
                 return;
             }
-            *explained_at = Some(Instant::now());
+            explaining.in_flight = true;
         }
         let options = self.options.clone();
+        let explaining = self.explaining.clone();
         tokio::spawn(async move {
-            match sqlx::ConnectOptions::connect(&options).await {
-                Ok(connection) => drop(connection),
-                Err(error) => log_connect_failure(&error),
+            let failed = match sqlx::ConnectOptions::connect(&options).await {
+                Ok(connection) => {
+                    drop(connection);
+                    false
+                }
+                Err(error) => {
+                    log_connect_failure(&error);
+                    true
+                }
+            };
+            let mut explaining = explaining.lock().expect("not poisoned");
+            explaining.in_flight = false;
+            if failed {
+                explaining.logged_at = Some(Instant::now());
             }
         });
     }
