@@ -13,10 +13,27 @@ import { SCENARIOS, runScenario, scenariosById } from './lib/faults/scenarios.mj
 
 /** @typedef {Awaited<ReturnType<typeof runScenario>>} FaultResult */
 
-/** Per scenario: writing before the fault, how long it lasts, writing after it was undone. */
+/**
+ * Per scenario: writing before the fault, how long it lasts, writing after it was undone; for
+ * overload, its phases (the unloaded latency, each step of the search for saturation, 3x it).
+ */
 const TIMING = {
-  full: { warmupMs: 4_000, holdMs: 5_000, tailMs: 6_000, lanes: 2, giveUpMs: 20_000 },
-  quick: { warmupMs: 1_000, holdMs: 1_500, tailMs: 1_500, lanes: 2, giveUpMs: 10_000 },
+  full: {
+    warmupMs: 4_000,
+    holdMs: 5_000,
+    tailMs: 6_000,
+    lanes: 2,
+    giveUpMs: 20_000,
+    overload: { unloadedMs: 3_000, stepMs: 1_500, offeredMs: 10_000 },
+  },
+  quick: {
+    warmupMs: 1_000,
+    holdMs: 1_500,
+    tailMs: 1_500,
+    lanes: 2,
+    giveUpMs: 10_000,
+    overload: { unloadedMs: 1_500, stepMs: 700, offeredMs: 3_000 },
+  },
 };
 
 /**
@@ -74,12 +91,14 @@ export function faultReport({ timing, results }) {
   lines.push(
     '',
     'Unavailability window: from the start of a failed attempt to the end of the first successful one started after it, on ' +
-      'either engine (the longest, and how many windows). Codes: what the writer (writes) and the staleness probes (reads) ' +
-      'saw, besides OK; `connection …` is a broken or refused connection. Staleness: from an update\'s acknowledgement until ' +
-      'a GetPost on the other engine shows it (the read\'s own latency included; probes whose reads failed are left out). ' +
-      'Health: grpc.health.v1 polled every 50 ms on each engine the fault was not done to; with PostgreSQL stopped, the ' +
-      'delays after the stop and after its return (target ≤ 1 s each); otherwise whether it stayed SERVING.',
+      'either engine (the longest, and how many windows). Codes: what the writer (writes), the staleness probes (reads) and ' +
+      'a scenario\'s own load (load) saw, besides OK; `connection …` is a broken or refused connection. Staleness: from an ' +
+      'update\'s acknowledgement until a GetPost on the other engine shows it (the read\'s own latency included; probes ' +
+      'whose reads failed are left out). Health: grpc.health.v1 polled every 50 ms on each engine the fault was not done ' +
+      'to; for an engine that lost PostgreSQL (stopped, or its network path cut), the delays after the loss and after its ' +
+      'return (target ≤ 1 s each); otherwise whether it stayed SERVING.',
     '',
+    ...overloadTable(results),
   );
   for (const r of results) {
     const s = r.staleness;
@@ -115,6 +134,7 @@ function codesCell(r) {
   const parts = [];
   if (Object.keys(r.writeOutcomes).length) parts.push(`writes: ${list(r.writeOutcomes)}`);
   if (Object.keys(r.readOutcomes).length) parts.push(`reads: ${list(r.readOutcomes)}`);
+  if (Object.keys(r.loadOutcomes).length) parts.push(`load: ${list(r.loadOutcomes)}`);
   return parts.join('; ') || 'OK only';
 }
 
@@ -125,22 +145,93 @@ function stalenessCell(r) {
 
 /** @param {FaultResult} r */
 function healthCell(r) {
-  const { perEngine, expected, correct } = r.health;
+  const { perEngine, correct } = r.health;
   const names = Object.keys(perEngine).sort();
   const mark = correct ? '✓' : '✗';
-  if (expected === 'postgres') {
+  const parts = [];
+  const cutOff = names.filter((name) => perEngine[name].cutOff);
+  if (cutOff.length) {
     const delays = (/** @type {'notServingMs' | 'servingMs'} */ field) =>
-      names.map((name) => (perEngine[name][field] == null ? 'never' : formatMs(/** @type {number} */ (perEngine[name][field])))).join(' / ');
-    return `NOT_SERVING after ${delays('notServingMs')}, SERVING after ${delays('servingMs')} (${names.join(' / ')}) ${mark}`;
+      cutOff.map((name) => (perEngine[name][field] == null ? 'never' : formatMs(/** @type {number} */ (perEngine[name][field])))).join(' / ');
+    const early = cutOff.filter((name) => perEngine[name].notServingBefore);
+    parts.push(
+      `NOT_SERVING after ${delays('notServingMs')}, SERVING after ${delays('servingMs')} (${cutOff.join(' / ')})` +
+        (early.length ? `, NOT_SERVING before the loss (${early.join(', ')})` : ''),
+    );
   }
-  const flipped = names.filter((name) => perEngine[name].flips > 0);
-  if (!flipped.length) return `SERVING throughout (${names.join(', ')}) ${mark}`;
-  return `${flipped.map((name) => `${name}: ${perEngine[name].flips} change(s)`).join(', ')} ${mark}`;
+  const others = names.filter((name) => !perEngine[name].cutOff);
+  const flipped = others.filter((name) => perEngine[name].flips > 0);
+  if (others.length && !flipped.length) parts.push(`SERVING throughout (${others.join(', ')})`);
+  if (flipped.length) parts.push(flipped.map((name) => `${name}: ${perEngine[name].flips} change(s)`).join(', '));
+  return `${parts.join('; ')} ${mark}`;
 }
 
-/** @param {number} ms */
+/**
+ * The overload scenario's figures, when it ran: per run at 3x saturation (the engine's default
+ * admission settings, then an operator's), what was offered, what the engine accepted and
+ * refused, how fast, against the targets (refusals within 10 ms, accepted p99 within 2x the
+ * unloaded p99, no codes but OK and RESOURCE_EXHAUSTED).
+ *
+ * @param {FaultResult[]} results
+ */
+function overloadTable(results) {
+  const overloads = results.map((r) => /** @type {any} */ (r.figures).overload).filter(Boolean);
+  if (!overloads.length) return [];
+  const lines = [];
+  const mark = (/** @type {boolean} */ met) => (met ? '✓' : '✗');
+  const percent = (/** @type {number | null} */ fraction) => (fraction === null ? '-' : `${(100 * fraction).toFixed(1)} %`);
+  for (const o of overloads) {
+    const best = Math.max(...o.steps.map((/** @type {any} */ s) => s.perSecond));
+    lines.push(
+      `Overload on engine ${o.engine}: unloaded p99 ${formatMs(o.unloaded.acceptedP99Ms)} (1 caller, ${o.unloaded.offered} calls; ` +
+        `the engine's own ≤ ${bound(o.unloadedServer.p99AtMostMs)}); ` +
+        `saturation at ${o.saturation} callers (callers: answered per second, p99: ` +
+        `${o.steps.map((/** @type {any} */ s) => `${s.concurrency}: ${Math.round(s.perSecond)}/s, ${formatMs(s.p99Ms)}`).join('; ')}; best ${Math.round(best)}/s).`,
+      '',
+      '| 3x saturation | callers | offered | accepted | shed | time to RESOURCE_EXHAUSTED p50 / p99 | accepted p99 (× unloaded) | other codes | engine\'s own: refusals ≤ 1 ms / ≤ 10 ms, accepted p99 | machine |',
+      '|---|---:|---:|---:|---:|---|---|---|---|---|',
+    );
+    for (const run of o.runs) {
+      const { offered: f, server, met } = run;
+      const ratio = f.acceptedP99Ms !== null && o.unloaded.acceptedP99Ms ? f.acceptedP99Ms / o.unloaded.acceptedP99Ms : null;
+      const others = Object.entries(f.otherOutcomes).map(([code, n]) => `${code} ×${n}`).join(', ');
+      const settings = Object.entries(run.settings).map(([k, v]) => (k === 'defaults' ? `defaults (${v})` : `${k}=${v}`)).join(', ');
+      lines.push(
+        `| ${settings}${run.writer ? ', writer on' : ''} | ${f.concurrency} | ${f.offered} in ${f.seconds.toFixed(1)} s | ${Math.round(f.acceptedPerSecond)}/s | ` +
+          `${percent(f.shedFraction)} (${f.shed}) | ${f.shed ? `${formatMs(f.shedP50Ms)} / ${formatMs(f.shedP99Ms)} ${mark(met.refusedWithinTarget)}` : 'none refused'} | ` +
+          `${formatMs(f.acceptedP99Ms)} (${ratio === null ? '-' : ratio.toFixed(1)}×) ${mark(met.acceptedWithinTarget)} | ${others || 'none'} ${mark(met.onlyOkAndRefused)} | ` +
+          `${server.shed.n ? `${percent(server.shed.within1ms)} / ${percent(server.shed.within10ms)}` : '-'}, ≤ ${bound(server.accepted.p99AtMostMs)} | ` +
+          `engine ${f.engineCpu === null ? '-' : `${Math.round(100 * f.engineCpu)} %`} of a core, all cores ${Math.round(100 * f.machineBusy)} % busy, ` +
+          `harness event-loop delay p99 ${formatMs(f.loopDelayP99Ms)} |`,
+      );
+    }
+    lines.push('');
+  }
+  lines.push(
+    'Overload: the call mix (GetPost FULL of published posts ½, ListPosts ¼, ListPosts of drafts with the admin key, ' +
+      'uncached, 15 %, UpdatePost of a draft 10 %) from closed-loop callers on one engine, who wait as a refusal\'s ' +
+      'RetryInfo asks. Unloaded: one caller. Saturation: callers doubled until throughput stopped growing; the least that ' +
+      'reached 90 % of the best. 3x saturation is offered twice: with the engine\'s defaults (before the writer starts), then ' +
+      'with the engine restarted with at most the saturation\'s calls running and a queue wait of the unloaded p99 (at most ' +
+      '10 ms), the writer on. Latencies as the callers saw them (targets: refusals ≤ 10 ms, accepted p99 ≤ 2x unloaded); ' +
+      '"engine\'s own": from its quire_rpc_duration_seconds histogram (the writer\'s and probes\' calls on it included), ' +
+      'the p99 as the bucket it falls in; "machine": what else competed for the cores, the harness included.',
+    '',
+  );
+  return lines;
+}
+
+/** @param {number | null} ms */
+function bound(ms) {
+  if (ms === null) return '-';
+  return Number.isFinite(ms) ? formatMs(ms) : '∞';
+}
+
+/** @param {number | null} ms */
 function formatMs(ms) {
-  return ms >= 1_000 ? `${(ms / 1000).toFixed(2)} s` : `${Math.round(ms)} ms`;
+  if (ms === null) return '-';
+  if (ms >= 1_000) return `${(ms / 1000).toFixed(2)} s`;
+  return ms < 10 ? `${ms.toFixed(1)} ms` : `${Math.round(ms)} ms`;
 }
 
 /** JSON with bigints (revisions) as strings. */

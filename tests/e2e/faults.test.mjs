@@ -1,14 +1,18 @@
 // The fault suite's smoke (issue 13): two engines over a PostgreSQL and a Redis of the test's own,
 // a writer keeping a ledger of every acknowledged write, a fault injected mid-run, and a checker:
 // nothing acknowledged is lost, nothing is written twice, no retry is answered wrongly, and
-// health follows PostgreSQL (and only PostgreSQL) within a second. Four scenarios for a few
+// health follows PostgreSQL (and only PostgreSQL) within a second. Five scenarios for a few
 // seconds each; `npm run bench` runs them all, longer (bench/faults.mjs). Needs PostgreSQL 15+ and
 // redis-server installed, and QUIRE_ENGINE_BIN (`npm test` provides it).
 import assert from 'node:assert/strict';
+import net from 'node:net';
+import { once } from 'node:events';
 import { after, before, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { engineBinary } from './engine-process.mjs';
 import { checkLedger } from '../../bench/lib/faults/checker.mjs';
 import { startFaultCluster } from '../../bench/lib/faults/cluster.mjs';
+import { startFaultProxy } from '../../bench/lib/faults/proxy.mjs';
 import { runScenario, scenariosById } from '../../bench/lib/faults/scenarios.mjs';
 
 const TIMING = { warmupMs: 1_500, holdMs: 2_000, tailMs: 1_500, lanes: 2, giveUpMs: 10_000 };
@@ -77,6 +81,55 @@ test('the checker finds lost, duplicated and wrongly answered writes (and accept
   );
 });
 
+test('the fault proxy passes, delays in order, swallows and resets', async () => {
+  const echo = net.createServer((socket) => {
+    socket.on('error', () => {});
+    socket.pipe(socket);
+  });
+  echo.listen(0, '127.0.0.1');
+  await once(echo, 'listening');
+  const proxy = await startFaultProxy({ host: '127.0.0.1', port: /** @type {net.AddressInfo} */ (echo.address()).port });
+  const client = net.connect(proxy.port, proxy.host);
+  const errors = [];
+  client.on('error', (error) => errors.push(/** @type {NodeJS.ErrnoException} */ (error).code));
+  let received = '';
+  client.on('data', (chunk) => {
+    received += chunk;
+  });
+  const receivedWithin = async (/** @type {number} */ ms) => {
+    await sleep(ms);
+    const text = received;
+    received = '';
+    return text;
+  };
+  try {
+    await once(client, 'connect');
+    client.write('pass;');
+    assert.equal(await receivedWithin(50), 'pass;');
+
+    proxy.setMode({ kind: 'latency', ms: 150 });
+    client.write('slow;');
+    await sleep(20);
+    proxy.setMode({ kind: 'pass' });
+    client.write('after;');
+    assert.equal(await receivedWithin(60), '', 'a chunk sent after the delayed one waits for it');
+    assert.equal(await receivedWithin(400), 'slow;after;');
+
+    proxy.setMode({ kind: 'blackhole' });
+    client.write('lost;');
+    assert.equal(await receivedWithin(100), '');
+    assert.deepEqual(errors, [], 'a black hole fails nothing');
+
+    proxy.setMode({ kind: 'reset' });
+    await sleep(50);
+    assert.deepEqual(errors, ['ECONNRESET']);
+  } finally {
+    client.destroy();
+    await proxy.close();
+    echo.close();
+  }
+});
+
 test('engine kill -9 mid-write: no acknowledged write lost or duplicated, the other engine stays SERVING', { timeout: SCENARIO_TIMEOUT_MS }, async () => {
   const result = await run('engine-kill');
   assertLedgerHeld(result);
@@ -106,4 +159,16 @@ test('Redis SIGSTOP: health stays SERVING, no write lost or duplicated, the othe
   assertLedgerHeld(result);
   assert.ok(result.health.correct, `health flipped while only Redis was down: ${JSON.stringify(result.health)}`);
   assert.equal(result.staleness.neverSeen, 0, 'every acknowledged update became visible on the other engine within 5 s');
+});
+
+test('network fault between an engine and PostgreSQL: that engine NOT_SERVING within 1 s of the black hole, SERVING within 1 s of the path\'s return, the other SERVING, nothing lost or duplicated', { timeout: SCENARIO_TIMEOUT_MS }, async () => {
+  const result = await run('postgres-network');
+  assertLedgerHeld(result);
+  assert.ok(result.health.correct, `health: ${JSON.stringify(result.health)}`);
+  const cutOff = Object.entries(result.health.perEngine).filter(([, health]) => health.cutOff);
+  assert.equal(cutOff.length, 1, `one engine behind the proxy: ${JSON.stringify(result.health)}`);
+  for (const [engine, health] of cutOff) {
+    assert.ok(health.notServingMs != null && health.notServingMs <= 1_000, `engine ${engine} NOT_SERVING after the black hole: ${health.notServingMs} ms`);
+    assert.ok(health.servingMs != null && health.servingMs <= 1_000, `engine ${engine} SERVING after the path's return: ${health.servingMs} ms`);
+  }
 });

@@ -6,71 +6,20 @@ import { register } from 'tsx/esm/api';
 // gen/ts ships TypeScript, which tsx loads (Node 20 cannot run .ts files by itself).
 register();
 
-const [{ Code, ConnectError, createClient }, { createGrpcTransport }, { create, createFileRegistry }, wkt, codegen] = await Promise.all([
+const [{ Code, ConnectError, createClient }, { createGrpcTransport }] = await Promise.all([
   import('@connectrpc/connect'),
   import('@connectrpc/connect-node'),
-  import('@bufbuild/protobuf'),
-  import('@bufbuild/protobuf/wkt'),
-  import('@bufbuild/protobuf/codegenv2'),
 ]);
-const [{ PostService }, { ChangeService }, { AuthorService }] = await Promise.all([
-  import('@quire/gen/quire/v1/post_service_pb'),
-  import('@quire/gen/quire/v1/change_service_pb'),
-  import('@quire/gen/quire/v1/author_service_pb'),
-]);
+const [{ PostService }, { ChangeService }, { AuthorService }, { RetryInfoSchema }, { Health, HealthCheckResponse_ServingStatus: ServingStatus }] =
+  await Promise.all([
+    import('@quire/gen/quire/v1/post_service_pb'),
+    import('@quire/gen/quire/v1/change_service_pb'),
+    import('@quire/gen/quire/v1/author_service_pb'),
+    import('@quire/gen/google/rpc/error_details_pb'),
+    import('@quire/gen/grpc/health/v1/health_pb'),
+  ]);
 export const { PostStatus, PostView } = await import('@quire/gen/quire/v1/post_pb');
 export const { AuthorRole } = await import('@quire/gen/quire/v1/author_pb');
-
-/**
- * `grpc.health.v1.Health/Check`, described by hand as web/lib/engine/grpc-health.ts does (that
- * file is server-only TypeScript): gen/ts holds only our own contract.
- */
-const healthFile = createFileRegistry(
-  create(wkt.FileDescriptorProtoSchema, {
-    name: 'grpc/health/v1/health.proto',
-    package: 'grpc.health.v1',
-    syntax: 'proto3',
-    messageType: [
-      {
-        name: 'HealthCheckRequest',
-        field: [{ name: 'service', number: 1, type: wkt.FieldDescriptorProto_Type.STRING, label: wkt.FieldDescriptorProto_Label.OPTIONAL }],
-      },
-      {
-        name: 'HealthCheckResponse',
-        field: [
-          {
-            name: 'status',
-            number: 1,
-            type: wkt.FieldDescriptorProto_Type.ENUM,
-            typeName: '.grpc.health.v1.HealthCheckResponse.ServingStatus',
-            label: wkt.FieldDescriptorProto_Label.OPTIONAL,
-          },
-        ],
-        enumType: [
-          {
-            name: 'ServingStatus',
-            value: [
-              { name: 'UNKNOWN', number: 0 },
-              { name: 'SERVING', number: 1 },
-              { name: 'NOT_SERVING', number: 2 },
-              { name: 'SERVICE_UNKNOWN', number: 3 },
-            ],
-          },
-        ],
-      },
-    ],
-    service: [
-      {
-        name: 'Health',
-        method: [{ name: 'Check', inputType: '.grpc.health.v1.HealthCheckRequest', outputType: '.grpc.health.v1.HealthCheckResponse' }],
-      },
-    ],
-  }),
-  () => undefined,
-).getFile('grpc/health/v1/health.proto');
-const Health = codegen.serviceDesc(healthFile, 0);
-const SERVING = 1;
-const NOT_SERVING = 2;
 
 /** How long a health check may take; a slower engine counts as unreachable. */
 const HEALTH_TIMEOUT_MS = 1_000;
@@ -101,7 +50,7 @@ export function engineClients(baseUrl, key) {
     async health() {
       try {
         const { status } = await health.check({ service: '' }, { timeoutMs: HEALTH_TIMEOUT_MS });
-        return status === SERVING ? 'serving' : status === NOT_SERVING ? 'not_serving' : 'unreachable';
+        return status === ServingStatus.SERVING ? 'serving' : status === ServingStatus.NOT_SERVING ? 'not_serving' : 'unreachable';
       } catch {
         return 'unreachable';
       }
@@ -128,6 +77,18 @@ export function outcomeOf(error) {
   }
   const connectError = ConnectError.from(error);
   return Code[connectError.code].replace(/(?<=[a-z])(?=[A-Z])/g, '_').toLowerCase();
+}
+
+/**
+ * When the server asked the client to try again (a `google.rpc.RetryInfo` detail, as shed calls
+ * carry), in milliseconds; null if it did not say.
+ *
+ * @param {unknown} error
+ */
+export function retryDelayMs(error) {
+  const [info] = ConnectError.from(error).findDetails(RetryInfoSchema);
+  if (!info?.retryDelay) return null;
+  return Number(info.retryDelay.seconds) * 1_000 + info.retryDelay.nanos / 1e6;
 }
 
 /**

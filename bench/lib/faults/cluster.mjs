@@ -31,7 +31,11 @@ const PG_CTL_TIMEOUT_MS = 60_000;
  * @property {string} name
  * @property {string} url
  * @property {EngineClients} clients
+ * @property {() => EngineClients} connect clients on a connection of their own (another client, as a load's)
+ * @property {string} logFile where its output is appended
+ * @property {() => number | undefined} pid the running process's
  * @property {() => boolean} running
+ * @property {(env: NodeJS.ProcessEnv) => void} configure settings (environment variables) over the cluster's for its next starts; `{}` for none
  * @property {(signal: NodeJS.Signals) => void} signal sends `signal` to the engine process
  * @property {(timeoutMs?: number) => Promise<void>} exited resolves once the process has exited (SIGKILL after `timeoutMs`)
  * @property {() => Promise<void>} start starts it (again), fresh from the binary, and waits for SERVING
@@ -150,8 +154,11 @@ export async function startFaultCluster({ engineBin, names = ['A', 'B'], log = (
       engines,
       checker,
       authorId: author.id,
+      /** The engines' DATABASE_URL (the ordinary role), and PostgreSQL's address. */
+      database: { url: started.url, host: LOCAL_HOST, port: pgPort },
       postgres,
-      redis,
+      /** Redis's process (to kill or pause it), and its address. */
+      redis: { ...redis, host: LOCAL_HOST, port: redisPort },
       /** The last lines of every log, for a failure's message. */
       logTails: () =>
         [paths.pgLog, paths.redisLog, ...[...names, 'checker'].map((name) => path.join(stateDir, `engine-${name}.log`))].map(logTail).join('\n'),
@@ -175,13 +182,15 @@ async function engineProcess({ name, engineBin, env, key, logFile, pids }) {
   const clients = engineClients(url, key);
   /** @type {import('../../../scripts/lib/processes.mjs').ServerProcess | null} */
   let server = null;
+  /** @type {NodeJS.ProcessEnv} a scenario's settings over the cluster's */
+  let overrides = {};
 
   const start = async () => {
     for (let attempt = 1; ; attempt += 1) {
       // Another build may be replacing the binary right now.
       await waitForBinary(engineBin);
       const child = startProcess([engineBin], {
-        env: { ...env, QUIRE_LISTEN_ADDR: `${LOCAL_HOST}:${port}` },
+        env: { ...env, ...overrides, QUIRE_LISTEN_ADDR: `${LOCAL_HOST}:${port}` },
         output: { appendTo: logFile },
         stopTimeoutMs: ENGINE_STOP_TIMEOUT_MS,
         name: `quire-engine ${name}`,
@@ -207,7 +216,13 @@ async function engineProcess({ name, engineBin, env, key, logFile, pids }) {
     name,
     url,
     clients,
+    connect: () => engineClients(url, key),
+    logFile,
+    pid: () => server?.pid,
     running: () => server?.running() ?? false,
+    configure: (settings) => {
+      overrides = { ...settings };
+    },
     signal: (signal) => server?.kill(signal),
     exited: async (timeoutMs = ENGINE_STOP_TIMEOUT_MS) => {
       const current = server;
@@ -230,37 +245,57 @@ async function engineProcess({ name, engineBin, env, key, logFile, pids }) {
  * @param {{ programs: NonNullable<Awaited<ReturnType<typeof findPostgresPrograms>>>, paths: ReturnType<typeof localPaths>, runner: Awaited<ReturnType<typeof preparePostgresRunner>>, port: number, adminUrl: string }} options
  */
 function postgresFaults({ programs, paths, runner, port, adminUrl }) {
+  /** @type {Record<string, string | number>} server settings (`-c name=value`) over the cluster's, for the next starts */
+  let settings = {};
+  const stop = async (/** @type {'immediate' | 'fast'} */ mode) => {
+    const stopped = await runner([programs.pgCtl, '-D', paths.pgData, '-m', mode, '-w', 'stop'], {
+      cwd: paths.pgDir,
+      timeoutMs: PG_CTL_TIMEOUT_MS,
+    });
+    if (stopped.code !== 0) throw new Error(`pg_ctl stop -m ${mode} failed: ${failureText(stopped)}`);
+  };
+  /** @returns {Promise<{ upAt: number }>} upAt: when it first answered a query again */
+  const start = async () => {
+    // The same server options as scripts/services/postgres.mjs starts it with, and the scenario's.
+    const extra = Object.entries(settings).map(([name, value]) => ` -c ${name}=${value}`).join('');
+    const options = `-p ${port} -k '' -c listen_addresses=${LOCAL_HOST}${extra}`;
+    let upAt = 0;
+    const polling = (async () => {
+      const deadline = Date.now() + PG_CTL_TIMEOUT_MS;
+      while (!upAt && Date.now() < deadline) {
+        if (await answersQuery(adminUrl)) upAt = Date.now();
+        else await sleep(PG_UP_POLL_MS);
+      }
+    })();
+    const started = await runner(
+      [programs.pgCtl, '-D', paths.pgData, '-l', paths.pgLog, '-o', options, '-w', '-t', String(PG_CTL_TIMEOUT_MS / 1000), 'start'],
+      { cwd: paths.pgDir, timeoutMs: PG_CTL_TIMEOUT_MS + 10_000 },
+    );
+    if (started.code !== 0) throw new Error(`PostgreSQL did not start again (pg_ctl: ${failureText(started)}).\n${logTail(paths.pgLog)}`);
+    await polling;
+    if (!upAt) throw new Error(`PostgreSQL started but answered no query within ${PG_CTL_TIMEOUT_MS / 1000}s`);
+    return { upAt };
+  };
   return {
+    /** Its server log (what it refused, and why). */
+    logFile: paths.pgLog,
     /** @returns {Promise<{ stoppedAt: number }>} stoppedAt: when the stop was issued */
     async stopImmediately() {
       const stoppedAt = Date.now();
-      const stopped = await runner([programs.pgCtl, '-D', paths.pgData, '-m', 'immediate', '-w', 'stop'], {
-        cwd: paths.pgDir,
-        timeoutMs: PG_CTL_TIMEOUT_MS,
-      });
-      if (stopped.code !== 0) throw new Error(`pg_ctl stop -m immediate failed: ${failureText(stopped)}`);
+      await stop('immediate');
       return { stoppedAt };
     },
-    /** @returns {Promise<{ upAt: number }>} upAt: when it first answered a query again */
-    async start() {
-      // The same server options as scripts/services/postgres.mjs starts it with.
-      const options = `-p ${port} -k '' -c listen_addresses=${LOCAL_HOST}`;
-      let upAt = 0;
-      const polling = (async () => {
-        const deadline = Date.now() + PG_CTL_TIMEOUT_MS;
-        while (!upAt && Date.now() < deadline) {
-          if (await answersQuery(adminUrl)) upAt = Date.now();
-          else await sleep(PG_UP_POLL_MS);
-        }
-      })();
-      const started = await runner(
-        [programs.pgCtl, '-D', paths.pgData, '-l', paths.pgLog, '-o', options, '-w', '-t', String(PG_CTL_TIMEOUT_MS / 1000), 'start'],
-        { cwd: paths.pgDir, timeoutMs: PG_CTL_TIMEOUT_MS + 10_000 },
-      );
-      if (started.code !== 0) throw new Error(`PostgreSQL did not start again (pg_ctl: ${failureText(started)}).\n${logTail(paths.pgLog)}`);
-      await polling;
-      if (!upAt) throw new Error(`PostgreSQL started but answered no query within ${PG_CTL_TIMEOUT_MS / 1000}s`);
-      return { upAt };
+    start,
+    /**
+     * A clean restart (`pg_ctl stop -m fast`, then start) with these server settings over the
+     * cluster's (`{}`: none), kept for later starts.
+     *
+     * @param {Record<string, string | number>} newSettings
+     */
+    async restartWith(newSettings) {
+      settings = { ...newSettings };
+      await stop('fast');
+      return start();
     },
   };
 }

@@ -1,10 +1,15 @@
-// The faults, one scenario each, and the run of one: the writer and the observers start, the
-// fault is injected after a warm-up and undone, writing goes on for a while, then the checker
-// reads what PostgreSQL kept. Every step is bounded in time.
+// The faults, one scenario each, and the run of one: a scenario that needs the cluster set up
+// its own way (engine settings, PostgreSQL's, a proxy in between) prepares it, the writer and the
+// observers start, the fault is injected after a warm-up and undone, writing goes on for a while,
+// the preparation is undone, then the checker reads what PostgreSQL kept. Every step is bounded
+// in time. Overload, the connection limit and the network fault live in files of their own.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { outcomeOf } from './clients.mjs';
 import { checkLedger } from './checker.mjs';
+import { connectionLimitScenario } from './connection-limit.mjs';
+import { postgresNetworkScenario, redisNetworkScenario } from './network.mjs';
 import { probeStaleness, watchHealth } from './observers.mjs';
+import { overloadScenario } from './overload.mjs';
 import { startWriter } from './writer.mjs';
 
 /** @typedef {import('./cluster.mjs').Engine} Engine */
@@ -15,19 +20,33 @@ import { startWriter } from './writer.mjs';
  * @property {number} warmupMs writing before the fault
  * @property {number} holdMs how long a fault lasts (a dependency down, an engine gone)
  * @property {number} tailMs writing after the fault was undone
+ * @property {{ unloadedMs: number, stepMs: number, offeredMs: number }} [overload] the overload scenario's phases: the
+ *   unloaded latency, each step of the search for saturation, 3x saturation
  */
 /**
  * @typedef {object} Injected what a fault did and when
  * @property {Record<string, number>} at times of its steps (`stopped`, `up`, `killed`, …)
  * @property {string[]} targets engines the fault was done to (their health is expected to change)
  * @property {string[]} notes
- * @property {'postgres' | 'none'} [healthShouldFlip] postgres: every engine NOT_SERVING while it is down
+ * @property {'postgres' | 'none'} [healthShouldFlip] postgres: the engines that lose PostgreSQL (all of them, or those
+ *   `cutOff` names) NOT_SERVING from `at.stopped` to `at.up`, the others SERVING throughout
+ * @property {string[]} [cutOff] with healthShouldFlip postgres: the engines that lose it (default: all)
+ * @property {Record<string, number>} [loadOutcomes] what a load of the scenario's own saw, besides OK
+ * @property {Record<string, unknown>} [figures] the scenario's own measurements, for its report
+ */
+/**
+ * @typedef {object} Prepared a scenario's own set-up, done before the writer starts
+ * @property {any} [state] for its inject
+ * @property {string[]} [notes]
+ * @property {() => Promise<{ notes?: string[], figures?: Record<string, unknown> } | void>} restore undoes it once the
+ *   writer stopped (before the checker reads), and says what it saw meanwhile
  */
 /**
  * @typedef {object} Scenario
  * @property {string} id
  * @property {string} title
- * @property {(context: { cluster: FaultCluster, writer: ReturnType<typeof startWriter>, timing: Timing }) => Promise<Injected>} inject
+ * @property {(context: { cluster: FaultCluster, timing: Timing }) => Promise<Prepared>} [prepare]
+ * @property {(context: { cluster: FaultCluster, writer: ReturnType<typeof startWriter>, timing: Timing, prepared: Prepared | null }) => Promise<Injected>} inject
  */
 
 /** How long after a fault an engine may take to answer SERVING again before the run fails. */
@@ -164,6 +183,10 @@ export const SCENARIOS = [
       };
     },
   },
+  overloadScenario,
+  connectionLimitScenario,
+  postgresNetworkScenario,
+  redisNetworkScenario,
 ];
 
 /** @param {string[]} ids */
@@ -183,6 +206,28 @@ export function scenariosById(ids) {
  * @param {Timing & { lanes?: number, giveUpMs?: number }} timing
  */
 export async function runScenario(cluster, scenario, timing) {
+  const prepared = scenario.prepare ? await scenario.prepare({ cluster, timing }) : null;
+  let restored = false;
+  const restore = async () => {
+    restored = true;
+    return prepared?.restore();
+  };
+  try {
+    return await runPrepared(cluster, scenario, timing, prepared, restore);
+  } finally {
+    // Undone already, unless the run failed before it got there.
+    if (!restored) await restore().catch(() => {});
+  }
+}
+
+/**
+ * @param {FaultCluster} cluster
+ * @param {Scenario} scenario
+ * @param {Timing & { lanes?: number, giveUpMs?: number }} timing
+ * @param {Prepared | null} prepared
+ * @param {() => Promise<{ notes?: string[], figures?: Record<string, unknown> } | void>} restore
+ */
+async function runPrepared(cluster, scenario, timing, prepared, restore) {
   const { engines } = cluster;
   const slugPrefix = `${scenario.id}-${Date.now().toString(36)}`;
   const health = watchHealth(engines);
@@ -211,7 +256,7 @@ export async function runScenario(cluster, scenario, timing) {
   let injected;
   try {
     await sleep(timing.warmupMs);
-    injected = await scenario.inject({ cluster, writer, timing });
+    injected = await scenario.inject({ cluster, writer, timing, prepared });
     await sleep(timing.tailMs);
   } finally {
     await writer.stop();
@@ -219,6 +264,12 @@ export async function runScenario(cluster, scenario, timing) {
     await health.stop();
   }
   const ended = Date.now();
+  const undone = (await restore()) ?? {};
+  injected = {
+    ...injected,
+    notes: [...(prepared?.notes ?? []), ...injected.notes, ...(undone.notes ?? [])],
+    figures: { ...injected.figures, ...undone.figures },
+  };
   await recovered(cluster);
   const check = await checkLedger(cluster.checker.clients, writer.ledger, slugPrefix);
   return summarise({ scenario, injected, writer, reads, probes: await Promise.all(probes), health: health.changes, check, began, ended });
@@ -240,6 +291,7 @@ function summarise({ scenario, injected, writer, reads, probes, health, check, b
     attempts: writer.attempts.length,
     writeOutcomes: countBy(writer.attempts.filter((a) => a.outcome !== 'ok').map((a) => a.outcome)),
     readOutcomes: countBy(reads.map((r) => r.outcome)),
+    loadOutcomes: injected.loadOutcomes ?? {},
     retriesAcknowledged: writer.attempts.filter((a) => a.retry && a.outcome === 'ok').length,
     unavailability: {
       windows: windows.length,
@@ -261,6 +313,7 @@ function summarise({ scenario, injected, writer, reads, probes, health, check, b
     failureSamples: Object.fromEntries(writer.attempts.filter((a) => a.message).map((a) => [a.outcome, a.message])),
     health: healthVerdict(health, injected),
     notes: injected.notes,
+    figures: injected.figures ?? {},
   };
 }
 
@@ -287,9 +340,10 @@ export function unavailabilityWindows(attempts) {
 }
 
 /**
- * What health did during the run, against what it should have done: with PostgreSQL down every
- * engine NOT_SERVING within a second of the stop and SERVING within a second of its return;
- * otherwise no engine the fault was not done to leaves SERVING.
+ * What health did during the run, against what it should have done: an engine that lost
+ * PostgreSQL (every engine when it stopped, or those a network fault cut off) NOT_SERVING within
+ * a second of the loss and SERVING within a second of its return, and SERVING before the loss;
+ * every other engine the fault was not done to SERVING throughout.
  *
  * @param {HealthChange[]} changes
  * @param {Injected} injected
@@ -297,15 +351,16 @@ export function unavailabilityWindows(attempts) {
 function healthVerdict(changes, injected) {
   const engines = [...new Set(changes.map((c) => c.engine))].filter((name) => !injected.targets.includes(name));
   const origin = Math.min(...Object.values(injected.at));
-  /** @type {Record<string, { notServingMs?: number | null, servingMs?: number | null, servingWhileDown?: boolean, flips: number, timeline: string }>} */
+  const cutOff = injected.healthShouldFlip === 'postgres' ? (injected.cutOff ?? engines) : [];
+  /** @type {Record<string, { cutOff: boolean, notServingMs?: number | null, servingMs?: number | null, servingWhileDown?: boolean, notServingBefore?: boolean, flips: number, timeline: string }>} */
   const perEngine = {};
   for (const name of engines) {
     const own = changes.filter((c) => c.engine === name);
     const flips = own.slice(1).length + (own[0] && own[0].state !== 'serving' ? 1 : 0);
     // Each change relative to the fault's first step.
     const timeline = own.map((c) => `${c.state}@${Number.isFinite(origin) ? `${c.at - origin >= 0 ? '+' : ''}${c.at - origin}ms` : ''}`).join(' ');
-    perEngine[name] = { flips, timeline };
-    if (injected.healthShouldFlip === 'postgres') {
+    perEngine[name] = { cutOff: cutOff.includes(name), flips, timeline };
+    if (cutOff.includes(name)) {
       const { stopped, up } = injected.at;
       const down = own.find((c) => c.at >= stopped && c.state === 'not_serving');
       // PostgreSQL's return is polled, so the engine's own probe may see it a little earlier.
@@ -313,14 +368,14 @@ function healthVerdict(changes, injected) {
       perEngine[name].notServingMs = down && down.at < up ? down.at - stopped : null;
       perEngine[name].servingMs = back ? Math.max(0, back.at - up) : null;
       perEngine[name].servingWhileDown = Boolean(down && own.some((c) => c.at > down.at && c.at < up - UP_SLACK_MS && c.state === 'serving'));
+      perEngine[name].notServingBefore = own.some((c) => c.at < stopped && c.state !== 'serving');
     }
   }
-  const correct =
-    injected.healthShouldFlip === 'postgres'
-      ? Object.values(perEngine).every(
-          (e) => e.notServingMs != null && e.notServingMs <= 1_000 && e.servingMs != null && e.servingMs <= 1_000 && !e.servingWhileDown,
-        )
-      : Object.values(perEngine).every((e) => e.flips === 0);
+  const correct = Object.values(perEngine).every((e) =>
+    e.cutOff
+      ? e.notServingMs != null && e.notServingMs <= 1_000 && e.servingMs != null && e.servingMs <= 1_000 && !e.servingWhileDown && !e.notServingBefore
+      : e.flips === 0,
+  );
   return { expected: injected.healthShouldFlip ?? 'none', perEngine, correct };
 }
 

@@ -1,0 +1,169 @@
+// Overload at 3x saturation, on one engine, measured in the same run: the unloaded latency of the
+// call mix (load.mjs) from one caller, then the concurrency where throughput stops growing, then
+// three times that concurrency twice: once with the engine's default admission settings (for
+// comparison, before the writer starts), and once, the writer writing meanwhile on both engines,
+// with the setting an operator would choose for what was measured: at most the saturation's
+// concurrency running (more add no throughput, only latency). The queue waits stay at their
+// defaults: a burst may wait 100 ms for a slot, but once a call is refused the others wait at
+// most 5 ms, until a second passes without a refusal (grpc/admission.rs).
+// The callers honour a refusal's RetryInfo, as gRPC clients with retry pushback do. Latencies as
+// the callers saw them, and as the engine's own histograms have them (quire_rpc_duration_seconds,
+// scraped before and after), since on a small machine the callers' process competes for the same
+// cores.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { freePort } from '../../../scripts/lib/ports.mjs';
+import { LOCAL_HOST } from '../../../scripts/services/settings.mjs';
+import { findSaturation, loadFigures, offerLoad, seedPosts } from './load.mjs';
+
+/** @typedef {import('./scenarios.mjs').Scenario} Scenario */
+/** @typedef {import('./cluster.mjs').Engine} Engine */
+/** @typedef {import('./load.mjs').Seeded} Seeded */
+/** @typedef {Map<string, Map<number, number>>} Histograms by gRPC status: cumulative count per upper bound (s) */
+
+/** When the timing names none (the smoke's). */
+const DEFAULT_PHASES = { unloadedMs: 1_500, stepMs: 700, offeredMs: 3_000 };
+/** Warming the caches before each measurement. */
+const WARMUP_MS = 500;
+/** How many times saturation is offered. */
+const OVERLOAD_FACTOR = 3;
+/** The targets: refusals within this, accepted calls' p99 within this many times the unloaded p99. */
+const REFUSAL_TARGET_MS = 10;
+const ACCEPTED_TARGET_FACTOR = 2;
+const STATUS_OK = '0';
+const STATUS_RESOURCE_EXHAUSTED = '8';
+
+/** @type {Scenario} */
+export const overloadScenario = {
+  id: 'overload',
+  title: `overload at ${OVERLOAD_FACTOR}x saturation`,
+  async prepare({ cluster, timing }) {
+    const phases = timing.overload ?? DEFAULT_PHASES;
+    const [target] = cluster.engines;
+    const metricsAddr = `${LOCAL_HOST}:${await freePort()}`;
+    const metricsUrl = `http://${metricsAddr}/metrics`;
+    target.configure({ QUIRE_METRICS_ADDR: metricsAddr });
+    await target.stop();
+    await target.start();
+    const seeded = await seedPosts(cluster.checker, { authorId: cluster.authorId, prefix: `seed-load-${Date.now().toString(36)}`, published: 20, drafts: 30 });
+    await offerLoad({ engine: target, seeded, concurrency: 1, durationMs: WARMUP_MS });
+    const beforeUnloaded = await scrapeDurations(metricsUrl);
+    const unloaded = loadFigures(await offerLoad({ engine: target, seeded, concurrency: 1, durationMs: phases.unloadedMs }));
+    await sleep(100);
+    const unloadedServer = serverFigures(beforeUnloaded, await scrapeDurations(metricsUrl)).accepted;
+    const { steps, saturation } = await findSaturation({ engine: target, seeded, stepMs: phases.stepMs });
+    const concurrency = OVERLOAD_FACTOR * saturation.concurrency;
+    const measure = { target, seeded, unloaded, concurrency, durationMs: phases.offeredMs, metricsUrl };
+    const defaults = { settings: { defaults: 'QUIRE_MAX_CONCURRENT_CALLS=64, QUIRE_MAX_QUEUED_CALLS=1024, QUIRE_MAX_QUEUE_WAIT_MS=100, QUIRE_OVERLOAD_QUEUE_WAIT_MS=5' }, ...(await overloaded(measure)), writer: false };
+    const settings = { QUIRE_MAX_CONCURRENT_CALLS: String(saturation.concurrency) };
+    target.configure({ ...settings, QUIRE_METRICS_ADDR: metricsAddr });
+    await target.stop();
+    await target.start();
+    await offerLoad({ engine: target, seeded, concurrency: 1, durationMs: WARMUP_MS });
+    return {
+      state: { measure, steps, saturation, settings, defaults, unloadedServer },
+      async restore() {
+        target.configure({});
+        await target.stop();
+        await target.start();
+      },
+    };
+  },
+  async inject({ prepared }) {
+    const { measure, steps, saturation, settings, defaults, unloadedServer } = prepared?.state;
+    const from = Date.now();
+    const operator = { settings, ...(await overloaded(measure)), writer: true };
+    const to = Date.now();
+    const { offered } = operator;
+    /** @type {Record<string, number>} */
+    const loadOutcomes = Object.fromEntries(Object.entries({ resource_exhausted: offered.shed, ...offered.otherOutcomes }).filter(([, n]) => n > 0));
+    const { target, unloaded, concurrency, durationMs } = measure;
+    return {
+      at: { from, to },
+      targets: [],
+      notes: [
+        `engine ${target.name}: unloaded p99 ${ms(unloaded.acceptedP99Ms)} (1 caller, ${unloaded.offered} calls); saturation at ` +
+          `${saturation.concurrency} callers; ` +
+          `${concurrency} callers for ${durationMs / 1000} s, first with the default admission settings (no writer), then, with the ` +
+          `writer, restarted with ${Object.entries(settings).map(([k, v]) => `${k}=${v}`).join(' ')}`,
+      ],
+      healthShouldFlip: 'none',
+      loadOutcomes,
+      figures: { overload: { engine: target.name, unloaded, unloadedServer, steps, saturation: saturation.concurrency, runs: [defaults, operator] } },
+    };
+  },
+};
+
+/**
+ * Offers `concurrency` callers to the engine, and says what became of their calls, against the
+ * targets, as the callers and as the engine saw it.
+ *
+ * @param {{ target: Engine, seeded: Seeded, unloaded: ReturnType<typeof loadFigures>, concurrency: number, durationMs: number, metricsUrl: string }} measure
+ */
+async function overloaded({ target, seeded, unloaded, concurrency, durationMs, metricsUrl }) {
+  const before = await scrapeDurations(metricsUrl);
+  const offered = loadFigures(await offerLoad({ engine: target, seeded, concurrency, durationMs }));
+  // Let the last calls' metrics land.
+  await sleep(100);
+  const server = serverFigures(before, await scrapeDurations(metricsUrl));
+  return {
+    offered,
+    server,
+    met: {
+      refusedWithinTarget: offered.shedP99Ms !== null && offered.shedP99Ms <= REFUSAL_TARGET_MS,
+      acceptedWithinTarget:
+        offered.acceptedP99Ms !== null && unloaded.acceptedP99Ms !== null && offered.acceptedP99Ms <= ACCEPTED_TARGET_FACTOR * unloaded.acceptedP99Ms,
+      onlyOkAndRefused: Object.keys(offered.otherOutcomes).length === 0,
+    },
+  };
+}
+
+/**
+ * The engine's `quire_rpc_duration_seconds` histograms, summed over methods, by status.
+ *
+ * @param {string} url
+ * @returns {Promise<Histograms>}
+ */
+async function scrapeDurations(url) {
+  const text = await (await fetch(url, { signal: AbortSignal.timeout(5_000) })).text();
+  /** @type {Histograms} */
+  const byStatus = new Map();
+  for (const line of text.split('\n')) {
+    const match = /^quire_rpc_duration_seconds_bucket\{(.*)\}\s+(\S+)$/.exec(line);
+    if (!match) continue;
+    const labels = Object.fromEntries([...match[1].matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
+    if (labels.method?.startsWith('grpc.')) continue;
+    const bound = labels.le === '+Inf' ? Number.POSITIVE_INFINITY : Number(labels.le);
+    const buckets = byStatus.get(labels.status) ?? new Map();
+    buckets.set(bound, (buckets.get(bound) ?? 0) + Number(match[2]));
+    byStatus.set(labels.status, buckets);
+  }
+  return byStatus;
+}
+
+/**
+ * The engine's own view of the overload phase: how many calls it answered OK and refused, and
+ * the bucket their p50 and p99 fall in (an upper bound, in ms).
+ *
+ * @param {Histograms} before
+ * @param {Histograms} after
+ */
+function serverFigures(before, after) {
+  const of = (/** @type {string} */ status) => {
+    const buckets = [...(after.get(status) ?? new Map()).entries()]
+      .map(([bound, count]) => /** @type {[number, number]} */ ([bound, count - (before.get(status)?.get(bound) ?? 0)]))
+      .sort((a, b) => a[0] - b[0]);
+    const total = buckets.at(-1)?.[1] ?? 0;
+    const quantile = (/** @type {number} */ q) => {
+      const bucket = buckets.find(([, count]) => count >= q * total);
+      return total && bucket ? bucket[0] * 1_000 : null;
+    };
+    const within = (/** @type {number} */ seconds) => (total ? (buckets.find(([bound]) => bound >= seconds)?.[1] ?? 0) / total : null);
+    return { n: total, p50AtMostMs: quantile(0.5), p99AtMostMs: quantile(0.99), within1ms: within(0.001), within10ms: within(0.01) };
+  };
+  return { accepted: of(STATUS_OK), shed: of(STATUS_RESOURCE_EXHAUSTED) };
+}
+
+/** @param {number | null} value */
+function ms(value) {
+  return value === null ? '-' : `${value.toFixed(1)} ms`;
+}
