@@ -208,12 +208,13 @@ function overloadTable(results) {
     lines.push('');
   }
   lines.push(
-    'Overload: the call mix (GetPost FULL of published posts ½, ListPosts ¼, ListPosts of drafts with the admin key, ' +
-      'uncached, 15 %, UpdatePost of a draft 10 %) from closed-loop callers on one engine, who wait as a refusal\'s ' +
-      'RetryInfo asks. Unloaded: one caller. Saturation: callers doubled until throughput stopped growing; the least that ' +
-      'reached 90 % of the best. 3x saturation is offered twice: with the engine\'s defaults (before the writer starts), then ' +
-      'with the engine restarted with at most the saturation\'s calls running and a queue wait of the unloaded p99 (at most ' +
-      '10 ms), the writer on. Latencies as the callers saw them (targets: refusals ≤ 10 ms, accepted p99 ≤ 2x unloaded); ' +
+    'Overload: the call mix (PreviewPost of a 6 KB post, rendered on every call, 40 %, GetPost FULL of published posts ' +
+      '30 %, ListPosts 15 %, ListPosts of drafts with the admin key, uncached, 10 %, UpdatePost of a draft 5 %) from ' +
+      'closed-loop callers on one engine, who wait as a refusal\'s RetryInfo asks. Unloaded: one caller. Saturation: ' +
+      'callers doubled until throughput stopped growing; the least that reached 90 % of the best. 3x saturation is ' +
+      'offered twice: with the engine\'s defaults (before the writer starts), then with the engine restarted with at most ' +
+      'the saturation\'s calls running (queue waits at their defaults), the writer on. Latencies as the callers saw them ' +
+      '(targets: refusals ≤ 10 ms, accepted p99 ≤ 2x unloaded); ' +
       '"engine\'s own": from its quire_rpc_duration_seconds histogram (the writer\'s and probes\' calls on it included), ' +
       'the p99 as the bucket it falls in; "machine": what else competed for the cores, the harness included.',
     '',

@@ -113,10 +113,12 @@ pub struct AdmissionSettings {
     /// beyond them a call answers RESOURCE_EXHAUSTED at once.
     pub max_queued: usize,
     /// `QUIRE_MAX_QUEUE_WAIT_MS`: how long a call may wait for a slot (default
-    /// 100), which absorbs a burst.
+    /// 100), which absorbs a burst; also the interval over which a standing
+    /// queue is told from one.
     pub max_queue_wait: Duration,
-    /// `QUIRE_OVERLOAD_QUEUE_WAIT_MS`: how long it may wait instead once a call
-    /// was refused, until a second passes without a refusal (default 5).
+    /// `QUIRE_OVERLOAD_QUEUE_WAIT_MS`: the wait a standing queue exceeds, and how
+    /// long calls may wait instead while it stands or calls are refused, until a
+    /// second passes without either (default 5).
     pub overload_queue_wait: Duration,
 }
 

@@ -12,7 +12,7 @@ import { cpuSeconds } from '../cpu.mjs';
 import { PostStatus, PostView, outcomeOf, retryDelayMs } from './clients.mjs';
 
 /** @typedef {import('./cluster.mjs').Engine} Engine */
-/** @typedef {'get_post' | 'list_posts' | 'list_drafts' | 'update_post'} CallKind */
+/** @typedef {'get_post' | 'list_posts' | 'list_drafts' | 'update_post' | 'preview'} CallKind */
 /** @typedef {{ kind: CallKind, start: number, ms: number, outcome: string }} Call start: ms since the load began; outcome: 'ok' or outcomeOf() */
 /**
  * @typedef {object} LoadRun
@@ -43,6 +43,20 @@ const SEED_MARKDOWN = [
   '- one\n- two\n- three',
   '```rust\nfn main() {\n    println!("hello");\n}\n```',
 ].join('\n\n');
+
+/**
+ * What an author previews: a post of about 6 KB of Markdown (a third of it code), which the
+ * engine renders, highlights and sanitises on every call: CPU-bound work in the engine, where
+ * the other calls mostly wait on caches and PostgreSQL.
+ */
+const PREVIEW_MARKDOWN = Array.from({ length: 3 }, (_, i) =>
+  [
+    `## Section ${i}`,
+    `A paragraph about part ${i}, with *emphasis*, **strong words**, a [link](https://example.com/${i}) and \`inline code\`. `.repeat(8),
+    '| column | value |\n|---|---|\n' + Array.from({ length: 6 }, (_, r) => `| row ${r} | ${r * i} |`).join('\n'),
+    '```rust\n' + Array.from({ length: 12 }, (_, l) => `fn step_${l}(x: u64) -> u64 { x.wrapping_mul(${l + 3}) + ${i} } // line ${l}`).join('\n') + '\n```',
+  ].join('\n\n'),
+).join('\n\n');
 
 /**
  * Posts for the mix, made through `engine`: `published` readers can see, `drafts` only editors.
@@ -129,15 +143,16 @@ export async function offerLoad({ engine, seeded, concurrency, durationMs, honou
  * in a row without 10 % more answered calls per second than the best so far, or `maxConcurrency`),
  * and names the saturation: the least concurrency that reached 90 % of the best throughput.
  *
- * @param {{ engine: Engine, seeded: Seeded, stepMs: number, maxConcurrency?: number }} options
+ * @param {{ engine: Engine, seeded: Seeded, stepMs: number, maxConcurrency?: number, kinds?: Partial<Record<CallKind, number>> }} options
+ *   kinds: the mix (offerLoad's)
  */
-export async function findSaturation({ engine, seeded, stepMs, maxConcurrency = 128 }) {
+export async function findSaturation({ engine, seeded, stepMs, maxConcurrency = 128, kinds = MIX }) {
   /** @type {Array<{ concurrency: number, perSecond: number, p99Ms: number | null, failed: number, engineCpu: number | null, machineBusy: number }>} */
   const steps = [];
   let best = 0;
   let flat = 0;
   for (let concurrency = 1; concurrency <= maxConcurrency && flat < 2; concurrency *= 2) {
-    const run = await offerLoad({ engine, seeded, concurrency, durationMs: stepMs });
+    const run = await offerLoad({ engine, seeded, concurrency, durationMs: stepMs, kinds });
     const answered = run.calls.filter((c) => c.outcome === 'ok');
     const perSecond = answered.length / run.seconds;
     steps.push({
@@ -225,6 +240,8 @@ async function callOf(kind, { posts }, seeded, n, timeoutMs) {
       return posts.listPosts({ pageSize: 10, view: PostView.BASIC }, options);
     case 'list_drafts':
       return posts.listPosts({ pageSize: 20, statuses: [PostStatus.DRAFT], view: PostView.BASIC }, options);
+    case 'preview':
+      return posts.previewPost({ markdown: PREVIEW_MARKDOWN }, options);
     case 'update_post':
       return posts.updatePost(
         { post: { id: seeded.draftIds[n % seeded.draftIds.length], title: `Edited ${n}` }, updateMask: { paths: ['title'] } },

@@ -1,12 +1,13 @@
 //! Admission control: at most so many unary calls run at once; more wait
 //! for a slot, briefly; the rest answer RESOURCE_EXHAUSTED (with RetryInfo).
-//! A burst is absorbed by the queue (`max_queue_wait`). Overload shows as a
-//! call refused, having waited its whole turn without a slot: from then on
-//! calls that find no free slot wait only `overload_queue_wait` (a few
-//! milliseconds) until a second passes without a refusal. As CoDel keeps a
-//! queue from standing, this keeps refusals quick and the calls the engine
-//! accepts at their usual latency under sustained overload, instead of every
-//! call queueing until deadlines shed them all.
+//! A burst is absorbed by the queue: a call may wait `max_queue_wait` for a
+//! slot. A queue that stands is overload, as CoDel tells it: during an
+//! interval of `max_queue_wait` every call that got a slot waited more than
+//! `overload_queue_wait` (the target), or a call was refused. From then on,
+//! until a second passes without either, calls that find no free slot wait
+//! only the target (a few milliseconds). So under sustained overload refusals
+//! stay quick and the calls the engine accepts keep their usual latency,
+//! instead of every call queueing until deadlines shed them all.
 //!
 //! Streams (WatchChanges), health and reflection are not counted: a stream
 //! lives for hours, and health must answer however busy the engine is.
@@ -48,9 +49,47 @@ pub struct AdmissionLayer {
 struct Admission {
     running: Arc<Semaphore>,
     queued: AtomicUsize,
-    /// Until when calls that find no free slot wait only `overload_queue_wait`.
-    overloaded_until: Mutex<Option<Instant>>,
+    load: Mutex<Load>,
     settings: AdmissionSettings,
+}
+
+/// What the queue did lately (see the module documentation).
+struct Load {
+    /// Until when calls that find no free slot wait only `overload_queue_wait`.
+    overloaded_until: Option<Instant>,
+    interval_started: Instant,
+    /// The shortest wait for a slot in the current interval.
+    shortest_wait: Duration,
+}
+
+impl Load {
+    fn new(now: Instant) -> Self {
+        Self {
+            overloaded_until: None,
+            interval_started: now,
+            shortest_wait: Duration::MAX,
+        }
+    }
+
+    fn is_overloaded(&self, now: Instant) -> bool {
+        self.overloaded_until.is_some_and(|until| now < until)
+    }
+
+    fn overloaded(&mut self, now: Instant) {
+        self.overloaded_until = Some(now + OVERLOAD_WINDOW);
+    }
+
+    /// A call got a slot after waiting `waited`.
+    fn served(&mut self, waited: Duration, now: Instant, settings: &AdmissionSettings) {
+        self.shortest_wait = self.shortest_wait.min(waited);
+        if now.duration_since(self.interval_started) >= settings.max_queue_wait {
+            if self.shortest_wait > settings.overload_queue_wait {
+                self.overloaded(now);
+            }
+            self.interval_started = now;
+            self.shortest_wait = Duration::MAX;
+        }
+    }
 }
 
 impl AdmissionLayer {
@@ -59,7 +98,7 @@ impl AdmissionLayer {
             admission: Arc::new(Admission {
                 running: Arc::new(Semaphore::new(settings.max_running)),
                 queued: AtomicUsize::new(0),
-                overloaded_until: Mutex::new(None),
+                load: Mutex::new(Load::new(Instant::now())),
                 settings,
             }),
         }
@@ -127,10 +166,12 @@ impl Admission {
     /// A running slot, at once or after a short wait; `None` when the engine
     /// is at capacity.
     async fn admit(&self) -> Option<tokio::sync::OwnedSemaphorePermit> {
+        let started = Instant::now();
         if let Ok(slot) = self.running.clone().try_acquire_owned() {
+            self.load().served(Duration::ZERO, started, &self.settings);
             return Some(slot);
         }
-        let wait = if self.is_overloaded() {
+        let wait = if self.load().is_overloaded(started) {
             self.settings.overload_queue_wait
         } else {
             self.settings.max_queue_wait
@@ -142,18 +183,18 @@ impl Admission {
             None
         };
         self.queued.fetch_sub(1, Ordering::AcqRel);
-        if slot.is_none() {
-            // Entering overload, or still in it. A call served in time ends
-            // nothing: under sustained overload the short waits serve some.
-            *self.overloaded_until.lock().expect("not poisoned") =
-                Some(Instant::now() + OVERLOAD_WINDOW);
+        let now = Instant::now();
+        match slot {
+            Some(_) => self
+                .load()
+                .served(now.duration_since(started), now, &self.settings),
+            None => self.load().overloaded(now),
         }
         slot
     }
 
-    fn is_overloaded(&self) -> bool {
-        let overloaded_until = self.overloaded_until.lock().expect("not poisoned");
-        overloaded_until.is_some_and(|until| Instant::now() < until)
+    fn load(&self) -> std::sync::MutexGuard<'_, Load> {
+        self.load.lock().expect("not poisoned")
     }
 }
 
@@ -252,6 +293,24 @@ mod tests {
         tokio::time::sleep(OVERLOAD_WINDOW).await;
         assert_eq!(try_admit(&admission).await, (false, BURST_WAIT));
         assert_eq!(admission.queued.load(Ordering::Acquire), 0);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_queue_that_stands_for_an_interval_is_overload_and_a_burst_is_not() {
+        let settings = admission(1, 8).settings;
+        let ms = Duration::from_millis;
+        let t0 = Instant::now();
+        let mut load = Load::new(t0);
+        // A burst: some calls waited, one did not.
+        load.served(ms(40), t0 + ms(10), &settings);
+        load.served(Duration::ZERO, t0 + ms(20), &settings);
+        load.served(ms(30), t0 + ms(100), &settings);
+        assert!(!load.is_overloaded(t0 + ms(100)));
+        // Every call of the next interval waited longer than the target.
+        load.served(ms(30), t0 + ms(150), &settings);
+        load.served(ms(20), t0 + ms(200), &settings);
+        assert!(load.is_overloaded(t0 + ms(200)));
+        assert!(!load.is_overloaded(t0 + ms(200) + OVERLOAD_WINDOW));
     }
 
     #[tokio::test(start_paused = true)]
