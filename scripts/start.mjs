@@ -2,11 +2,16 @@
 // or stale, brings up PostgreSQL and Redis through the services module,
 // migrates, creates the admin author and API keys on first start (saved to
 // .quire/credentials), seeds the demo blog once, then runs the engine and the
-// web app until Ctrl-C, and stops everything it started.
+// web app until Ctrl-C, and stops everything it started. When Varnish is
+// installed, it is the edge cache on the blog's port, with the web app behind
+// it on a port of its own (QUIRE_EDGE=off serves the web app directly).
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { build } from './build.mjs';
 import { ensureCredentials, seedDemoOnce } from './lib/first-run.mjs';
+import { freePort } from './lib/ports.mjs';
 import { ROOT, pathWithNodeBins, run, runProgram, startProcess, waitForPort } from './lib/processes.mjs';
+import { startVarnish, varnishInstalled } from './lib/varnish.mjs';
 import { ensureServices } from './services/index.mjs';
 import { localPaths, readSettings } from './services/settings.mjs';
 
@@ -45,7 +50,11 @@ let stopServices = null;
  * child the time it takes to drain.
  */
 function startChild(name, command, args, env) {
-  const child = startProcess([command, ...args], { cwd: ROOT, env: { ...env, PATH: pathWithNodeBins(env) }, ownGroup: true, name });
+  return watchChild(name, startProcess([command, ...args], { cwd: ROOT, env: { ...env, PATH: pathWithNodeBins(env) }, ownGroup: true, name }));
+}
+
+/** Stops Quire when `child` exits by itself; stops `child` with the rest. */
+function watchChild(name, child) {
   void child.exited.then(({ code, signal, error }) => {
     if (!stopping) {
       console.error(`${name} exited (${error?.message ?? signal ?? code}); stopping Quire.`);
@@ -98,14 +107,37 @@ async function main() {
   if (created) step(`Created the admin author and API keys: ${credentialsFile} (mode 600).`);
   if (await seedDemoOnce({ engineUrl, adminApiKey: credentials.QUIRE_ADMIN_API_KEY })) step('Seeded the demo blog.');
 
-  step(`Starting the web app on port ${WEB_PORT}…`);
-  startChild('web', 'npm', ['run', 'start', '--workspace', 'web', '--', '--port', WEB_PORT], {
+  const edge = process.env.QUIRE_EDGE !== 'off' && varnishInstalled();
+  const webPort = edge ? String(await freePort()) : WEB_PORT;
+  // Generated per start: the web app and the edge are its only holders.
+  const purgeSecret = randomBytes(24).toString('base64url');
+  step(`Starting the web app on port ${webPort}…`);
+  startChild('web', 'npm', ['run', 'start', '--workspace', 'web', '--', '--port', webPort], {
     ...env,
     QUIRE_ENGINE_URL: engineUrl,
     QUIRE_ENGINE_API_KEY: credentials.QUIRE_WEB_API_KEY,
     QUIRE_SITE_URL: process.env.QUIRE_SITE_URL ?? `http://localhost:${WEB_PORT}`,
+    ...(edge
+      ? { QUIRE_EDGE_PURGE_URLS: `http://127.0.0.1:${WEB_PORT}`, QUIRE_EDGE_PURGE_SECRET: purgeSecret, QUIRE_TRUSTED_PROXY_HOPS: '1' }
+      : {}),
   });
-  await waitForPort(WEB_PORT, { timeoutMs: READY_TIMEOUT_MS });
+  await waitForPort(webPort, { timeoutMs: READY_TIMEOUT_MS });
+  if (edge) {
+    step(`Starting the edge cache (Varnish) on port ${WEB_PORT}…`);
+    const varnish = await startVarnish({
+      port: Number(WEB_PORT),
+      backends: [{ host: '127.0.0.1', port: Number(webPort) }],
+      purgeSecret,
+      workDir: path.join(localPaths(ROOT, readSettings(process.env).stateDir).base, 'varnish'),
+    });
+    watchChild('edge', varnish.process);
+  } else {
+    step(
+      process.env.QUIRE_EDGE === 'off'
+        ? 'No edge cache (QUIRE_EDGE=off): the web app serves readers directly.'
+        : 'No edge cache: install Varnish (Debian/Ubuntu: apt-get install varnish varnish-modules) and run `npm start` again to put one in front.',
+    );
+  }
 
   step('Quire is running.');
   console.log(

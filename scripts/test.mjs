@@ -15,6 +15,7 @@
 import { ensureServices } from './services/index.mjs';
 import { generate } from './generate.mjs';
 import { ensureChromium } from './lib/chromium.mjs';
+import { ensureVarnish } from './lib/varnish.mjs';
 import { ensureNodeModules } from './lib/install.mjs';
 import { ROOT, run } from './lib/processes.mjs';
 import { addTally, emptyTally, parseNextest, parseNodeTest, parseVitest } from './lib/tally.mjs';
@@ -132,9 +133,10 @@ async function main() {
     await check('web: typecheck', () => run('npm', ['run', 'typecheck', '--workspace', 'web']));
     await check('web: next build', () => buildWeb());
 
-    // End to end: the engine binary through buf curl, and the web app in Chromium.
+    // End to end: the engine binary through buf curl, and the web app in Chromium and behind Varnish.
     await run('cargo', ['build', '--locked', '--package', 'quire-engine'], { env: serviceEnv });
     const chromium = await ensureChromium();
+    await ensureVarnish();
     const targetDir = process.env.CARGO_TARGET_DIR ?? path.join(ROOT, 'target');
     const e2eEnv = {
       ...serviceEnv,

@@ -11,6 +11,7 @@ describe('parseEnv', () => {
       QUIRE_ENGINE_TIMEOUT_MS: 5000,
       QUIRE_TRUSTED_PROXY_HOPS: 0,
       QUIRE_WEB_CACHE_PREFIX: 'quire:web:',
+      QUIRE_EDGE_PURGE_URLS: [],
       OTEL_SERVICE_NAME: 'quire-web',
     });
   });
@@ -35,6 +36,8 @@ describe('parseEnv', () => {
         QUIRE_WEB_CACHE_PREFIX: 'blog:',
         OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318',
         OTEL_SERVICE_NAME: 'blog-web',
+        QUIRE_EDGE_PURGE_URLS: 'http://edge-1:80, http://edge-2:80/',
+        QUIRE_EDGE_PURGE_SECRET: 'a-secret-of-some-length',
       }),
     ).toEqual({
       QUIRE_ENGINE_URL: 'https://engine.internal:8443',
@@ -48,7 +51,19 @@ describe('parseEnv', () => {
       QUIRE_WEB_CACHE_PREFIX: 'blog:',
       OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318',
       OTEL_SERVICE_NAME: 'blog-web',
+      QUIRE_EDGE_PURGE_URLS: ['http://edge-1:80', 'http://edge-2:80/'],
+      QUIRE_EDGE_PURGE_SECRET: 'a-secret-of-some-length',
     });
+  });
+
+  it('needs the purge secret when edges are listed', () => {
+    expect(() => parseEnv({ QUIRE_EDGE_PURGE_URLS: 'http://edge:80' })).toThrow(/QUIRE_EDGE_PURGE_SECRET: is required/);
+    expect(() => parseEnv({ QUIRE_EDGE_PURGE_URLS: 'http://edge:80', QUIRE_EDGE_PURGE_SECRET: 'short' })).toThrow(
+      /QUIRE_EDGE_PURGE_SECRET: must be at least 16/,
+    );
+    expect(() => parseEnv({ QUIRE_EDGE_PURGE_URLS: 'ftp://edge', QUIRE_EDGE_PURGE_SECRET: 'a-secret-of-some-length' })).toThrow(
+      /QUIRE_EDGE_PURGE_URLS/,
+    );
   });
 
   it('names every invalid variable without echoing values', () => {

@@ -51,6 +51,23 @@ const schema = z.object({
   OTEL_EXPORTER_OTLP_ENDPOINT: z.preprocess(unsetIfEmpty, httpUrl.optional()),
   /** The `service.name` of this app's spans. */
   OTEL_SERVICE_NAME: z.preprocess(unsetIfEmpty, z.string().default('quire-web')),
+  /**
+   * The HTTP edge caches in front of the web (comma-separated base URLs of
+   * Varnish nodes, deploy/varnish/): the change follower purges them by
+   * cache tag (lib/edge/purger.ts). Unset: no edge to purge.
+   */
+  QUIRE_EDGE_PURGE_URLS: z.preprocess(
+    (value) =>
+      typeof value === 'string'
+        ? value
+            .split(',')
+            .map((url) => url.trim())
+            .filter(Boolean)
+        : value,
+    z.array(httpUrl).default([]),
+  ),
+  /** The secret the edges require on purges (their VCL holds the same one). */
+  QUIRE_EDGE_PURGE_SECRET: z.preprocess(unsetIfEmpty, z.string().min(16, 'must be at least 16 characters').optional()),
   /** Deadline for each engine call unless the call sets its own. */
   QUIRE_ENGINE_TIMEOUT_MS: z.preprocess(
     unsetIfEmpty,
@@ -62,6 +79,12 @@ const schema = z.object({
   ),
 });
 
+const checked = schema.superRefine((value, context) => {
+  if (value.QUIRE_EDGE_PURGE_URLS.length > 0 && !value.QUIRE_EDGE_PURGE_SECRET) {
+    context.addIssue({ code: 'custom', path: ['QUIRE_EDGE_PURGE_SECRET'], message: 'is required when QUIRE_EDGE_PURGE_URLS is set' });
+  }
+});
+
 export type Env = z.infer<typeof schema>;
 
 /**
@@ -69,7 +92,7 @@ export type Env = z.infer<typeof schema>;
  * invalid variable; values are never echoed, since some are secrets.
  */
 export function parseEnv(source: Record<string, string | undefined>): Env {
-  const result = schema.safeParse(source);
+  const result = checked.safeParse(source);
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
   throw new Error(`Invalid environment variables:\n${problems.join('\n')}`);

@@ -3,6 +3,8 @@ import type { Redis } from 'ioredis';
 import type { StoredPage } from './entry-codec';
 
 export declare function tagsOfValue(value: unknown, ctx?: { tags?: string[]; softTags?: string[] }): string[];
+/** `entry` with its tags as the edge's surrogate keys (`xkey` header) when it is a page or route response. */
+export declare function withSurrogateKeys<T extends { value?: unknown }>(entry: T): T;
 export declare class RenderStarts {
   noteMiss(key: string, now: number): void;
   take(key: string, now: number): number;

@@ -39,6 +39,14 @@ import { localInvalidation, redisTagStore } from './tag-store.js';
 const FileSystemCache = /** @type {any} */ (fileSystemCacheModule).default ?? fileSystemCacheModule;
 
 const TAGS_HEADER = 'x-next-cache-tags';
+/** The edge's surrogate keys (Varnish xkey, deploy/varnish/quire.vcl). */
+const SURROGATE_KEYS_HEADER = 'xkey';
+/** Next's implicit tags (one per path segment), which no change expires. */
+const IMPLICIT_TAG_PREFIX = '_N_T_';
+/** The tag of everything (quire.v1.Change.cache_tags; lib/engine/cache-tags.ts has it for TypeScript). */
+const ALL_TAG = 'all';
+/** Kinds of entries that Next answers with their stored headers. */
+const RESPONSE_KINDS = new Set(['APP_PAGE', 'APP_ROUTE']);
 /** An entry without an `expire` (static routes) is kept this long. */
 const DEFAULT_TTL_MS = 7 * 24 * 60 * 60 * 1000;
 /** A remembered render start older than this is not the current render's. */
@@ -54,6 +62,26 @@ export function tagsOfValue(value, ctx = {}) {
   if (value?.kind === 'FETCH') return [...(value.tags ?? []), ...(ctx.tags ?? []), ...(ctx.softTags ?? [])];
   const header = value?.headers?.[TAGS_HEADER];
   return typeof header === 'string' && header ? header.split(',') : [];
+}
+
+/**
+ * `entry` with its cache tags as the edge's surrogate keys (`xkey`, space
+ * separated), which Next sends with the cached response: the edge keeps a
+ * page under the tags it was rendered with, and the change follower purges
+ * it by the tags a change expires (lib/edge/purger.ts). Only a hit has them:
+ * a page answered from a fresh render carries none, and the edge does not
+ * keep a response without keys. An entry with no tag but Next's implicit
+ * ones gets `all`, which only a full purge drops.
+ * @template T
+ * @param {T & { value?: any }} entry
+ * @returns {T}
+ */
+export function withSurrogateKeys(entry) {
+  const value = entry?.value;
+  if (!value?.headers || !RESPONSE_KINDS.has(value.kind)) return entry;
+  const tags = tagsOfValue(value).filter((tag) => !tag.startsWith(IMPLICIT_TAG_PREFIX));
+  const keys = tags.length > 0 ? tags.join(' ') : ALL_TAG;
+  return { ...entry, value: { ...value, headers: { ...value.headers, [SURROGATE_KEYS_HEADER]: keys } } };
 }
 
 /** When this process started rendering each key, from the miss that led to the render. */
@@ -170,9 +198,9 @@ export default class IncrementalCacheHandler {
    * @param {any} ctx
    */
   async get(key, ctx) {
-    if (shared) return shared.get(key, ctx);
-    const entry = await this.#memory?.get(key, ctx);
-    return entry && entry.lastModified <= localInvalidation().allExpiredAt ? null : (entry ?? null);
+    const entry = shared ? await shared.get(key, ctx) : await this.#memory?.get(key, ctx);
+    if (!entry || (!shared && entry.lastModified <= localInvalidation().allExpiredAt)) return null;
+    return withSurrogateKeys(entry);
   }
 
   /**

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createRedisPageStore, RenderStarts, tagsOfValue } from './incremental-cache-handler';
+import { createRedisPageStore, RenderStarts, tagsOfValue, withSurrogateKeys } from './incremental-cache-handler';
 import { redisTagStore } from './tag-store';
 import { testRedis } from './test-redis';
 
@@ -20,6 +20,22 @@ describe('tagsOfValue', () => {
     expect(tagsOfValue(page('post:a,posts,_N_T_/layout,_N_T_/a'))).toEqual(['post:a', 'posts', '_N_T_/layout', '_N_T_/a']);
     expect(tagsOfValue({ kind: 'APP_ROUTE', headers: {} })).toEqual([]);
     expect(tagsOfValue({ kind: 'FETCH', tags: ['x'] }, { softTags: ['_N_T_/y'] })).toEqual(['x', '_N_T_/y']);
+  });
+});
+
+describe('withSurrogateKeys', () => {
+  it("gives a cached page its tags as the edge's keys, without Next's implicit ones", () => {
+    const entry = { lastModified: 1, value: page('post:a,posts,_N_T_/layout,_N_T_/a') };
+    const keyed = withSurrogateKeys(entry);
+    expect(keyed.value.headers).toEqual({ 'x-next-cache-tags': 'post:a,posts,_N_T_/layout,_N_T_/a', xkey: 'post:a posts' });
+    expect(entry.value.headers).not.toHaveProperty('xkey');
+  });
+
+  it('keys a response with only implicit tags as all, and leaves other entries alone', () => {
+    const route = { value: { kind: 'APP_ROUTE', headers: { 'x-next-cache-tags': '_N_T_/robots.txt' } as Record<string, string> } };
+    expect(withSurrogateKeys(route).value.headers.xkey).toBe('all');
+    const fetched = { value: { kind: 'FETCH', data: {}, tags: ['post:a'] } };
+    expect(withSurrogateKeys(fetched)).toBe(fetched);
   });
 });
 

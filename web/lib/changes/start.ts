@@ -2,6 +2,7 @@ import 'server-only';
 import type { CacheConfig } from '@/lib/cache/config';
 import { sharedRedis } from '@/lib/cache/redis';
 import { tagStore } from '@/lib/cache/tag-store';
+import { edgePurger, purgingEdges } from '@/lib/edge/purger';
 import { engine } from '@/lib/engine/clients';
 import { env } from '@/lib/env';
 import { DEFAULT_TIMING, followChanges } from './follower';
@@ -39,11 +40,20 @@ export function startChangeFollower(): Promise<void> {
   if (holder[STARTED]) return Promise.resolve();
   holder[STARTED] = true;
 
-  const { REDIS_URL, QUIRE_WEB_CACHE_PREFIX } = env();
+  const { REDIS_URL, QUIRE_WEB_CACHE_PREFIX, QUIRE_EDGE_PURGE_URLS, QUIRE_EDGE_PURGE_SECRET } = env();
   const config: CacheConfig = REDIS_URL
     ? { shared: true, redisUrl: REDIS_URL, prefix: QUIRE_WEB_CACHE_PREFIX }
     : { shared: false, prefix: QUIRE_WEB_CACHE_PREFIX };
 
+  const log = { info: (message: string) => console.info(`[cache] ${message}`), warn: (message: string) => console.warn(`[cache] ${message}`) };
+  const purger =
+    QUIRE_EDGE_PURGE_URLS.length > 0 && QUIRE_EDGE_PURGE_SECRET
+      ? edgePurger({ urls: QUIRE_EDGE_PURGE_URLS, secret: QUIRE_EDGE_PURGE_SECRET, log })
+      : undefined;
+  // A starting replica may be a new build, whose pages name assets the last
+  // one's (still at the edge) do not: the edges start afresh.
+  void purger?.purgeAll();
+  const tags = purger ? purgingEdges(tagStore(config), purger) : tagStore(config);
   const controller = new AbortController();
   let caughtUp: () => void = () => {};
   const ready = new Promise<void>((resolve) => {
@@ -54,9 +64,9 @@ export function startChangeFollower(): Promise<void> {
     {
       watch: (afterSequence, signal, onConnected) =>
         engine().changes.watchChanges({ afterSequence }, { signal, timeoutMs: 0, onHeader: onConnected }),
-      tags: tagStore(config),
+      tags,
       sequence: config.shared ? redisSequenceStore(sharedRedis(config.redisUrl), config.prefix) : memorySequenceStore(),
-      log: { info: (message) => console.info(`[cache] ${message}`), warn: (message) => console.warn(`[cache] ${message}`) },
+      log,
       sleep,
       onCaughtUp: () => caughtUp(),
     },
