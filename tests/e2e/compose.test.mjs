@@ -16,10 +16,10 @@ const read = (file) => readFileSync(path.join(ROOT, file), 'utf8');
 
 /** The profiles and the env file each is run with (see docker-compose.yml). */
 const PROFILES = {
-  default: { args: [], services: ['postgres', 'redis', 'migrate', 'init', 'engine', 'web'] },
+  default: { args: [], services: ['postgres', 'redis', 'migrate', 'init', 'engine', 'web', 'varnish'] },
   scale: {
     args: ['--env-file', 'deploy/scale.env', '--profile', 'scale'],
-    services: ['engine', 'engine-2', 'web', 'web-2', 'lb'],
+    services: ['engine', 'engine-2', 'web', 'web-2', 'lb', 'varnish'],
   },
   observability: {
     args: ['--env-file', 'deploy/observability.env', '--profile', 'observability'],
@@ -83,11 +83,14 @@ for (const [profile, { args, services }] of Object.entries(PROFILES)) {
     }
     if (profile === 'scale') {
       assert.match(resolved, /QUIRE_ENGINE_URL: http:\/\/lb:50051/, 'scale: webs call the engines through nginx');
-      assert.match(resolved, /QUIRE_TRUSTED_PROXY_HOPS: '?1'?/, 'scale: webs trust nginx as one hop');
+      assert.deepEqual(environmentValues(resolved, 'QUIRE_EDGE_SITE'), ['scale'], 'scale: the edge in front of both webs');
     } else {
       assert.match(resolved, /QUIRE_ENGINE_URL: http:\/\/engine:50051/);
-      assert.match(resolved, /QUIRE_TRUSTED_PROXY_HOPS: '?0'?/);
+      assert.deepEqual(environmentValues(resolved, 'QUIRE_EDGE_SITE'), ['compose']);
     }
+    // Readers come through one proxy (the edge), and the webs purge it.
+    assert.ok(environmentValues(resolved, 'QUIRE_TRUSTED_PROXY_HOPS').every((hops) => hops === '1'), `${profile}: webs trust one hop`);
+    assert.ok(environmentValues(resolved, 'QUIRE_EDGE_PURGE_URLS').every((url) => url === 'http://varnish'), `${profile}: webs purge the edge`);
     if (profile === 'observability') {
       assert.match(resolved, /OTEL_EXPORTER_OTLP_ENDPOINT: http:\/\/otel-collector:4317/, 'engines: OTLP over gRPC');
       assert.match(resolved, /OTEL_EXPORTER_OTLP_ENDPOINT: http:\/\/otel-collector:4318/, 'webs: OTLP over HTTP');
