@@ -14,6 +14,8 @@ backend web {
         .timeout = 2s;
         .window = 5;
         .threshold = 3;
+        # Healthy from the start: compose starts the edge once the web is healthy.
+        .initial = 3;
     }
 }
 

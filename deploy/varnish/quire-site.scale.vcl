@@ -12,6 +12,8 @@ probe web_health {
     .timeout = 2s;
     .window = 5;
     .threshold = 3;
+    # Healthy from the start: compose starts the edge once the web is healthy.
+    .initial = 3;
 }
 
 backend web_1 {

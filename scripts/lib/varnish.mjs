@@ -92,6 +92,9 @@ function siteVcl(backends, purgeSecret) {
     `    .timeout = ${PROBE.timeout};`,
     `    .window = ${PROBE.window};`,
     `    .threshold = ${PROBE.threshold};`,
+    // Healthy from the start: the web is up before the edge starts, and a
+    // sick start would answer 503 until the probes agree.
+    `    .initial = ${PROBE.threshold};`,
     '}',
   ];
   const backendBlocks = backends.flatMap(({ host, port }, i) => [

@@ -3,7 +3,7 @@
 // missing, creates its own PostgreSQL cluster, migrates, creates the admin
 // author and API keys in a credentials file (mode 600), seeds the demo blog
 // and serves it, with the engine connected as an ordinary role (not a
-// superuser); Ctrl-C stops the engine, the web app and the cluster; a second
+// superuser), behind the edge cache (Varnish, which npm test installs); Ctrl-C stops the engine, the web app and the cluster; a second
 // start reuses everything and is ready within 15 seconds, with the same
 // content. Isolated from a developer's own `npm start`: a scratch
 // QUIRE_STATE_DIR (cluster and credentials) on a free port, and Redis
@@ -145,6 +145,9 @@ test('the first start builds, creates credentials, seeds the demo blog and serve
     assert.match(started.output(), /Created the admin author and API keys: .*credentials \(mode 600\)/);
     assert.match(started.output(), /Seeded the demo blog\./);
     assert.match(started.output(), /PostgreSQL: creating a cluster in /);
+    // npm test installs Varnish, so the blog's port is the edge's.
+    assert.match(started.output(), /Starting the edge cache \(Varnish\) on port /);
+    assert.ok((await fetch(`${webUrl}/`)).headers.get('x-quire-edge'), 'the blog is answered through the edge');
     // The engine is connected (its liveness probe and LISTEN connection stay open), as an ordinary role.
     assert.deepEqual(await engineRoles(), [{ rolname: 'quire', rolsuper: false, rolcreatedb: false, rolcreaterole: false }]);
     assert.equal(statSync(credentialsFile).mode & 0o777, 0o600);
