@@ -227,3 +227,37 @@ test('a standalone page shows its content without the blog’s chronology', asyn
   assert.equal(await page.locator('h1').innerText(), 'About this blog');
   assert.equal(await page.locator('form').count(), 0);
 });
+
+test('a post holds any content: long words wrap, wide tables scroll in their box, right-to-left text runs right to left', async () => {
+  const longWord = 'Supercalifragilisticexpialidocious'.repeat(5);
+  const columns = Array.from({ length: 24 }, (_, i) => `column ${i}`);
+  const markdown = [
+    `A paragraph with ${longWord} in it.`,
+    `| ${columns.join(' | ')} |\n|${columns.map(() => '---').join('|')}|\n| ${columns.map((c) => `${c} value`).join(' | ')} |`,
+    'שלום עולם, זוהי פסקה בעברית.',
+  ].join('\n\n');
+  const { admin, authors } = blog.seeded;
+  const { post: created } = await admin.posts.createPost({ post: { slug: 'any-content', title: longWord, markdown, authorId: authors.ada.id } });
+  await admin.posts.publishPost({ id: created.id });
+  const { post: hebrew } = await admin.posts.createPost({ post: { slug: 'hebrew-title', title: 'כותרת בעברית', markdown: 'טקסט.', authorId: authors.ada.id } });
+  await admin.posts.publishPost({ id: hebrew.id });
+  for (const viewport of [{ width: 1280, height: 800 }, { width: 390, height: 844 }]) {
+    await page.setViewportSize(viewport);
+    const response = await page.goto(url('/any-content'));
+    assert.equal(response.status(), 200);
+    const layout = await page.evaluate(() => {
+      const table = document.querySelector('main table');
+      return {
+        pageWidth: document.documentElement.scrollWidth,
+        tableScrolls: table ? table.scrollWidth > table.clientWidth : null,
+      };
+    });
+    assert.ok(layout.pageWidth <= viewport.width, `at ${viewport.width} px the page is ${layout.pageWidth} px wide`);
+    assert.equal(layout.tableScrolls, true, 'the table scrolls inside its own box');
+    const rtlParagraph = page.locator('main .prose p', { hasText: 'שלום' });
+    assert.equal(await rtlParagraph.evaluate((p) => getComputedStyle(p).unicodeBidi), 'plaintext');
+  }
+  await page.goto(url('/hebrew-title'));
+  assert.equal(await page.locator('main h1').evaluate((h1) => h1.matches(':dir(rtl)')), true, 'a Hebrew title runs right to left');
+  await page.setViewportSize({ width: 1280, height: 720 });
+});

@@ -20,7 +20,9 @@ export function CommentList({ comments }: { comments: PublicComment[] }) {
                 </span>
               )}
             </p>
-            <p className="mt-2 whitespace-pre-line leading-relaxed">{comment.body}</p>
+            <p dir="auto" className="mt-2 whitespace-pre-line leading-relaxed">
+            {comment.body}
+          </p>
           </article>
         </li>
       ))}

@@ -15,8 +15,8 @@ export function PostArticle({ post }: { post: PostDetail }) {
     // A page such as "about": its content only, outside the blog's chronology.
     return (
       <article className="space-y-8">
-        <h1 className="font-serif text-4xl font-semibold tracking-tight text-balance sm:text-5xl">{post.title}</h1>
-        <div className="prose prose-quire max-w-none sm:prose-lg" dangerouslySetInnerHTML={{ __html: post.html }} />
+        <h1 dir="auto" className="font-serif text-4xl font-semibold tracking-tight text-balance sm:text-5xl">{post.title}</h1>
+        <div dir="auto" className="prose prose-quire max-w-none sm:prose-lg" dangerouslySetInnerHTML={{ __html: post.html }} />
       </article>
     );
   }
@@ -24,7 +24,7 @@ export function PostArticle({ post }: { post: PostDetail }) {
     <article className="space-y-8">
       <header className="space-y-4">
         <TagList tags={post.tags} />
-        <h1 className="font-serif text-4xl font-semibold tracking-tight text-balance sm:text-5xl">{post.title}</h1>
+        <h1 dir="auto" className="font-serif text-4xl font-semibold tracking-tight text-balance sm:text-5xl">{post.title}</h1>
         <PostMeta author={post.author} publishTime={post.publishTime} readingTimeMinutes={post.readingTimeMinutes} />
       </header>
       {post.coverImageUrl && (
@@ -40,7 +40,7 @@ export function PostArticle({ post }: { post: PostDetail }) {
         />
       )}
       <TableOfContents entries={post.toc} />
-      <div className="prose prose-quire max-w-none sm:prose-lg" dangerouslySetInnerHTML={{ __html: post.html }} />
+      <div dir="auto" className="prose prose-quire max-w-none sm:prose-lg" dangerouslySetInnerHTML={{ __html: post.html }} />
       {post.author && <AuthorBox author={post.author} />}
     </article>
   );

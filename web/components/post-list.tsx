@@ -13,12 +13,16 @@ export function PostList({ posts, headingLevel = 2 }: { posts: PostSummary[]; he
         <li key={post.id} className="py-8 first:pt-0">
           <article className="space-y-3">
             <Heading className="font-serif text-2xl font-semibold tracking-tight text-balance">
-              <Link href={routes.post(post.slug)} className="hover:text-accent">
+              <Link dir="auto" href={routes.post(post.slug)} className="hover:text-accent">
                 {post.title}
               </Link>
             </Heading>
             <PostMeta author={post.author} publishTime={post.publishTime} readingTimeMinutes={post.readingTimeMinutes} />
-            {post.excerpt && <p className="leading-relaxed text-pretty">{post.excerpt}</p>}
+            {post.excerpt && (
+              <p dir="auto" className="leading-relaxed text-pretty">
+                {post.excerpt}
+              </p>
+            )}
             <TagList tags={post.tags} />
           </article>
         </li>
