@@ -1,5 +1,6 @@
 //! quire.v1.PostService reads: GetPost and ListPosts through the read
-//! cache, and revisions (search and preview are in `post_search.rs`).
+//! cache, a post's neighbours (two indexed lookups, not cached here: the web
+//! caches the page), and revisions (search and preview are in `post_search.rs`).
 
 use chrono::{DateTime, Utc};
 use quire_proto::v1;
@@ -98,6 +99,24 @@ impl PostApi {
             }),
             Err(error) => Err(ApiError::from(error).into()),
         }
+    }
+
+    pub(super) async fn adjacent(
+        &self,
+        caller: Caller,
+        request: v1::GetAdjacentPostsRequest,
+    ) -> ApiResult<v1::GetAdjacentPostsResponse> {
+        policy::read_published(&caller)?;
+        let slug =
+            Slug::parse(&request.slug).map_err(|problem| ApiError::invalid("slug", problem))?;
+        let mut conn = self.store.acquire().await?;
+        let (newer, older) = posts::adjacent(&mut conn, slug.as_str(), View::Basic)
+            .await?
+            .ok_or(ApiError::NotFound("post"))?;
+        Ok(v1::GetAdjacentPostsResponse {
+            newer: newer.map(mapping::post),
+            older: older.map(mapping::post),
+        })
     }
 
     pub(super) async fn list(

@@ -351,6 +351,16 @@ impl PostService for PostApi {
         ))
     }
 
+    async fn get_adjacent_posts(
+        &self,
+        request: Request<v1::GetAdjacentPostsRequest>,
+    ) -> Result<Response<v1::GetAdjacentPostsResponse>, Status> {
+        let caller = self.auth.caller(request.metadata()).await?;
+        Ok(Response::new(
+            self.adjacent(caller, request.into_inner()).await?,
+        ))
+    }
+
     async fn create_post(
         &self,
         request: Request<v1::CreatePostRequest>,

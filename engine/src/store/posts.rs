@@ -188,6 +188,50 @@ pub async fn list(
         .await?)
 }
 
+/// The published posts just newer and just older (in the listing's order)
+/// than the published post with the current slug `slug`, of its kind; `None`
+/// when no published post has that slug. Both are keyset lookups on
+/// `posts_listing_idx`.
+#[tracing::instrument(name = "db.posts.adjacent", level = "debug", skip_all, fields(db.system = "postgresql", otel.kind = "client"))]
+pub async fn adjacent(
+    conn: &mut PgConnection,
+    slug: &str,
+    view: View,
+) -> Result<Option<(Option<PostRecord>, Option<PostRecord>)>, StoreError> {
+    let target: Option<(i16, DateTime<Utc>, Uuid)> =
+        sqlx::query_as("SELECT kind, sort_time, id FROM posts WHERE slug = $1 AND status = $2")
+            .bind(slug)
+            .bind(status::PUBLISHED)
+            .fetch_optional(&mut *conn)
+            .await?;
+    let Some((kind, sort_time, id)) = target else {
+        return Ok(None);
+    };
+    let neighbour = |newer: bool| {
+        let (comparison, order) = if newer { (">", "ASC") } else { ("<", "DESC") };
+        format!(
+            "{} WHERE p.status = $1 AND p.kind = $2 AND (p.sort_time, p.id) {comparison} ($3::timestamptz, $4::uuid)
+             ORDER BY p.sort_time {order}, p.id {order} LIMIT 1",
+            select(view)
+        )
+    };
+    let mut found = Vec::with_capacity(2);
+    for newer in [true, false] {
+        found.push(
+            sqlx::query_as::<_, PostRecord>(&neighbour(newer))
+                .bind(status::PUBLISHED)
+                .bind(kind)
+                .bind(sort_time)
+                .bind(id)
+                .fetch_optional(&mut *conn)
+                .await?,
+        );
+    }
+    let older = found.pop().flatten();
+    let newer = found.pop().flatten();
+    Ok(Some((newer, older)))
+}
+
 /// Counts the posts a listing matches.
 #[tracing::instrument(name = "db.posts.count", level = "debug", skip_all, fields(db.system = "postgresql", otel.kind = "client"))]
 pub async fn count(conn: &mut PgConnection, filter: &ListFilter) -> Result<i64, StoreError> {

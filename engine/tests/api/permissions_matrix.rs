@@ -106,6 +106,8 @@ enum Case {
     GetPublishedPost,
     GetAdasDraft,
     GetCarlsDraft,
+    GetAdjacentPosts,
+    GetAdjacentOfADraft,
     ListPublishedPosts,
     ListDrafts,
     SearchPosts,
@@ -169,6 +171,9 @@ const MATRIX: &[(Case, [Outcome; 11])] = &[
     (Case::GetPublishedPost,         [UNAUTH,  UNAUTH,  OK,      OK,      OK,      OK,      OK,      OK,      OK,      OK,      OK     ]),
     (Case::GetAdasDraft,             [UNAUTH,  UNAUTH,  HIDDEN,  OK,      HIDDEN,  HIDDEN,  OK,      HIDDEN,  OK,      OK,      OK     ]),
     (Case::GetCarlsDraft,            [UNAUTH,  UNAUTH,  HIDDEN,  OK,      HIDDEN,  HIDDEN,  OK,      OK,      HIDDEN,  OK,      OK     ]),
+    (Case::GetAdjacentPosts,         [UNAUTH,  UNAUTH,  OK,      OK,      OK,      OK,      OK,      OK,      OK,      OK,      OK     ]),
+    // Neighbours are of published posts only, for every caller: a draft has none to show.
+    (Case::GetAdjacentOfADraft,      [UNAUTH,  UNAUTH,  HIDDEN,  HIDDEN,  HIDDEN,  HIDDEN,  HIDDEN,  HIDDEN,  HIDDEN,  HIDDEN,  HIDDEN ]),
     (Case::ListPublishedPosts,       [UNAUTH,  UNAUTH,  OK,      OK,      OK,      OK,      OK,      OK,      OK,      OK,      OK     ]),
     // Sessions below editor list only their own drafts.
     (Case::ListDrafts,               [UNAUTH,  UNAUTH,  DENIED,  OK,      DENIED,  DENIED,  OK,      OK,      OK,      OK,      OK     ]),
@@ -236,6 +241,7 @@ impl Case {
         use Case::*;
         match self {
             GetPublishedPost | GetAdasDraft | GetCarlsDraft => "PostService/GetPost",
+            GetAdjacentPosts | GetAdjacentOfADraft => "PostService/GetAdjacentPosts",
             ListPublishedPosts | ListDrafts => "PostService/ListPosts",
             SearchPosts => "PostService/SearchPosts",
             PreviewPost => "PostService/PreviewPost",
@@ -593,6 +599,20 @@ impl Fixture {
             Case::GetCarlsDraft => {
                 let req = by_id(&self.carls_draft.id);
                 self.measure(posts().get_post(request(req, bearer))).await
+            }
+            Case::GetAdjacentPosts => {
+                let req = v1::GetAdjacentPostsRequest {
+                    slug: self.adas_published.slug.clone(),
+                };
+                self.measure(posts().get_adjacent_posts(request(req, bearer)))
+                    .await
+            }
+            Case::GetAdjacentOfADraft => {
+                let req = v1::GetAdjacentPostsRequest {
+                    slug: self.adas_draft.slug.clone(),
+                };
+                self.measure(posts().get_adjacent_posts(request(req, bearer)))
+                    .await
             }
             Case::ListPublishedPosts => {
                 let req = v1::ListPostsRequest::default();

@@ -706,3 +706,68 @@ async fn pathologically_nested_markdown_is_refused_quickly_with_a_field_error() 
         started.elapsed()
     );
 }
+
+#[tokio::test]
+async fn adjacent_posts_are_the_published_neighbours_of_a_published_post() {
+    let engine = TestEngine::start().await;
+    let (ada, _) = engine.author("ada", v1::AuthorRole::Author).await;
+    let oldest = engine.published(&ada, "oldest", "Oldest", "one").await;
+    engine
+        .draft(&ada, "in-between", "A draft", "not a neighbour")
+        .await;
+    let middle = engine.published(&ada, "middle", "Middle", "two").await;
+    let newest = engine.published(&ada, "newest", "Newest", "three").await;
+    let reader = engine.key(&["content:read"]).await;
+    let adjacent = |slug: &str| {
+        let mut posts = engine.posts();
+        let request = authed(
+            v1::GetAdjacentPostsRequest {
+                slug: slug.to_owned(),
+            },
+            &reader,
+        );
+        async move {
+            posts
+                .get_adjacent_posts(request)
+                .await
+                .map(|r| r.into_inner())
+        }
+    };
+    let slugs = |response: &v1::GetAdjacentPostsResponse| {
+        (
+            response.newer.as_ref().map(|p| p.slug.clone()),
+            response.older.as_ref().map(|p| p.slug.clone()),
+        )
+    };
+
+    let around_middle = adjacent("middle").await.expect("neighbours");
+    assert_eq!(
+        slugs(&around_middle),
+        (Some(newest.slug.clone()), Some(oldest.slug.clone()))
+    );
+    let newer = around_middle.newer.expect("newer");
+    assert!(
+        newer.html.is_empty() && newer.markdown.is_empty(),
+        "basic view"
+    );
+    assert_eq!(
+        slugs(&adjacent("newest").await.unwrap()),
+        (None, Some(middle.slug.clone()))
+    );
+    assert_eq!(
+        slugs(&adjacent("oldest").await.unwrap()),
+        (Some(middle.slug), None)
+    );
+
+    assert_eq!(
+        adjacent("in-between").await.unwrap_err().code(),
+        Code::NotFound
+    );
+    assert_eq!(
+        adjacent("no-such-post").await.unwrap_err().code(),
+        Code::NotFound
+    );
+    let invalid = adjacent("Not A Slug").await.unwrap_err();
+    assert_eq!(invalid.code(), Code::InvalidArgument);
+    assert_eq!(violated_fields(&invalid), vec!["slug"]);
+}

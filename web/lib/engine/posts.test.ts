@@ -4,6 +4,7 @@ import { Code, ConnectError, type ServiceImpl } from '@connectrpc/connect';
 import { AuthorRefSchema } from '@quire/gen/quire/v1/author_pb';
 import { type Post, PostKind, PostSchema, PostStatus, PostView, TocEntrySchema } from '@quire/gen/quire/v1/post_pb';
 import {
+  GetAdjacentPostsResponseSchema,
   GetPostResponseSchema,
   type ListPostsRequest,
   ListPostsResponseSchema,
@@ -18,6 +19,7 @@ import { adjacentPosts, getPost, listAllPosts, listFeedPosts, listPostsPage, POS
 // how GetPost and ListPosts answer.
 const engineDouble = vi.hoisted(() => ({
   getPost: undefined as ServiceImpl<typeof PostService>['getPost'] | undefined,
+  getAdjacentPosts: undefined as ServiceImpl<typeof PostService>['getAdjacentPosts'] | undefined,
   listPosts: undefined as ServiceImpl<typeof PostService>['listPosts'] | undefined,
 }));
 
@@ -33,6 +35,10 @@ vi.mock('./transport', async () => {
       listPosts(request, context) {
         if (!engineDouble.listPosts) throw new Error('test did not set engineDouble.listPosts');
         return engineDouble.listPosts(request, context);
+      },
+      getAdjacentPosts(request, context) {
+        if (!engineDouble.getAdjacentPosts) throw new Error('test did not set engineDouble.getAdjacentPosts');
+        return engineDouble.getAdjacentPosts(request, context);
       },
     });
   });
@@ -235,14 +241,24 @@ describe('listAllPosts and adjacentPosts', () => {
     expect(taggedWith()).toEqual(['posts']);
   });
 
-  it('finds the newer and older neighbours of a post', async () => {
-    engineDouble.listPosts = listingOf(3);
+  it('asks the engine for the neighbours of a post, in one call', async () => {
+    const asked: string[] = [];
+    engineDouble.getAdjacentPosts = (request) => {
+      asked.push(request.slug);
+      if (request.slug === 'unknown') throw new ConnectError('post not found', Code.NotFound);
+      return create(GetAdjacentPostsResponseSchema, {
+        newer: request.slug === 'post-2' ? post('post-1') : undefined,
+        older: post('post-3'),
+      });
+    };
 
     const { newer, older } = await adjacentPosts('post-2');
 
     expect(newer?.slug).toBe('post-1');
-    expect(older?.slug).toBe('post-3');
-    await expect(adjacentPosts('post-1')).resolves.toEqual({ newer: undefined, older: expect.objectContaining({ slug: 'post-2' }) });
+    expect(older).toMatchObject({ slug: 'post-3', title: 'Title of post-3', publishTime: '2026-01-02T03:04:05.000Z' });
+    await expect(adjacentPosts('post-3')).resolves.toEqual({ newer: undefined, older: expect.objectContaining({ slug: 'post-3' }) });
     await expect(adjacentPosts('unknown')).resolves.toEqual({});
+    expect(asked).toEqual(['post-2', 'post-3', 'unknown']);
+    expect(taggedWith()).toContain('posts');
   });
 });
