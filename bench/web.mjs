@@ -14,6 +14,8 @@ import { AuthorRole, engineClients } from '../scripts/lib/engine-client.mjs';
 import { freePort } from '../scripts/lib/ports.mjs';
 import { commandOutput } from '../scripts/lib/processes.mjs';
 import { startWebServer } from '../scripts/lib/web-server.mjs';
+import { ensureVarnish, startVarnish } from '../scripts/lib/varnish.mjs';
+import { ensureNginx, startStaticServer } from './lib/nginx.mjs';
 import { peakRssMiB, pinned, startServer } from './lib/processes.mjs';
 import { createDatabase, deleteRedisKeys, dropDatabase } from './lib/scratch.mjs';
 
@@ -84,10 +86,22 @@ async function engineRpcCount(metricsUrl) {
 
 /**
  * `next start` for web/ on the existing build, pinned to `cpu`, its output appended to `logFile`.
- * @param {{ cpu: string, engineUrl: string, apiKey: string, cache?: { redisUrl: string, prefix: string }, logFile: string }} options
+ * @param {{ cpu: string, engineUrl: string, apiKey: string, cache?: { redisUrl: string, prefix: string }, logFile: string, env?: Record<string, string> }} options
  */
-function startWeb({ cpu, engineUrl, apiKey, cache, logFile }) {
-  return startWebServer({ engineUrl, apiKey, cache, argvPrefix: pinned(cpu, []), output: { appendTo: logFile } });
+function startWeb({ cpu, engineUrl, apiKey, cache, logFile, env }) {
+  return startWebServer({ engineUrl, apiKey, cache, env, argvPrefix: pinned(cpu, []), output: { appendTo: logFile } });
+}
+
+/** Requests `url` through an edge until the edge answers it from its cache. */
+async function untilEdgeHit(url, timeoutMs = 15_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const response = await fetch(url);
+    await response.arrayBuffer();
+    if (response.status === 200 && response.headers.get('x-quire-edge') === 'hit') return;
+    if (Date.now() > deadline) throw new Error(`${url} is still ${response.status} ${response.headers.get('x-quire-edge')} at the edge`);
+    await sleep(50);
+  }
 }
 
 async function get(url, headers = {}) {
@@ -159,6 +173,17 @@ export async function webBenchmark({ root, targetDir, databaseUrl, redisUrl, qui
   const adminKey = await createKey(['admin']);
   const readKey = await createKey(['content:read', 'comments:create']);
 
+  await ensureVarnish(log);
+  await ensureNginx(log);
+  const edgeDir = path.join(os.tmpdir(), `${database}-edge`);
+  const purgeSecret = `bench-${database}-purge-secret`;
+  const [edgePort, freshEdgePort] = [await freePort(), await freePort()];
+  // Both replicas purge both edges (one in front of the first, one in front of both).
+  const purgeEnv = {
+    QUIRE_EDGE_PURGE_URLS: `http://127.0.0.1:${edgePort},http://127.0.0.1:${freshEdgePort}`,
+    QUIRE_EDGE_PURGE_SECRET: purgeSecret,
+  };
+
   const running = [];
   try {
     const enginePort = await freePort();
@@ -174,7 +199,7 @@ export async function webBenchmark({ root, targetDir, databaseUrl, redisUrl, qui
     const clients = engineClients(engineUrl, adminKey);
     let post = await seed(clients);
 
-    const web = (cache) => startWeb({ cpu: '0', engineUrl, apiKey: readKey, cache, logFile });
+    const web = (cache) => startWeb({ cpu: '0', engineUrl, apiKey: readKey, cache, logFile, env: cache ? purgeEnv : {} });
     const cache = { redisUrl, prefix: cachePrefix };
     // The default deployment (one process, pages in its memory), and a replica
     // of a shared deployment (pages in Redis, checked against Redis tags on every hit).
@@ -217,10 +242,30 @@ export async function webBenchmark({ root, targetDir, databaseUrl, redisUrl, qui
     };
     log(`  draft mode: cache-control ${draft.cacheControl}, ${draftRpcs / probes} engine RPCs per page; ISR: ${memoryHit.cache}`);
 
+    // The edge in front of the shared replica, and the same HTML as a file from nginx, on the same CPU.
+    const edge = await startVarnish({
+      port: edgePort,
+      backends: [{ host: '127.0.0.1', port: sharedWeb.port }],
+      purgeSecret,
+      workDir: path.join(edgeDir, 'edge'),
+      argvPrefix: pinned('0', []),
+    });
+    running.push(edge);
+    await untilEdgeHit(pageUrl(edge));
+    const nginx = await startStaticServer({
+      port: await freePort(),
+      files: { [SLUG]: memoryHit.body },
+      workDir: path.join(edgeDir, 'nginx'),
+      argvPrefix: pinned('0', []),
+    });
+    running.push(nginx);
+
     const peers = [
       { name: 'ISR cached (memory)', server: memoryWeb, headers: [] },
       { name: 'rendered per request (draft mode)', server: memoryWeb, headers: ['--header', `cookie: ${draftCookie}`] },
       { name: 'ISR cached (shared Redis)', server: sharedWeb, headers: [] },
+      { name: EDGE, server: edge, headers: [] },
+      { name: STATIC, server: nginx, headers: [] },
     ];
     const load = async (peer, extra) => {
       const argv = pinned('1', [
@@ -262,8 +307,17 @@ export async function webBenchmark({ root, targetDir, databaseUrl, redisUrl, qui
     running.push(replicaB);
     const replicas = [sharedWeb, replicaB];
     await Promise.all(replicas.map((replica) => untilHit(pageUrl(replica))));
+    await edge.stop();
+    const freshEdge = await startVarnish({
+      port: freshEdgePort,
+      backends: replicas.map((replica) => ({ host: '127.0.0.1', port: replica.port })),
+      purgeSecret,
+      workDir: path.join(edgeDir, 'fresh-edge'),
+    });
+    running.push(freshEdge);
+    await untilEdgeHit(pageUrl(freshEdge));
     log(`  write-to-fresh: ${writes} title changes, ${WRITE_SPACING_MS} ms apart…`);
-    const fresh = { a: [], b: [], both: [] };
+    const fresh = { a: [], b: [], both: [], edge: [] };
     const pollUntil = async (replica, title, ackedAt) => {
       for (;;) {
         const response = await get(pageUrl(replica)).catch(() => null);
@@ -281,14 +335,16 @@ export async function webBenchmark({ root, targetDir, databaseUrl, redisUrl, qui
       });
       const ackedAt = performance.now();
       post = response.post;
-      const [a, b] = await Promise.all(replicas.map((replica) => pollUntil(replica, title, ackedAt)));
+      const [a, b, throughEdge] = await Promise.all([...replicas, freshEdge].map((server) => pollUntil(server, title, ackedAt)));
       fresh.a.push(a);
       fresh.b.push(b);
+      fresh.edge.push(throughEdge);
       fresh.both.push(Math.max(a, b));
       await sleep(WRITE_SPACING_MS);
     }
-    const writeToFresh = { writes, a: distribution(fresh.a), b: distribution(fresh.b), both: distribution(fresh.both) };
+    const writeToFresh = { writes, a: distribution(fresh.a), b: distribution(fresh.b), both: distribution(fresh.both), edge: distribution(fresh.edge) };
     log(`  write-to-fresh on both replicas: p50 ${writeToFresh.both.p50_ms.toFixed(1)} ms, p99 ${writeToFresh.both.p99_ms.toFixed(1)} ms`);
+    log(`  write-to-fresh through the edge: p50 ${writeToFresh.edge.p50_ms.toFixed(1)} ms, p99 ${writeToFresh.edge.p99_ms.toFixed(1)} ms`);
 
     return { slug: SLUG, seconds, warmup, rounds, concurrency, verification, halfRates, results, rss, writeToFresh };
   } finally {
@@ -298,6 +354,9 @@ export async function webBenchmark({ root, targetDir, databaseUrl, redisUrl, qui
     await dropDatabase(databaseUrl, database);
   }
 }
+
+const EDGE = 'edge (Varnish) in front of the shared replica';
+const STATIC = 'static file (nginx)';
 
 const fixed = (value, digits) => (Number.isFinite(value) ? value.toFixed(digits) : value === Infinity ? 'timeout' : '–');
 
@@ -311,7 +370,7 @@ export function webReport({ slug, seconds, warmup, rounds, concurrency, verifica
   const isr = 'ISR cached (memory)';
   const perRequest = 'rendered per request (draft mode)';
   const lines = [
-    '### Web: cached ISR post page vs rendered per request',
+    '### Web: the edge, the cached ISR post page and one rendered per request',
     '',
     `\`GET /${slug}\` (a ~700-word post with code blocks and a table) from \`next start\` on the production build; ` +
       `quire-load over keep-alive HTTP/1.1 (non-2xx counted as errors). Closed loop: ${concurrency} connections, ` +
@@ -323,6 +382,9 @@ export function webReport({ slug, seconds, warmup, rounds, concurrency, verifica
       `(\`x-nextjs-cache: ${verification.isr.cache}\`, \`cache-control: ${verification.isr.cacheControl}\`).`,
     '- **ISR cached (shared Redis)**: a replica configured for several replicas (`REDIS_URL` + `QUIRE_WEB_CACHE_PREFIX`): ' +
       `every hit reads the page and its tags' state from Redis (\`x-nextjs-cache: ${verification.shared.cache}\`).`,
+    `- **${EDGE}**: Varnish with xkey (deploy/varnish/quire.vcl) in front of the shared-Redis replica, pinned to CPU 0 too; ` +
+      'the page is an edge hit (`x-quire-edge: hit`), so the web sees none of these requests.',
+    `- **${STATIC}**: the same HTML as a file from one nginx worker (Debian nginx-light), on CPU 0: what this machine can serve.`,
     '- **rendered per request (draft mode)**: the same URL and server with the `__prerender_bypass` cookie ' +
       '(`preview.previewModeId` of the build). Next.js skips the ISR page cache and the `\'use cache\'` data cache, so ' +
       'every request fetches the post, its comments and its neighbours from the engine and renders the page. Checked before the run ' +
@@ -353,6 +415,9 @@ export function webReport({ slug, seconds, warmup, rounds, concurrency, verifica
   const ratio = mean(isr, 'closed', 'throughput') / mean(perRequest, 'closed', 'throughput');
   const sharedRatio = mean('ISR cached (shared Redis)', 'closed', 'throughput') / mean(perRequest, 'closed', 'throughput');
   const p99Half = mean(isr, 'open', 'p99_ms');
+  const edgeRatio = mean(EDGE, 'closed', 'throughput') / mean(isr, 'closed', 'throughput');
+  const edgeToStatic = mean(EDGE, 'closed', 'throughput') / mean(STATIC, 'closed', 'throughput');
+  const edgeP99Half = mean(EDGE, 'open', 'p99_ms');
   const verdict = (ok) => (ok ? 'met' : 'not met');
   lines.push(
     '',
@@ -362,6 +427,9 @@ export function webReport({ slug, seconds, warmup, rounds, concurrency, verifica
     `| ISR (shared Redis) / per-request throughput | ${fixed(sharedRatio, 1)}x | ≥ 10x | ${verdict(sharedRatio >= 10)} |`,
     `| ISR (memory) p99 at half saturation (${halfRates[isr]} req/s) | ${fixed(p99Half, 3)} ms | < 10 ms | ${verdict(p99Half < 10)} |`,
     `| per-request p99 / ISR p99, closed loop | ${fixed(mean(perRequest, 'closed', 'p99_ms') / mean(isr, 'closed', 'p99_ms'), 1)}x | | |`,
+    `| edge / Next.js (ISR memory) throughput | ${fixed(edgeRatio, 1)}x | ≥ 20x | ${verdict(edgeRatio >= 20)} |`,
+    `| edge / static nginx throughput | ${fixed(edgeToStatic, 2)} | ≥ 0.33 | ${verdict(edgeToStatic >= 1 / 3)} |`,
+    `| edge p99 at half saturation (${halfRates[EDGE]} req/s) | ${fixed(edgeP99Half, 3)} ms | ≤ 5 ms | ${verdict(edgeP99Half <= 5)} |`,
     '',
     `Peak RSS: web (memory-cache server) ${fixed(rss.web, 1)} MiB, engine ${fixed(rss.engine, 1)} MiB.`,
     '',
@@ -370,17 +438,23 @@ export function webReport({ slug, seconds, warmup, rounds, concurrency, verifica
     `Two \`next start\` replicas sharing one Redis cache prefix, the post's page warm (a hit) on both. ${writeToFresh.writes} writes, ` +
       `${WRITE_SPACING_MS} ms apart, each an \`UpdatePost\` of the title (etag + update mask \`title\`) through the engine's gRPC API; ` +
       `from the acknowledged response, each replica is polled every ${POLL_INTERVAL_MS} ms until its page shows the new title. ` +
-      '"both" is the later of the two, i.e. when every reader sees the write.',
+      '"both" is the later of the two, i.e. when every reader sees the write; "edge" polls the page through Varnish in front of ' +
+      'both replicas (round robin), which the replicas\' change followers purge by tag.',
     '',
     '| replica | writes | p50 (ms) | p90 (ms) | p99 (ms) | max (ms) | mean (ms) | timeouts (> 10 s) |',
     '|---|---:|---:|---:|---:|---:|---:|---:|',
   );
-  for (const [name, d] of [['A', writeToFresh.a], ['B', writeToFresh.b], ['both', writeToFresh.both]]) {
+  for (const [name, d] of [['A', writeToFresh.a], ['B', writeToFresh.b], ['both', writeToFresh.both], ['edge', writeToFresh.edge]]) {
     lines.push(
       `| ${name} | ${d.count + d.timeouts} | ${fixed(d.p50_ms, 1)} | ${fixed(d.p90_ms, 1)} | ${fixed(d.p99_ms, 1)} | ${fixed(d.max_ms, 1)} | ${fixed(d.mean_ms, 1)} | ${d.timeouts} |`,
     );
   }
   const bothP99 = writeToFresh.both.timeouts ? Infinity : writeToFresh.both.p99_ms;
-  lines.push('', `Target: p99 on both replicas under 1000 ms: ${fixed(bothP99, 1)} ms, ${verdict(bothP99 < 1000)}.`);
+  const edgeFreshP99 = writeToFresh.edge.timeouts ? Infinity : writeToFresh.edge.p99_ms;
+  lines.push(
+    '',
+    `Targets: p99 on both replicas under 1000 ms: ${fixed(bothP99, 1)} ms, ${verdict(bothP99 < 1000)}; ` +
+      `through the edge p99 ≤ 250 ms: ${fixed(edgeFreshP99, 1)} ms, ${verdict(edgeFreshP99 <= 250)}.`,
+  );
   return lines.join('\n');
 }

@@ -135,10 +135,11 @@ function siteVcl(backends, purgeSecret) {
  * Starts varnishd with deploy/varnish/quire.vcl on 127.0.0.1:`port`, in front of `backends`.
  * `workDir` gets the site include, varnishd's state (`state/`) and its log (`varnish.log`).
  *
- * @param {{ port: number, backends: Backend[], purgeSecret: string, workDir: string, cacheSize?: string, name?: string }} options
+ * @param {{ port: number, backends: Backend[], purgeSecret: string, workDir: string, cacheSize?: string, name?: string, argvPrefix?: string[] }} options
+ *   argvPrefix: what runs varnishd (`taskset -c 0`, say; its worker process inherits it)
  * @returns {Promise<Edge>}
  */
-export async function startVarnish({ port, backends, purgeSecret, workDir, cacheSize = '64m', name = 'varnish' }) {
+export async function startVarnish({ port, backends, purgeSecret, workDir, cacheSize = '64m', name = 'varnish', argvPrefix = [] }) {
   if (backends.length === 0) throw new Error('startVarnish needs at least one backend');
   for (const { host } of backends) {
     if (!/^[\w.:-]+$/.test(host)) throw new Error(`not a backend host name: ${JSON.stringify(host)}`);
@@ -151,6 +152,7 @@ export async function startVarnish({ port, backends, purgeSecret, workDir, cache
   const adminPort = await freePort();
   const log = path.join(workDir, 'varnish.log');
   const argv = [
+    ...argvPrefix,
     VARNISHD,
     '-F',
     '-n', path.join(workDir, 'state'),
