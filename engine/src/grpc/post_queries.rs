@@ -110,9 +110,10 @@ impl PostApi {
         let slug =
             Slug::parse(&request.slug).map_err(|problem| ApiError::invalid("slug", problem))?;
         let mut conn = self.store.acquire().await?;
-        let (newer, older) = posts::adjacent(&mut conn, slug.as_str(), View::Basic)
-            .await?
-            .ok_or(ApiError::NotFound("post"))?;
+        let posts::Adjacent { newer, older } =
+            posts::adjacent(&mut conn, slug.as_str(), View::Basic)
+                .await?
+                .ok_or(ApiError::NotFound("post"))?;
         Ok(v1::GetAdjacentPostsResponse {
             newer: newer.map(mapping::post),
             older: older.map(mapping::post),

@@ -188,6 +188,13 @@ pub async fn list(
         .await?)
 }
 
+/// A published post's neighbours in the listing (see [`adjacent`]).
+#[derive(Debug)]
+pub struct Adjacent {
+    pub newer: Option<PostRecord>,
+    pub older: Option<PostRecord>,
+}
+
 /// The published posts just newer and just older (in the listing's order)
 /// than the published post with the current slug `slug`, of its kind; `None`
 /// when no published post has that slug. Both are keyset lookups on
@@ -197,7 +204,7 @@ pub async fn adjacent(
     conn: &mut PgConnection,
     slug: &str,
     view: View,
-) -> Result<Option<(Option<PostRecord>, Option<PostRecord>)>, StoreError> {
+) -> Result<Option<Adjacent>, StoreError> {
     let target: Option<(i16, DateTime<Utc>, Uuid)> =
         sqlx::query_as("SELECT kind, sort_time, id FROM posts WHERE slug = $1 AND status = $2")
             .bind(slug)
@@ -229,7 +236,7 @@ pub async fn adjacent(
     }
     let older = found.pop().flatten();
     let newer = found.pop().flatten();
-    Ok(Some((newer, older)))
+    Ok(Some(Adjacent { newer, older }))
 }
 
 /// Counts the posts a listing matches.
