@@ -9,13 +9,13 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Redis } from 'ioredis';
 import { bufCurl } from './buf-curl.mjs';
 import { startEngine } from './engine-process.mjs';
 import { startWeb } from './web-process.mjs';
 import { seedSettled } from './web-blog.mjs';
 import { seedBlog } from './web-seed.mjs';
 import { startFaultProxy } from '../../bench/lib/faults/proxy.mjs';
+import { deleteRedisKeys } from '../../bench/lib/scratch.mjs';
 import { freePort } from '../../scripts/lib/ports.mjs';
 import { ROOT } from '../../scripts/lib/processes.mjs';
 import { ensureVarnish, startVarnish } from '../../scripts/lib/varnish.mjs';
@@ -72,12 +72,7 @@ after(async () => {
   await edge?.stop();
   await purgePath?.close();
   await engine?.stop();
-  if (cache) {
-    const redis = new Redis(cache.redisUrl);
-    const keys = await redis.keys(`${cache.prefix}*`);
-    if (keys.length > 0) await redis.del(...keys);
-    redis.disconnect();
-  }
+  if (cache) await deleteRedisKeys(cache.redisUrl, cache.prefix);
 });
 
 async function get(pathname, headers = {}) {

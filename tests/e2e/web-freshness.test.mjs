@@ -5,12 +5,12 @@
 // down while the change was made shows it once it is back.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { Redis } from 'ioredis';
 import { bufCurl } from './buf-curl.mjs';
 import { startEngine } from './engine-process.mjs';
 import { startWeb } from './web-process.mjs';
 import { seedSettled } from './web-blog.mjs';
 import { seedBlog } from './web-seed.mjs';
+import { deleteRedisKeys } from '../../bench/lib/scratch.mjs';
 
 const FRESH_WITHIN_MS = 1_000;
 
@@ -42,12 +42,7 @@ before(async () => {
 after(async () => {
   await Promise.all(Object.values(replicas).map((replica) => replica.stop()));
   await engine?.stop();
-  if (cache) {
-    const redis = new Redis(cache.redisUrl);
-    const keys = await redis.keys(`${cache.prefix}*`);
-    if (keys.length > 0) await redis.del(...keys);
-    redis.disconnect();
-  }
+  if (cache) await deleteRedisKeys(cache.redisUrl, cache.prefix);
 });
 
 async function get(replica, path) {
