@@ -84,6 +84,8 @@ async function main() {
     '',
     faultReport(faults),
     '',
+    unmeasuredReport(),
+    '',
   ].join('\n');
 
   const resultsDir = path.join(ROOT, 'bench', 'results');
@@ -101,3 +103,23 @@ main().catch(async (error) => {
   await dropRemainingDatabases();
   process.exit(1);
 });
+
+/**
+ * Budgets the issues name that no benchmark here measures yet: listed in every report, so that
+ * "not reported" never reads as "met". Remove a line when a benchmark reports it.
+ */
+const UNMEASURED_TARGETS = [
+  ['issue 14', 'render cost of a post page at 100 vs 10,000 posts', 'within 1.2x'],
+  ['issue 14', "the post page's own JavaScript (beyond the App Router runtime), gzipped", '≤ 15 kB'],
+  ['issue 14', 'Lighthouse 12 mobile, through the edge (median of 3): performance, LCP, CLS, TBT', '≥ 95, < 1.5 s, < 0.05, < 150 ms'],
+];
+
+function unmeasuredReport() {
+  return [
+    '### Targets not measured by this run',
+    '',
+    '| issue | target | budget |',
+    '|---|---|---|',
+    ...UNMEASURED_TARGETS.map(([issue, target, budget]) => `| ${issue} | ${target} | ${budget} (not measured) |`),
+  ].join('\n');
+}
