@@ -15,7 +15,7 @@ pub use deadline::{call_deadline, parse_grpc_timeout, with_deadline};
 pub use etag::Etag;
 pub use field_violations::{FieldViolation, FieldViolations};
 pub use limits::*;
-pub use page_token::{Cursor, PageToken, page_size};
+pub use page_token::{Cursor, PageToken, page_size, skip};
 pub use slug::Slug;
 pub use text::{check_email, check_optional_url, check_text, parse_uuid};
 pub use time::{from_timestamp, timestamp};

@@ -79,6 +79,19 @@ pub fn page_size(requested: i32, default: i64, max: i64) -> Result<i64, String> 
     }
 }
 
+/// The most a listing may skip (AIP-158): beyond it, use page tokens. Skipping
+/// costs the database a walk of the skipped index entries.
+pub const MAX_SKIP: i32 = 1_000_000;
+
+/// A listing's `skip`: 0 to [`MAX_SKIP`].
+pub fn skip(requested: i32) -> Result<i64, String> {
+    match requested {
+        n if n < 0 => Err("must not be negative".to_owned()),
+        n if n > MAX_SKIP => Err(format!("must be at most {MAX_SKIP}")),
+        n => Ok(i64::from(n)),
+    }
+}
+
 fn fingerprint(filters: &[&str]) -> String {
     let mut hasher = Sha256::new();
     for filter in filters {
@@ -126,5 +139,13 @@ mod tests {
         assert_eq!(page_size(500, 20, 100), Ok(100));
         assert_eq!(page_size(7, 20, 100), Ok(7));
         assert!(page_size(-1, 20, 100).is_err());
+    }
+
+    #[test]
+    fn skips_are_bounded() {
+        assert_eq!(skip(0), Ok(0));
+        assert_eq!(skip(MAX_SKIP), Ok(i64::from(MAX_SKIP)));
+        assert!(skip(-1).is_err());
+        assert!(skip(MAX_SKIP + 1).is_err());
     }
 }

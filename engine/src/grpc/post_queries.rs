@@ -14,9 +14,18 @@ use crate::auth::{Caller, policy};
 use crate::cache::{CacheKey, Loaded};
 use crate::changes::cache_tags;
 use crate::content::posts::visible_to;
-use crate::domain::{FieldViolations, PageToken, Slug, page_size};
+use crate::domain::{FieldViolations, PageToken, Slug, page_size, skip};
 use crate::store::StoreError;
 use crate::store::posts::{self, ListFilter, PostRecord, View, status};
+
+/// Which page of a listing: after a keyset position (a page token), then
+/// `skip` posts (AIP-158), at most `limit`.
+#[derive(Debug, Clone, Copy)]
+struct Page {
+    after: Option<(DateTime<Utc>, Uuid)>,
+    skip: i64,
+    limit: i64,
+}
 
 /// How GetPost names its post.
 enum PostLookup {
@@ -128,6 +137,7 @@ impl PostApi {
         policy::read_published(&caller)?;
         let mut violations = FieldViolations::new();
         let limit = violations.check("page_size", page_size(request.page_size, 20, 100));
+        let skip = violations.check("skip", skip(request.skip)).unwrap_or(0);
         let mut statuses = Vec::new();
         for number in &request.statuses {
             match v1::PostStatus::try_from(*number) {
@@ -193,25 +203,27 @@ impl PostApi {
             unpublished_owner,
         };
         let fingerprint: Vec<String> = fingerprint.iter().map(|part| part.to_string()).collect();
-        let public_first_page = after.is_none()
+        let page = Page { after, skip, limit };
+        // Pages reached by position (no token) are shared by every reader: cached.
+        let public_page = after.is_none()
             && filter.unpublished_owner.is_none()
             && filter.statuses == [status::PUBLISHED];
-        if !public_first_page {
+        if !public_page {
             return self
-                .list_from_store(&filter, view, after, limit, &fingerprint)
+                .list_from_store(&filter, view, page, &fingerprint)
                 .await
                 .map(|(response, _)| response);
         }
         let key = CacheKey::post_list(
             filter.tag_slug.as_deref(),
             filter.author_slug.as_deref(),
-            format!("{}|{limit}|{view:?}", filter.kind),
+            format!("{}|{limit}|{view:?}|{skip}", filter.kind),
         );
         let listed = self
             .cache
             .get_or_load(key, || async {
                 let (response, tags) = self
-                    .list_from_store(&filter, view, None, limit, &fingerprint)
+                    .list_from_store(&filter, view, page, &fingerprint)
                     .await
                     .map_err(Status::from)?;
                 Ok(Loaded {
@@ -227,15 +239,22 @@ impl PostApi {
         &self,
         filter: &ListFilter,
         view: View,
-        after: Option<(DateTime<Utc>, Uuid)>,
-        limit: i64,
+        page: Page,
         fingerprint: &[String],
     ) -> ApiResult<(v1::ListPostsResponse, Vec<String>)> {
         let fingerprint: Vec<&str> = fingerprint.iter().map(String::as_str).collect();
         let mut conn = self.store.acquire().await?;
-        let mut rows = posts::list(&mut conn, filter, view, after, limit + 1).await?;
+        let mut rows = posts::list(
+            &mut conn,
+            filter,
+            view,
+            page.after,
+            page.skip,
+            page.limit + 1,
+        )
+        .await?;
         let total_size = posts::count(&mut conn, filter).await?;
-        let limit = limit.min(self.fitting(&rows, mapping::post));
+        let limit = page.limit.min(self.fitting(&rows, mapping::post));
         let next_page_token = PageToken::next_page(&mut rows, limit, &fingerprint, |last| {
             vec![
                 last.sort_time.timestamp_micros().to_string(),

@@ -161,18 +161,20 @@ const LIST_WHERE: &str = " WHERE p.status = ANY($1) AND p.kind = $2
     AND ($4::text IS NULL OR a.slug = $4)
     AND ($5::uuid IS NULL OR p.status = 3 OR p.author_id = $5) ";
 
-/// Lists posts newest first, after the keyset position `after` (sort time, id).
+/// Lists posts newest first, after the keyset position `after` (sort time,
+/// id), skipping `skip` posts first.
 #[tracing::instrument(name = "db.posts.list", level = "debug", skip_all, fields(db.system = "postgresql", otel.kind = "client"))]
 pub async fn list(
     conn: &mut PgConnection,
     filter: &ListFilter,
     view: View,
     after: Option<(DateTime<Utc>, Uuid)>,
+    skip: i64,
     limit: i64,
 ) -> Result<Vec<PostRecord>, StoreError> {
     let sql = format!(
         "{}{LIST_WHERE} AND ($6::timestamptz IS NULL OR (p.sort_time, p.id) < ($6, $7))
-         ORDER BY p.sort_time DESC, p.id DESC LIMIT $8",
+         ORDER BY p.sort_time DESC, p.id DESC OFFSET $9 LIMIT $8",
         select(view)
     );
     Ok(sqlx::query_as::<_, PostRecord>(&sql)
@@ -184,6 +186,7 @@ pub async fn list(
         .bind(after.map(|(time, _)| time))
         .bind(after.map(|(_, id)| id))
         .bind(limit)
+        .bind(skip)
         .fetch_all(conn)
         .await?)
 }

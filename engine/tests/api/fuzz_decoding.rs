@@ -349,6 +349,7 @@ fn seeds(author_id: &str, published: &v1::Post, draft: &v1::Post) -> Vec<Case> {
                 ],
                 kind: v1::PostKind::Post as i32,
                 view: v1::PostView::Full as i32,
+                skip: 3,
             },
         ),
         case(
@@ -364,6 +365,7 @@ fn seeds(author_id: &str, published: &v1::Post, draft: &v1::Post) -> Vec<Case> {
                 ],
                 kind: v1::PostKind::Post as i32,
                 view: v1::PostView::Full as i32,
+                skip: 3,
             },
         ),
         case(

@@ -364,6 +364,62 @@ async fn listing_neither_skips_nor_repeats_posts_while_new_ones_are_published() 
 }
 
 #[tokio::test]
+async fn skip_reaches_any_page_by_position_alone_and_after_a_token() {
+    let engine = TestEngine::start().await;
+    let (ada, _) = engine.author("ada", v1::AuthorRole::Author).await;
+    for i in 0..7 {
+        engine
+            .published(&ada, &format!("post-{i}"), &format!("Post {i}"), "body")
+            .await;
+    }
+    let reader = engine.key(&["content:read"]).await;
+    let list = |page_size: i32, skip: i32, page_token: String| {
+        let (engine, reader) = (&engine, &reader);
+        async move {
+            engine
+                .posts()
+                .list_posts(authed(
+                    v1::ListPostsRequest {
+                        page_size,
+                        skip,
+                        page_token,
+                        ..Default::default()
+                    },
+                    reader,
+                ))
+                .await
+                .map(|response| response.into_inner())
+        }
+    };
+    let slugs = |page: &v1::ListPostsResponse| -> Vec<String> {
+        page.posts.iter().map(|post| post.slug.clone()).collect()
+    };
+    let all = slugs(&list(100, 0, String::new()).await.unwrap());
+    assert_eq!(all.len(), 7);
+
+    // Page 3 of pages of 2, by position: what a walk of pages 1 and 2 would reach.
+    let third = list(2, 4, String::new()).await.unwrap();
+    assert_eq!(slugs(&third), all[4..6]);
+    assert_eq!(third.total_size, 7);
+    // Its token continues from there; a skip after a token counts from the token.
+    let rest = list(2, 0, third.next_page_token.clone()).await.unwrap();
+    assert_eq!(slugs(&rest), all[6..]);
+    assert!(rest.next_page_token.is_empty());
+    let first = list(2, 0, String::new()).await.unwrap();
+    let skipped = list(2, 2, first.next_page_token).await.unwrap();
+    assert_eq!(slugs(&skipped), all[4..6]);
+    // Past the end: an empty page, no token.
+    let beyond = list(2, 50, String::new()).await.unwrap();
+    assert!(beyond.posts.is_empty() && beyond.next_page_token.is_empty());
+
+    for (skip, expected) in [(-1, "must not be negative"), (1_000_001, "at most")] {
+        let error = list(2, skip, String::new()).await.unwrap_err();
+        assert_eq!(error.code(), tonic::Code::InvalidArgument);
+        assert_eq!(violated_fields(&error), ["skip"], "{expected}");
+    }
+}
+
+#[tokio::test]
 async fn a_malformed_page_token_or_negative_page_size_answers_invalid_argument() {
     let engine = TestEngine::start().await;
     let error = engine

@@ -2635,6 +2635,12 @@ pub struct ListPostsRequest {
     /// How much of each post to return; defaults to POST_VIEW_BASIC.
     #[prost(enumeration = "PostView", tag = "7")]
     pub view: i32,
+    /// Number of posts to skip before the page begins (AIP-158), after the
+    /// position of `page_token` when one is given: page n of a listing is
+    /// `skip = (n - 1) * page_size` without walking pages 1 to n - 1. 0 to
+    /// 1,000,000; not part of what `page_token` must match.
+    #[prost(int32, tag = "8")]
+    pub skip: i32,
 }
 /// Response of PostService.ListPosts.
 #[derive(Clone, PartialEq, ::prost::Message)]
