@@ -111,7 +111,7 @@ const nextConfig: NextConfig = {
       // by such routes. A static route would need the engine during `next build`.
       beforeFiles: [
         { source: '/', destination: '/page/1' },
-        { source: '/sitemap.xml', destination: '/sitemaps/all.xml' },
+        { source: '/sitemap.xml', destination: '/sitemaps/index.xml' },
       ],
       afterFiles: [],
       fallback: [],
@@ -123,7 +123,7 @@ const nextConfig: NextConfig = {
       { source: '/page/1', destination: '/', permanent: true },
       { source: '/tag/:slug/page/1', destination: '/tag/:slug', permanent: true },
       { source: '/author/:slug/page/1', destination: '/author/:slug', permanent: true },
-      { source: '/sitemaps/all.xml', destination: '/sitemap.xml', permanent: true },
+      { source: '/sitemaps/index.xml', destination: '/sitemap.xml', permanent: true },
     ];
   },
 };

@@ -31,6 +31,8 @@ const CACHED_PATHS = [
   '/feed/rss.xml',
   '/tag/rust/feed/atom.xml',
   '/sitemap.xml',
+  '/sitemaps/posts-1.xml',
+  '/sitemaps/site.xml',
   '/og/first-compilers',
   '/no-such-post',
 ];

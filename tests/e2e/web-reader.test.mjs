@@ -184,14 +184,26 @@ test('the RSS, Atom and JSON feeds list the newest posts, site-wide and per tag'
   assert.equal(await page.locator('link[rel="alternate"][type="application/rss+xml"]').getAttribute('href'), url('/feed/rss.xml'));
 });
 
-test('the sitemap lists every post, page, tag and author, and robots.txt points to it', async () => {
-  const sitemap = await fetchXml('/sitemap.xml', /application\/xml/);
-  const locations = sitemap.urlset.url.map((entry) => entry.loc);
+test('the sitemap index lists files that list every post, page, tag and author once, and robots.txt points to it', async () => {
+  const index = await fetchXml('/sitemap.xml', /application\/xml/);
+  const files = [index.sitemapindex.sitemap].flat().map((entry) => entry.loc);
+  assert.deepEqual(files, ['/sitemaps/site.xml', '/sitemaps/posts-1.xml', '/sitemaps/pages-1.xml'].map(url));
+  const locations = [];
+  for (const file of files) {
+    const sitemap = await fetchXml(new URL(file).pathname, /application\/xml/);
+    locations.push(...[sitemap.urlset.url].flat().map((entry) => entry.loc));
+  }
+  assert.equal(new Set(locations).size, locations.length, 'a URL is listed twice');
   for (const path of ['/', '/understanding-ownership', '/analytical-engine', '/note-1', '/about', '/tag/rust', '/author/grace']) {
     assert.ok(locations.includes(url(path)), `sitemap lacks ${path}`);
   }
   assert.ok(!locations.includes(url('/unfinished')), 'the sitemap lists a draft');
   assert.ok(!locations.includes(url('/analytical-engine-draft-title')), 'the sitemap lists an old slug');
+
+  // Files past the last one, and names that are not files, do not exist.
+  for (const path of ['/sitemaps/posts-2.xml', '/sitemaps/pages-2.xml', '/sitemaps/all.xml', '/sitemaps/posts-0.xml']) {
+    assert.equal((await fetch(url(path))).status, 404, path);
+  }
 
   const robots = await (await fetch(url('/robots.txt'))).text();
   assert.match(robots, new RegExp(`Sitemap: ${url('/sitemap.xml')}`));

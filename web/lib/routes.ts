@@ -32,4 +32,5 @@ export const routes = {
     tagSlug ? `/tag/${tagSlug}/feed/${FEED_FILES[format]}` : `/feed/${FEED_FILES[format]}`,
   ogImage: (slug: string) => `/og/${slug}`,
   sitemap: '/sitemap.xml',
+  sitemapFile: (name: string) => `/sitemaps/${name}`,
 } as const;

@@ -13,7 +13,7 @@ import {
 import { TagRefSchema } from '@quire/gen/quire/v1/tag_pb';
 import { cacheLife, cacheTag } from 'next/cache';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { adjacentPosts, getPost, listAllPosts, listFeedPosts, listPostsPage, POSTS_PER_PAGE } from './posts';
+import { adjacentPosts, countPublished, getPost, listFeedPosts, listPostsPage, listPublished, POSTS_PER_PAGE } from './posts';
 
 // The engine, replaced by Connect's in-memory router transport. Each test sets
 // how GetPost and ListPosts answer.
@@ -72,7 +72,7 @@ function listingOf(total: number, requests: ListPostsRequest[] = []) {
   const all = Array.from({ length: total }, (_, index) => post(`post-${index + 1}`));
   return (request: ListPostsRequest) => {
     requests.push(request);
-    const start = request.pageToken ? Number(request.pageToken.replace('after-', '')) : 0;
+    const start = (request.pageToken ? Number(request.pageToken.replace('after-', '')) : 0) + request.skip;
     const size = request.pageSize || 20;
     const page = all.slice(start, start + size);
     const end = start + page.length;
@@ -164,17 +164,21 @@ describe('listPostsPage', () => {
     expect(page?.posts.map((p) => p.slug)).toEqual(Array.from({ length: 10 }, (_, i) => `post-${i + 1}`));
     expect(page).toMatchObject({ page: 1, pageCount: 3, totalSize: 25 });
     expect(requests).toHaveLength(1);
-    expect(requests[0]).toMatchObject({ pageSize: POSTS_PER_PAGE, pageToken: '', view: PostView.BASIC });
+    expect(requests[0]).toMatchObject({ pageSize: POSTS_PER_PAGE, pageToken: '', skip: 0, view: PostView.BASIC });
   });
 
-  it('walks the cursors to a later page', async () => {
+  it('reaches a later page by position, without walking the pages before it', async () => {
     const requests: ListPostsRequest[] = [];
     engineDouble.listPosts = listingOf(25, requests);
 
     const page = await listPostsPage({}, 3);
 
     expect(page?.posts.map((p) => p.slug)).toEqual(['post-21', 'post-22', 'post-23', 'post-24', 'post-25']);
-    expect(requests.map((request) => request.pageToken)).toContain('after-20');
+    // The first page (for the count), then page 3 itself.
+    expect(requests.map((request) => [request.skip, request.pageToken])).toEqual([
+      [0, ''],
+      [20, ''],
+    ]);
   });
 
   it('has no page past the last one, and asks for nothing more to know it', async () => {
@@ -228,17 +232,30 @@ describe('listFeedPosts', () => {
   });
 });
 
-describe('listAllPosts and adjacentPosts', () => {
-  it('walks every page of a kind, newest first', async () => {
+describe('countPublished, listPublished and adjacentPosts', () => {
+  it('reads a range of a kind by position, then by token, newest first', async () => {
     const requests: ListPostsRequest[] = [];
-    engineDouble.listPosts = listingOf(250, requests);
+    engineDouble.listPosts = listingOf(1_000, requests);
 
-    const all = await listAllPosts(PostKind.POST);
+    const range = await listPublished(PostKind.POST, 500, 250);
 
-    expect(all).toHaveLength(250);
-    expect(requests).toHaveLength(3);
-    expect(requests.every((request) => request.kind === PostKind.POST && request.pageSize === 100)).toBe(true);
+    expect(range.map((entry) => entry.slug)).toEqual(Array.from({ length: 250 }, (_, i) => `post-${501 + i}`));
+    expect(requests.map((request) => [request.skip, request.pageToken, request.pageSize])).toEqual([
+      [500, '', 100],
+      [0, 'after-600', 100],
+      [0, 'after-700', 50],
+    ]);
+    expect(requests.every((request) => request.kind === PostKind.POST)).toBe(true);
     expect(taggedWith()).toEqual(['posts']);
+  });
+
+  it('stops at the last post, and counts with one small page', async () => {
+    const requests: ListPostsRequest[] = [];
+    engineDouble.listPosts = listingOf(120, requests);
+
+    await expect(listPublished(PostKind.PAGE, 100, 10_000)).resolves.toHaveLength(20);
+    await expect(countPublished(PostKind.PAGE)).resolves.toBe(120);
+    expect(requests.at(-1)).toMatchObject({ pageSize: 1, kind: PostKind.PAGE });
   });
 
   it('asks the engine for the neighbours of a post, in one call', async () => {

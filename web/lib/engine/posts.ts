@@ -26,10 +26,8 @@ import { isNotFound } from './errors';
 export const POSTS_PER_PAGE = 10;
 /** Posts in a feed: the newest ones, with their full HTML. */
 export const FEED_SIZE = 20;
-/** ListPosts' largest page, for walking every post (sitemap, previous/next). */
+/** ListPosts' largest page, for reading many posts at once (a sitemap file). */
 const INDEX_PAGE_SIZE = 100;
-/** Bounds the walk at 50,000 posts: a sitemap's limit. */
-const INDEX_MAX_PAGES = 500;
 
 export type AuthorLink = Pick<AuthorRef, 'slug' | 'displayName'>;
 export type TagLink = Pick<TagRef, 'slug' | 'name'>;
@@ -98,7 +96,7 @@ export async function getPost(slug: string): Promise<PostLookup> {
 export async function listPostsPage(filter: ListingFilter, page: number): Promise<PostsPage | undefined> {
   const tagSlug = filter.tagSlug ?? '';
   const authorSlug = filter.authorSlug ?? '';
-  // The first page says how many there are, so a page past the end costs no walk.
+  // The first page says how many there are, so a page past the end costs no engine call.
   const first = await listingPage(tagSlug, authorSlug, 1);
   const pageCount = Math.max(1, Math.ceil(first.totalSize / POSTS_PER_PAGE));
   if (!Number.isInteger(page) || page < 1 || page > pageCount) return undefined;
@@ -106,33 +104,24 @@ export async function listPostsPage(filter: ListingFilter, page: number): Promis
   return { posts, page, pageCount, totalSize: first.totalSize };
 }
 
-type ListingPage = { posts: PostSummary[]; nextPageToken: string; totalSize: number };
+type ListingPage = { posts: PostSummary[]; totalSize: number };
 
-/**
- * The engine pages with opaque cursors, so page n continues from page n - 1's
- * token; each page is its own cache entry, so a walk is paid once.
- */
+/** Page `page` of a listing, reached by position (`skip`): as cheap at page 5,000 as at page 2. */
 async function listingPage(tagSlug: string, authorSlug: string, page: number): Promise<ListingPage> {
   'use cache';
   cacheLife('hours');
   cacheTag(listingTag(tagSlug, authorSlug));
 
-  let pageToken = '';
-  if (page > 1) {
-    const previous = await listingPage(tagSlug, authorSlug, page - 1);
-    if (!previous.nextPageToken) return { posts: [], nextPageToken: '', totalSize: previous.totalSize };
-    pageToken = previous.nextPageToken;
-  }
   const response = await engine().posts.listPosts({
     pageSize: POSTS_PER_PAGE,
-    pageToken,
+    skip: (page - 1) * POSTS_PER_PAGE,
     tagSlug,
     authorSlug,
     view: PostView.BASIC,
   });
   const posts = response.posts.map(toSummary);
   cacheTag(...tagsOfPosts(posts));
-  return { posts, nextPageToken: response.nextPageToken, totalSize: response.totalSize };
+  return { posts, totalSize: response.totalSize };
 }
 
 /** The newest posts with their full HTML, site-wide or of one tag. */
@@ -147,16 +136,35 @@ export async function listFeedPosts(tagSlug: string | undefined): Promise<PostDe
   return details;
 }
 
-/** Every published post (or every page), newest first. */
-export async function listAllPosts(kind: PostKind.POST | PostKind.PAGE): Promise<PostIndexEntry[]> {
+/** How many posts (or pages) are published. */
+export async function countPublished(kind: PostKind.POST | PostKind.PAGE): Promise<number> {
+  'use cache';
+  cacheLife('hours');
+  cacheTag(tags.posts);
+
+  const { totalSize } = await engine().posts.listPosts({ pageSize: 1, kind, view: PostView.BASIC });
+  return totalSize;
+}
+
+/**
+ * At most `count` published posts (or pages) from position `offset` (from 0),
+ * newest first: the first engine page reached by position, the rest by token.
+ */
+export async function listPublished(kind: PostKind.POST | PostKind.PAGE, offset: number, count: number): Promise<PostIndexEntry[]> {
   'use cache';
   cacheLife('hours');
   cacheTag(tags.posts);
 
   const entries: PostIndexEntry[] = [];
   let pageToken = '';
-  for (let page = 0; page < INDEX_MAX_PAGES; page += 1) {
-    const response = await engine().posts.listPosts({ pageSize: INDEX_PAGE_SIZE, pageToken, kind, view: PostView.BASIC });
+  while (entries.length < count) {
+    const response = await engine().posts.listPosts({
+      pageSize: Math.min(INDEX_PAGE_SIZE, count - entries.length),
+      pageToken,
+      skip: pageToken ? 0 : offset,
+      kind,
+      view: PostView.BASIC,
+    });
     entries.push(...response.posts.map(toIndexEntry));
     pageToken = response.nextPageToken;
     if (!pageToken) break;

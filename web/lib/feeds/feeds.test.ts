@@ -5,7 +5,15 @@ import { renderAtom } from './atom';
 import { feedFromPosts } from './feed';
 import { renderJsonFeed } from './json-feed';
 import { renderRss } from './rss';
-import { renderSitemap } from './sitemap';
+import {
+  parseSitemapFileName,
+  renderSitemap,
+  renderSitemapIndex,
+  SITEMAP_FILE_URLS,
+  sitemapFileName,
+  sitemapFileOffset,
+  sitemapFiles,
+} from './sitemap';
 
 const site = { name: 'Field Notes', description: 'Notes from the field.', url: 'https://blog.example.com' };
 
@@ -137,6 +145,37 @@ describe('renderSitemap', () => {
     expect(parsed.urlset.url).toEqual([
       { loc: 'https://blog.example.com/', lastmod: '2026-01-02T03:04:05.000Z' },
       { loc: 'https://blog.example.com/tag/a&b' },
+    ]);
+  });
+});
+
+describe('the sitemap index', () => {
+  it('splits posts and pages into files of at most SITEMAP_FILE_URLS', () => {
+    expect(SITEMAP_FILE_URLS).toBeLessThanOrEqual(50_000);
+    const names = (posts: number, pages: number) => sitemapFiles({ posts, pages }).map(sitemapFileName);
+    expect(names(0, 0)).toEqual(['site.xml', 'posts-1.xml']);
+    expect(names(SITEMAP_FILE_URLS, 1)).toEqual(['site.xml', 'posts-1.xml', 'pages-1.xml']);
+    expect(names(2 * SITEMAP_FILE_URLS + 1, 0)).toEqual(['site.xml', 'posts-1.xml', 'posts-2.xml', 'posts-3.xml']);
+    expect(sitemapFileOffset(1)).toBe(0);
+    expect(sitemapFileOffset(3)).toBe(2 * SITEMAP_FILE_URLS);
+  });
+
+  it('reads back the names it makes, and nothing else', () => {
+    for (const file of sitemapFiles({ posts: 3 * SITEMAP_FILE_URLS, pages: 5 })) {
+      expect(parseSitemapFileName(sitemapFileName(file))).toEqual(file);
+    }
+    for (const name of ['posts-0.xml', 'posts-01.xml', 'posts-1', 'tags-1.xml', 'site', 'posts-9999999.xml', '../site.xml']) {
+      expect(parseSitemapFileName(name)).toBeUndefined();
+    }
+  });
+
+  it('renders an index of sitemap files', () => {
+    const parsed = parser.parse(
+      renderSitemapIndex([{ url: 'https://blog.example.com/sitemaps/site.xml' }, { url: 'https://blog.example.com/sitemaps/posts-1.xml' }]),
+    );
+    expect(parsed.sitemapindex.sitemap).toEqual([
+      { loc: 'https://blog.example.com/sitemaps/site.xml' },
+      { loc: 'https://blog.example.com/sitemaps/posts-1.xml' },
     ]);
   });
 });
