@@ -6,6 +6,7 @@ import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from '
 import path from 'node:path';
 import { ensureNodeModules } from './lib/install.mjs';
 import { ROOT, run } from './lib/processes.mjs';
+import { completeStandaloneServer } from './lib/web-server.mjs';
 
 const WEB_BUILD = path.join(ROOT, 'web', '.next');
 const FINGERPRINT_FILE = path.join(WEB_BUILD, 'quire-sources.sha256');
@@ -42,11 +43,12 @@ export async function buildWeb(log = console.log) {
   const fingerprint = webSourcesFingerprint();
   if (webBuildIsCurrent(fingerprint)) {
     log('The web app is built and up to date.');
-    return;
+  } else {
+    log('Building the web app (next build)…');
+    await run('npm', ['run', 'build', '--workspace', 'web']);
+    writeFileSync(FINGERPRINT_FILE, fingerprint);
   }
-  log('Building the web app (next build)…');
-  await run('npm', ['run', 'build', '--workspace', 'web']);
-  writeFileSync(FINGERPRINT_FILE, fingerprint);
+  completeStandaloneServer();
 }
 
 export async function build(log = console.log) {

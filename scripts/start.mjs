@@ -12,6 +12,7 @@ import { ensureCredentials, seedDemoOnce } from './lib/first-run.mjs';
 import { freePort } from './lib/ports.mjs';
 import { ROOT, pathWithNodeBins, run, runProgram, startProcess, waitForPort } from './lib/processes.mjs';
 import { startVarnish, varnishInstalled } from './lib/varnish.mjs';
+import { webServerCommand } from './lib/web-server.mjs';
 import { ensureServices } from './services/index.mjs';
 import { localPaths, readSettings } from './services/settings.mjs';
 
@@ -112,8 +113,11 @@ async function main() {
   // Generated per start: the web app and the edge are its only holders.
   const purgeSecret = randomBytes(24).toString('base64url');
   step(`Starting the web app on port ${webPort}…`);
-  startChild('web', 'npm', ['run', 'start', '--workspace', 'web', '--', '--port', webPort], {
+  // Behind the edge the web app needs only loopback; serving readers itself, every interface (as `next start` does).
+  const web = webServerCommand({ port: webPort, host: edge ? '127.0.0.1' : '0.0.0.0' });
+  startChild('web', web.argv[0], web.argv.slice(1), {
     ...env,
+    ...web.env,
     QUIRE_ENGINE_URL: engineUrl,
     QUIRE_ENGINE_API_KEY: credentials.QUIRE_WEB_API_KEY,
     QUIRE_SITE_URL: process.env.QUIRE_SITE_URL ?? `http://localhost:${WEB_PORT}`,

@@ -148,6 +148,8 @@ test('the first start builds, creates credentials, seeds the demo blog and serve
     // npm test installs Varnish, so the blog's port is the edge's.
     assert.match(started.output(), /Starting the edge cache \(Varnish\) on port /);
     assert.ok((await fetch(`${webUrl}/`)).headers.get('x-quire-edge'), 'the blog is answered through the edge');
+    // The web app runs the way Next.js documents for a standalone build (not `next start`, which warns).
+    assert.doesNotMatch(started.output(), /does not work with "output: standalone"/);
     // The engine is connected (its liveness probe and LISTEN connection stay open), as an ordinary role.
     assert.deepEqual(await engineRoles(), [{ rolname: 'quire', rolsuper: false, rolcreatedb: false, rolcreaterole: false }]);
     assert.equal(statSync(credentialsFile).mode & 0o777, 0o600);

@@ -1,4 +1,4 @@
-// The editing side of the web app, in headless Chromium against `next start`
+// The editing side of the web app, in headless Chromium against the web server
 // and the real engine on a fresh database: signing in and out, writing and
 // publishing a post, the engine's field errors beside their fields, a stale
 // edit answered with the latest version while the typed text is kept, a save

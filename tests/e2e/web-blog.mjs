@@ -1,5 +1,5 @@
 // A whole blog for the web's end-to-end tests: the real engine on a fresh
-// database, `next start` on the existing build, and the seeded content.
+// database, the web server on the existing build, and the seeded content.
 import { startEngine } from './engine-process.mjs';
 import { startWeb } from './web-process.mjs';
 import { seedBlog } from './web-seed.mjs';

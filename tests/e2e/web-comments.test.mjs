@@ -1,5 +1,5 @@
 // Readers' comments through the post page's Server Action, in headless
-// Chromium against `next start` and the real engine: the comment shows at
+// Chromium against the web server and the real engine: the comment shows at
 // once (optimistically), waits for moderation, appears on the page once
 // approved; a refused comment is rolled back with the engine's message and
 // nothing typed is lost; the honeypot drops bots; the per-client rate limit holds.

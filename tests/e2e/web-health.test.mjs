@@ -1,4 +1,4 @@
-// The web's health endpoint (GET /healthz), against `next start` and the real
+// The web's health endpoint (GET /healthz), against the web server and the real
 // engine: 200 while the engine serves, 503 within two seconds once it is
 // stopped or stops answering, and never cached on the way.
 import assert from 'node:assert/strict';

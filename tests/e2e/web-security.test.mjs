@@ -1,4 +1,4 @@
-// The web app's security boundary, against `next start` and the real engine:
+// The web app's security boundary, against the web server and the real engine:
 // the security headers on cached pages, Server Actions only from our own
 // origin (a cross-site or origin-less call is refused before it runs), a
 // reader's rate limit that forged forwarding headers cannot reset, and no
