@@ -2,10 +2,11 @@
 // that share their cache through Redis, purged by the replicas' change followers by the same
 // cache tags the pages carry. A page becomes an edge hit; a change made straight through the
 // engine (`buf curl`) shows through the edge within a second while an unrelated page stays a
-// hit; sessions, draft previews and Server Actions are never answered from the edge; a stranger
+// hit, and an edge hit reaches no web replica (each sits behind a request-counting proxy); sessions, draft previews and Server Actions are never answered from the edge; a stranger
 // cannot purge; an edge that missed a purge (unreachable for the replicas) serves no stale page
 // once it answers again. Varnish comes from Debian's packages, installed when missing.
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -31,6 +32,37 @@ let edge;
 let purgePath;
 const replicas = [];
 let seeded;
+/** What Varnish sees as its backends: one request-counting proxy per replica. */
+const counters = [];
+
+/**
+ * An HTTP proxy to `target` that counts the requests it forwards by path:
+ * what the replica behind it was asked. Headers pass unchanged (the replicas
+ * trust one hop: Varnish's X-Forwarded-For entry).
+ */
+async function startCountingProxy(target) {
+  const seen = new Map();
+  const server = http.createServer((request, response) => {
+    const { pathname } = new URL(request.url, 'http://proxy');
+    seen.set(pathname, (seen.get(pathname) ?? 0) + 1);
+    const upstream = http.request({ ...target, method: request.method, path: request.url, headers: request.headers }, (answer) => {
+      response.writeHead(answer.statusCode, answer.statusMessage, answer.rawHeaders);
+      answer.pipe(response);
+    });
+    upstream.on('error', () => response.destroy());
+    request.pipe(upstream);
+  });
+  const port = await freePort();
+  await new Promise((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return {
+    port,
+    requests: (pathname) => seen.get(pathname) ?? 0,
+    close: () => new Promise((resolve) => server.close(resolve)),
+  };
+}
+
+/** How often the replicas were asked for `pathname`. */
+const replicaRequests = (pathname) => counters.reduce((sum, counter) => sum + counter.requests(pathname), 0);
 
 before(async () => {
   await ensureVarnish();
@@ -39,9 +71,10 @@ before(async () => {
   adminKey = await engine.createKey(['admin']);
   cache = { redisUrl: process.env.REDIS_URL || 'redis://127.0.0.1:6379', prefix: `quire:e2e:edge:${Date.now()}_${process.pid}:` };
   const [edgePort, ...webPorts] = await Promise.all([freePort(), freePort(), freePort()]);
+  for (const port of webPorts) counters.push(await startCountingProxy({ host: '127.0.0.1', port }));
   edge = await startVarnish({
     port: edgePort,
-    backends: webPorts.map((port) => ({ host: '127.0.0.1', port })),
+    backends: counters.map(({ port }) => ({ host: '127.0.0.1', port })),
     purgeSecret: PURGE_SECRET,
     workDir: path.join(ROOT, '.quire', 'test', `edge-${process.pid}-${Date.now()}`),
   });
@@ -70,6 +103,7 @@ before(async () => {
 after(async () => {
   await Promise.all(replicas.map((replica) => replica.stop()));
   await edge?.stop();
+  await Promise.all(counters.map((counter) => counter.close()));
   await purgePath?.close();
   await engine?.stop();
   if (cache) await deleteRedisKeys(cache.redisUrl, cache.prefix);
@@ -107,9 +141,13 @@ const updateTitle = async (post, title) => {
   return result.body.post;
 };
 
-test('a page becomes an edge hit, and leaves the edge revalidating, without its keys', async () => {
+test('a page becomes an edge hit that reaches no web replica, and leaves the edge revalidating, without its keys', async () => {
   const hit = await untilEdgeHit('/analytical-engine');
   assert.match(hit.body, /Notes on the Analytical Engine/);
+  const asked = replicaRequests('/analytical-engine');
+  assert.ok(asked >= 1, 'the replicas rendered it once (through the counting proxies)');
+  for (let request = 0; request < 20; request += 1) assert.equal((await get('/analytical-engine')).edge, 'hit');
+  assert.equal(replicaRequests('/analytical-engine'), asked, 'an edge hit reached a web replica');
   assert.ok(Number(hit.headers.get('age')) >= 0, 'Varnish says how long it has held it');
   assert.equal(hit.headers.get('cache-control'), 'public, max-age=0, must-revalidate');
   for (const internal of ['xkey', 'x-next-cache-tags', 'x-nextjs-cache']) assert.equal(hit.headers.get(internal), null, internal);
