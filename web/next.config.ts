@@ -74,6 +74,9 @@ const nextConfig: NextConfig = {
   // The proxy (proxy.ts) applies the same allow-list before Next.js does.
   env: { QUIRE_ALLOWED_ORIGINS: allowedActionOrigins(process.env.QUIRE_ALLOWED_ORIGINS).join(',') },
   outputFileTracingRoot: workspaceRoot,
+  // The Open Graph route reads font slices by computed paths (lib/og/fonts.ts),
+  // which tracing cannot follow: the WOFF files of the weights it draws.
+  outputFileTracingIncludes: { '/og/\\[slug\\]': ['../node_modules/@fontsource/*/files/*-{400,700}-normal.woff'] },
   reactStrictMode: true,
   poweredByHeader: false,
   // @quire/gen ships TypeScript sources (its exports point at src/*.ts).

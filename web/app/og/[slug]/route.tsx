@@ -3,13 +3,15 @@ import { notFound } from 'next/navigation';
 import { getPost } from '@/lib/engine/posts';
 import { paramsToPrerender } from '@/lib/engine/prerender';
 import { formatDate } from '@/lib/format';
+import { PostCardImage, postCardFonts } from '@/lib/og/post-card';
 import { isSlug } from '@/lib/route-params';
 import { OG_IMAGE_SIZE } from '@/lib/seo';
 import { site } from '@/lib/site';
 
 /**
  * The Open Graph image of a post without a cover image (lib/seo.ts links it):
- * its title, author and date on the site's colours. Cached like the pages.
+ * its title, author and date on the site's colours (lib/og/post-card.tsx), in
+ * fonts that cover the scripts titles are written in. Cached like the pages.
  */
 
 export async function generateStaticParams() {
@@ -24,26 +26,7 @@ export async function GET(_request: Request, { params }: { params: Promise<{ slu
   const { post } = lookup;
   const byline = [post.author?.displayName, post.publishTime && formatDate(post.publishTime)].filter(Boolean).join(' · ');
 
-  return new ImageResponse(
-    <div
-      style={{
-        width: '100%',
-        height: '100%',
-        display: 'flex',
-        flexDirection: 'column',
-        justifyContent: 'space-between',
-        padding: '72px 80px',
-        background: '#fffbf5',
-        color: '#1c1917',
-        borderTop: '16px solid #9a3412',
-      }}
-    >
-      <div style={{ display: 'flex', fontSize: 32, color: '#9a3412', fontWeight: 700 }}>{site().name}</div>
-      <div style={{ display: 'flex', fontSize: post.title.length > 60 ? 60 : 76, fontWeight: 700, lineHeight: 1.1 }}>
-        {post.title}
-      </div>
-      <div style={{ display: 'flex', fontSize: 30, color: '#57534e' }}>{byline}</div>
-    </div>,
-    { ...OG_IMAGE_SIZE },
-  );
+  const card = { siteName: site().name, title: post.title, byline };
+
+  return new ImageResponse(<PostCardImage {...card} />, { ...OG_IMAGE_SIZE, fonts: await postCardFonts(card) });
 }
