@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { decodePageEntry, decodeUseCacheEntry, encodePageEntry, encodeUseCacheEntry } from './entry-codec';
 
 describe('use-cache entries', () => {
@@ -43,6 +43,17 @@ describe('page entries', () => {
     expect([...(value.segmentData.get('/_tree') ?? [])]).toEqual([1, 2, 3]);
     expect(value.headers).toEqual(page.value.headers);
     expect(value.html).toBe(page.value.html);
+  });
+
+  it('store bytes without Buffer#toJSON (an array of every byte), and keep what serialises itself', () => {
+    const toJSON = vi.spyOn(Buffer.prototype, 'toJSON');
+    const page = { lastModified: 1, value: { rscData: Buffer.alloc(64 * 1024, 7), list: [Buffer.from('a')], at: new Date(5) } };
+    const decoded = decodePageEntry(encodePageEntry(page)).value as { rscData: Buffer; list: Buffer[]; at: string };
+    expect(toJSON).not.toHaveBeenCalled();
+    toJSON.mockRestore();
+    expect(decoded.rscData.equals(page.value.rscData)).toBe(true);
+    expect(decoded.list[0]?.toString()).toBe('a');
+    expect(decoded.at).toBe(new Date(5).toISOString());
   });
 
   it('refuse data that is not a page entry', () => {

@@ -9,9 +9,12 @@ export declare class RenderStarts {
   noteMiss(key: string, now: number): void;
   take(key: string, now: number): number;
 }
+export type RenderCoalescing = { claimMs: number; waitMs: number; pollMs: number };
+export declare const RENDER_COALESCING: RenderCoalescing;
 export declare function createRedisPageStore(
   redis: Redis,
   prefix: string,
+  coalescing?: RenderCoalescing,
 ): {
   get(key: string, ctx: unknown): Promise<StoredPage | null>;
   set(key: string, data: unknown, ctx: unknown): Promise<void>;

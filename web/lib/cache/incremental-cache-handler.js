@@ -53,6 +53,21 @@ const DEFAULT_TTL_MS = 7 * 24 * 60 * 60 * 1000;
 const RENDER_START_MAX_AGE_MS = 60_000;
 
 /**
+ * Replicas that miss the same page at once render it once: the first claims
+ * the render in Redis, the others wait for its page. A change makes every
+ * replica miss its pages together; without this each would render them (N
+ * replicas, N renders, all competing for CPU while readers wait).
+ * @typedef {{ claimMs: number, waitMs: number, pollMs: number }} RenderCoalescing
+ *   claimMs: how long a claim holds when its renderer stores nothing (failed, or died);
+ *   waitMs: the longest a replica waits for another's render before rendering itself;
+ *   pollMs: how often a waiting replica checks whether the claim is over.
+ */
+/** @type {RenderCoalescing} */
+export const RENDER_COALESCING = { claimMs: 1_000, waitMs: 1_000, pollMs: 5 };
+/** Entries rendered by a request (others, e.g. fetch data, are not coalesced). */
+const RENDERED_KINDS = new Set(['APP_PAGE', 'APP_ROUTE', 'PAGES']);
+
+/**
  * The tags a stored page/route value was made with.
  * @param {any} value
  * @param {{ tags?: string[], softTags?: string[] }} [ctx]
@@ -103,15 +118,46 @@ export class RenderStarts {
   }
 }
 
+/** @param {number} ms */
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
 /**
  * The shared handler's behaviour, on one connection.
  * @param {import('ioredis').Redis} redis
  * @param {string} prefix
+ * @param {RenderCoalescing} [coalescing]
  */
-export function createRedisPageStore(redis, prefix) {
+export function createRedisPageStore(redis, prefix, coalescing = RENDER_COALESCING) {
   const keys = cacheKeys(prefix);
   const tags = redisTagStore(redis, prefix);
   const renderStarts = new RenderStarts();
+
+  /**
+   * The stored page for `key` if none of its tags changed since it was made.
+   * @param {string} key
+   * @param {any} ctx
+   */
+  async function freshPage(key, ctx) {
+    const stored = await redis.get(keys.pageEntry(key));
+    if (!stored) return null;
+    const page = decodePageEntry(stored);
+    return (await tags.verdict(tagsOfValue(page.value, ctx), page.lastModified)) === 'fresh' ? page : null;
+  }
+
+  /**
+   * After a miss: null when this replica is to render `key` (it claimed the
+   * render, or waited for another's in vain), else the page another replica
+   * rendered meanwhile.
+   * @param {string} key
+   * @param {any} ctx
+   */
+  async function renderedElsewhere(key, ctx) {
+    const claim = keys.pageRender(key);
+    if (await redis.set(claim, '1', 'PX', coalescing.claimMs, 'NX')) return null;
+    const deadline = Date.now() + coalescing.waitMs;
+    while (Date.now() < deadline && (await redis.exists(claim))) await sleep(coalescing.pollMs);
+    return freshPage(key, ctx);
+  }
 
   return {
     /**
@@ -120,11 +166,8 @@ export function createRedisPageStore(redis, prefix) {
      */
     async get(key, ctx) {
       try {
-        const stored = await redis.get(keys.pageEntry(key));
-        if (stored) {
-          const page = decodePageEntry(stored);
-          if ((await tags.verdict(tagsOfValue(page.value, ctx), page.lastModified)) === 'fresh') return page;
-        }
+        const page = (await freshPage(key, ctx)) ?? (RENDERED_KINDS.has(ctx?.kind) ? await renderedElsewhere(key, ctx) : null);
+        if (page) return page;
       } catch (error) {
         warnCacheFailure('page read', error);
       }
@@ -147,6 +190,8 @@ export function createRedisPageStore(redis, prefix) {
         typeof expire === 'number' && Number.isFinite(expire) ? Math.min(expire * 1000, DEFAULT_TTL_MS * 4) : DEFAULT_TTL_MS;
       try {
         await redis.set(keys.pageEntry(key), encodePageEntry({ lastModified, value: data, cacheControl }), 'PX', Math.ceil(ttlMs));
+        // Replicas waiting for this render read the page now.
+        await redis.del(keys.pageRender(key));
       } catch (error) {
         warnCacheFailure('page write', error);
       }

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createRedisPageStore, RenderStarts, tagsOfValue, withSurrogateKeys } from './incremental-cache-handler';
+import { createRedisPageStore, RENDER_COALESCING, RenderStarts, tagsOfValue, withSurrogateKeys } from './incremental-cache-handler';
 import { redisTagStore } from './tag-store';
 import { testRedis } from './test-redis';
 
@@ -88,6 +88,40 @@ describe('the Redis page store', () => {
     expect(await store.get('/b', getCtx)).not.toBeNull();
     await store.revalidateTag('_N_T_/b');
     expect(await store.get('/b', getCtx)).toBeNull();
+  });
+
+  it('renders a page once across replicas that miss it together: the others wait for its page', async () => {
+    const a = createRedisPageStore(redis.redis, redis.prefix);
+    const b = createRedisPageStore(redis.redis.duplicate(), redis.prefix);
+    const c = createRedisPageStore(redis.redis.duplicate(), redis.prefix);
+    expect(await a.get('/a', getCtx)).toBeNull(); // A renders
+    const waiting = [b.get('/a', getCtx), c.get('/a', getCtx)];
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    await a.set('/a', page('post:a'), setCtx);
+    const started = Date.now();
+    const [fromB, fromC] = await Promise.all(waiting);
+    expect(Date.now() - started).toBeLessThan(RENDER_COALESCING.waitMs / 2);
+    expect((fromB?.value as ReturnType<typeof page>).html).toBe('<h1>Understanding ownership</h1>');
+    expect(fromC).not.toBeNull();
+    expect(await redis.redis.exists(`${redis.prefix}page-render:/a`)).toBe(0);
+  });
+
+  it('renders itself when the replica that claimed a render stores nothing, or its page is already stale', async () => {
+    const coalescing = { claimMs: 60, waitMs: 1_000, pollMs: 5 };
+    const a = createRedisPageStore(redis.redis, redis.prefix, coalescing);
+    const b = createRedisPageStore(redis.redis.duplicate(), redis.prefix, coalescing);
+    expect(await a.get('/gone', getCtx)).toBeNull(); // A claims, then fails to render
+    const started = Date.now();
+    expect(await b.get('/gone', getCtx)).toBeNull(); // B renders once the claim lapses
+    expect(Date.now() - started).toBeLessThan(500);
+
+    expect(await a.get('/a', getCtx)).toBeNull();
+    const waiting = b.get('/a', getCtx);
+    // A change lands while A renders: A's page is stale when stored, so B renders too.
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await redisTagStore(redis.redis, redis.prefix).update(['post:a']);
+    await a.set('/a', page('post:a'), setCtx);
+    expect(await waiting).toBeNull();
   });
 
   it('misses a page whose tag was invalidated while it rendered', async () => {

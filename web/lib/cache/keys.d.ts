@@ -5,6 +5,7 @@ export declare function cacheKeys(prefix: string): {
   tagsExpires: string;
   useCacheEntry: (key: string) => string;
   pageEntry: (key: string) => string;
+  pageRender: (key: string) => string;
   changeSequence: string;
 };
 export declare const ALL_TAGS: string;

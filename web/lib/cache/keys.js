@@ -9,6 +9,7 @@
  *   The field `*` in `tags:expired` stands for every tag.
  * - `use-cache:<key>` — one `'use cache'` entry (entry-codec.js), TTL from its `expire`.
  * - `page:<key>` — one page/route entry of the incremental cache, TTL from its `expire`.
+ * - `page-render:<key>` — a replica is rendering that page (incremental-cache-handler.js), short TTL.
  * - `changes:sequence` — the last engine change applied to the tags (lib/changes/).
  */
 
@@ -22,6 +23,8 @@ export function cacheKeys(prefix) {
     useCacheEntry: (key) => `${prefix}use-cache:${key}`,
     /** @param {string} key */
     pageEntry: (key) => `${prefix}page:${key}`,
+    /** @param {string} key */
+    pageRender: (key) => `${prefix}page-render:${key}`,
     changeSequence: `${prefix}changes:sequence`,
   };
 }
