@@ -23,13 +23,18 @@ import { createDatabase, deleteRedisKeys, dropDatabase } from './lib/scratch.mjs
 const SLUG = 'bench-ownership';
 /** How often the write-to-fresh poller asks each replica for the page. */
 const POLL_INTERVAL_MS = 5;
-/** Pause between writes, so each measurement starts from a settled cache. */
-const WRITE_SPACING_MS = 300;
+/**
+ * Pause between writes, so each measurement starts from a settled cache: longer
+ * than the followers' second expiration of a change's tags (1 s after it,
+ * `recheckDelayMs` in web/lib/changes/follower.ts), whose re-render would
+ * otherwise land in the middle of the next write's measurement.
+ */
+const WRITE_SPACING_MS = 1_300;
 /** A write not visible on both replicas by then counts as a timeout. */
 const FRESH_TIMEOUT_MS = 10_000;
 
 /** A post of about 700 words with headings, a table and code blocks (highlighted by the engine). */
-function benchMarkdown() {
+export function benchMarkdown() {
   const words = ['cache', 'render', 'replica', 'latency', 'stream', 'borrow', 'owner', 'lifetime', 'tail', 'budget'];
   const paragraph = (seed) =>
     Array.from({ length: 60 }, (_, i) => words[(seed * 7 + i * 3) % words.length]).join(' ').replace(/^./, (c) => c.toUpperCase()) + '.';
@@ -85,7 +90,7 @@ async function engineRpcCount(metricsUrl) {
 }
 
 /**
- * `next start` for web/ on the existing build, pinned to `cpu`, its output appended to `logFile`.
+ * The web app (its standalone server) on the existing build, pinned to `cpu`, its output appended to `logFile`.
  * @param {{ cpu: string, engineUrl: string, apiKey: string, cache?: { redisUrl: string, prefix: string }, logFile: string, env?: Record<string, string> }} options
  */
 function startWeb({ cpu, engineUrl, apiKey, cache, logFile, env }) {
@@ -126,7 +131,7 @@ function quantile(sorted, q) {
   return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
 }
 
-function distribution(values) {
+export function distribution(values) {
   const finite = values.filter(Number.isFinite).sort((a, b) => a - b);
   return {
     count: finite.length,
@@ -151,7 +156,7 @@ export async function webBenchmark({ root, targetDir, databaseUrl, redisUrl, qui
   const seconds = quick ? 1.5 : 8;
   const warmup = quick ? 0.5 : 2;
   const rounds = quick ? 1 : 2;
-  const writes = quick ? 20 : 200;
+  const writes = quick ? 10 : 100;
   // Quick runs measure for a second: the per-request peer answers in about a second at 32
   // connections, so in a one-second window it could complete nothing.
   const concurrency = quick ? 4 : 32;
@@ -372,13 +377,13 @@ export function webReport({ slug, seconds, warmup, rounds, concurrency, verifica
   const lines = [
     '### Web: the edge, the cached ISR post page and one rendered per request',
     '',
-    `\`GET /${slug}\` (a ~700-word post with code blocks and a table) from \`next start\` on the production build; ` +
+    `\`GET /${slug}\` (a ~700-word post with code blocks and a table) from the Next.js standalone server (\`node server.js\`) of the production build; ` +
       `quire-load over keep-alive HTTP/1.1 (non-2xx counted as errors). Closed loop: ${concurrency} connections, ` +
       `${seconds} s after ${warmup} s warm-up, ${rounds} round(s) with the peers alternated. Open loop: half of each ` +
       "peer's measured saturation, latency from each request's scheduled send time. Web servers and engine pinned to CPU 0, " +
       'load generator to CPU 1 (PostgreSQL and Redis unpinned).',
     '',
-    '- **ISR cached (memory)**: one `next start` with its default cache in its own memory; the page is a cache hit ' +
+    '- **ISR cached (memory)**: one Next.js server with its default cache in its own memory; the page is a cache hit ' +
       `(\`x-nextjs-cache: ${verification.isr.cache}\`, \`cache-control: ${verification.isr.cacheControl}\`).`,
     '- **ISR cached (shared Redis)**: a replica configured for several replicas (`REDIS_URL` + `QUIRE_WEB_CACHE_PREFIX`): ' +
       `every hit reads the page and its tags' state from Redis (\`x-nextjs-cache: ${verification.shared.cache}\`).`,
@@ -435,7 +440,7 @@ export function webReport({ slug, seconds, warmup, rounds, concurrency, verifica
     '',
     '### Web: write-to-fresh on two replicas',
     '',
-    `Two \`next start\` replicas sharing one Redis cache prefix, the post's page warm (a hit) on both. ${writeToFresh.writes} writes, ` +
+    `Two Next.js replicas sharing one Redis cache prefix, the post's page warm (a hit) on both. ${writeToFresh.writes} writes, ` +
       `${WRITE_SPACING_MS} ms apart, each an \`UpdatePost\` of the title (etag + update mask \`title\`) through the engine's gRPC API; ` +
       `from the acknowledged response, each replica is polled every ${POLL_INTERVAL_MS} ms until its page shows the new title. ` +
       '"both" is the later of the two, i.e. when every reader sees the write; "edge" polls the page through Varnish in front of ' +

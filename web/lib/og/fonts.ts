@@ -113,7 +113,7 @@ function nodeModulesDir(): string {
   const probe = fileOf(SLICES[0]!, 700);
   for (let dir = process.cwd(); ; dir = path.dirname(dir)) {
     const candidate = path.join(dir, 'node_modules');
-    if (existsSync(path.join(candidate, probe))) return (nodeModules = candidate);
+    if (existsSync(/* turbopackIgnore: true */ path.join(candidate, probe))) return (nodeModules = candidate);
     if (path.dirname(dir) === dir) throw new Error(`The Open Graph fonts (${probe}) are not installed above ${process.cwd()}`);
   }
 }
@@ -123,7 +123,8 @@ const loaded = new Map<string, Promise<Buffer>>();
 function load(file: string): Promise<Buffer> {
   let data = loaded.get(file);
   if (!data) {
-    data = readFile(path.join(nodeModulesDir(), file));
+    // Not traced from here (it would trace the whole project): next.config.ts includes the font files.
+    data = readFile(path.join(/* turbopackIgnore: true */ nodeModulesDir(), file));
     // A failed read is not cached: the next image tries again.
     data.catch(() => loaded.delete(file));
     loaded.set(file, data);
