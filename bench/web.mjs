@@ -16,8 +16,9 @@ import { commandOutput } from '../scripts/lib/processes.mjs';
 import { startWebServer } from '../scripts/lib/web-server.mjs';
 import { ensureVarnish, startVarnish } from '../scripts/lib/varnish.mjs';
 import { ensureNginx, startStaticServer } from './lib/nginx.mjs';
-import { peakRssMiB, pinned, startServer } from './lib/processes.mjs';
-import { createDatabase, deleteRedisKeys, dropDatabase } from './lib/scratch.mjs';
+import { peakRssMiB, pinned } from './lib/processes.mjs';
+import { startBenchEngine } from './lib/engine.mjs';
+import { deleteRedisKeys } from './lib/scratch.mjs';
 
 /** The post every scenario reads. */
 const SLUG = 'bench-ownership';
@@ -148,7 +149,6 @@ export function distribution(values) {
  * @param {{ root: string, targetDir: string, databaseUrl: string, redisUrl: string, quick: boolean, log: (s: string) => void }} options
  */
 export async function webBenchmark({ root, targetDir, databaseUrl, redisUrl, quick, log }) {
-  const engineBin = path.join(targetDir, 'release', 'quire-engine');
   const loadBin = path.join(targetDir, 'release', 'quire-load');
   const database = `quire_bench_web_${Date.now()}`;
   const logFile = path.join(os.tmpdir(), `${database}.log`);
@@ -160,23 +160,6 @@ export async function webBenchmark({ root, targetDir, databaseUrl, redisUrl, qui
   // Quick runs measure for a second: the per-request peer answers in about a second at 32
   // connections, so in a one-second window it could complete nothing.
   const concurrency = quick ? 4 : 32;
-
-  const benchDatabaseUrl = await createDatabase(databaseUrl, database);
-  const metricsPort = await freePort();
-  const engineEnv = {
-    ...process.env,
-    DATABASE_URL: benchDatabaseUrl,
-    REDIS_URL: redisUrl,
-    QUIRE_REDIS_PREFIX: database,
-    QUIRE_LOG: 'warn',
-    QUIRE_METRICS_ADDR: `127.0.0.1:${metricsPort}`,
-  };
-  const createKey = async (scopes) =>
-    (await commandOutput([engineBin, 'keys', 'create', '--name', 'bench-web', ...scopes.flatMap((s) => ['--scope', s])], { env: engineEnv })).match(
-      /^key:\s+(\S+)$/m,
-    )[1];
-  const adminKey = await createKey(['admin']);
-  const readKey = await createKey(['content:read', 'comments:create']);
 
   await ensureVarnish(log);
   await ensureNginx(log);
@@ -191,16 +174,11 @@ export async function webBenchmark({ root, targetDir, databaseUrl, redisUrl, qui
 
   const running = [];
   try {
-    const enginePort = await freePort();
-    const engineUrl = `http://127.0.0.1:${enginePort}`;
-    const metricsUrl = `http://127.0.0.1:${metricsPort}`;
-    const engine = await startServer({
-      argv: pinned('0', [engineBin]),
-      env: { ...engineEnv, QUIRE_LISTEN_ADDR: `127.0.0.1:${enginePort}` },
-      port: enginePort,
-      logFile,
-    });
+    const engine = await startBenchEngine({ targetDir, databaseUrl, redisUrl, database, cpu: '0', logFile });
     running.push(engine);
+    const { url: engineUrl, metricsUrl } = engine;
+    const adminKey = await engine.createKey(['admin']);
+    const readKey = await engine.createKey(['content:read', 'comments:create']);
     const clients = engineClients(engineUrl, adminKey);
     let post = await seed(clients);
 
@@ -355,8 +333,6 @@ export async function webBenchmark({ root, targetDir, databaseUrl, redisUrl, qui
   } finally {
     for (const server of running.reverse()) await server.stop().catch(() => {});
     await deleteRedisKeys(redisUrl, cachePrefix);
-    await deleteRedisKeys(redisUrl, database);
-    await dropDatabase(databaseUrl, database);
   }
 }
 
