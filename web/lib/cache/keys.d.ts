@@ -7,5 +7,6 @@ export declare function cacheKeys(prefix: string): {
   pageEntry: (key: string) => string;
   pageRender: (key: string) => string;
   changeSequence: string;
+  changeApplied: (change: string) => string;
 };
 export declare const ALL_TAGS: string;

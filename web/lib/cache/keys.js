@@ -11,6 +11,7 @@
  * - `page:<key>` — one page/route entry of the incremental cache, TTL from its `expire`.
  * - `page-render:<key>` — a replica is rendering that page (incremental-cache-handler.js), short TTL.
  * - `changes:sequence` — the last engine change applied to the tags (lib/changes/).
+ * - `changes:applied:<id>` — that change's tags were expired (by the first replica to apply it), short TTL.
  */
 
 /** @param {string} prefix */
@@ -26,6 +27,8 @@ export function cacheKeys(prefix) {
     /** @param {string} key */
     pageRender: (key) => `${prefix}page-render:${key}`,
     changeSequence: `${prefix}changes:sequence`,
+    /** @param {string} change */
+    changeApplied: (change) => `${prefix}changes:applied:${change}`,
   };
 }
 

@@ -15,6 +15,11 @@ export interface TagStore {
   update(tags: readonly string[], durations?: TagDurations): Promise<void>;
   /** Expires every entry made until now. */
   expireAll(): Promise<void>;
+  /**
+   * Expires `tags` (or everything) now for the change named `change`, unless a
+   * replica sharing this store did so already; says whether this call did.
+   */
+  expireOnce(change: string, tags: readonly string[] | 'everything'): Promise<boolean>;
 }
 
 export type LocalInvalidation = {

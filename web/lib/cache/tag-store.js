@@ -14,6 +14,10 @@ import { sharedRedis } from './redis.js';
  * written. Times only move forward (a Lua max), so a late, older write never
  * revives entries that a newer one dropped.
  *
+ * A change's tags are expired once for all replicas (`expireOnce`): every
+ * replica's follower receives it, and a second expiration at a later time
+ * would drop the pages rendered, fresh, in between.
+ *
  * Memory mode (no REDIS_URL) has nothing shared: the follower's
  * invalidations go to this process's own handlers (`localInvalidation`).
  */
@@ -53,6 +57,19 @@ for i = 2, #ARGV do
 end
 return 0`;
 
+// Once per change across replicas: when KEYS[2] (the change's mark) is new, set it and
+// HSET KEYS[1]'s fields ARGV[3..] to ARGV[1] unless later; ARGV[2] is the mark's lifetime.
+const EXPIRE_ONCE = `
+if not redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[2]) then return 0 end
+local at = tonumber(ARGV[1])
+for i = 3, #ARGV do
+  local current = tonumber(redis.call('HGET', KEYS[1], ARGV[i]) or '0')
+  if current < at then redis.call('HSET', KEYS[1], ARGV[i], ARGV[1]) end
+end
+return 1`;
+/** How long a change's mark outlives it: longer than any follower takes to deliver it. */
+const CHANGE_MARK_MS = 10 * 60 * 1000;
+
 /** @param {(string | null)[]} values */
 const times = (values) => values.map((value) => (value ? Number(value) : 0));
 
@@ -65,6 +82,7 @@ const times = (values) => values.map((value) => (value ? Number(value) : 0));
 export function redisTagStore(redis, prefix) {
   const keys = cacheKeys(prefix);
   if (!('quireHsetMax' in redis)) redis.defineCommand('quireHsetMax', { numberOfKeys: 1, lua: HSET_MAX });
+  if (!('quireExpireOnce' in redis)) redis.defineCommand('quireExpireOnce', { numberOfKeys: 2, lua: EXPIRE_ONCE });
   /** @type {(key: string, at: number, fields: readonly string[]) => Promise<unknown>} */
   const hsetMax = (key, at, fields) =>
     /** @type {any} */ (redis).quireHsetMax(key, String(Math.ceil(at)), ...fields);
@@ -107,6 +125,19 @@ export function redisTagStore(redis, prefix) {
     async expireAll() {
       await hsetMax(keys.tagsExpired, Date.now(), [ALL_TAGS]);
     },
+
+    async expireOnce(change, tags) {
+      const fields = tags === 'everything' ? [ALL_TAGS] : tags;
+      if (fields.length === 0) return false;
+      const applied = await /** @type {any} */ (redis).quireExpireOnce(
+        keys.tagsExpired,
+        keys.changeApplied(change),
+        String(Date.now()),
+        String(CHANGE_MARK_MS),
+        ...fields,
+      );
+      return applied === 1;
+    },
   };
 }
 
@@ -137,6 +168,12 @@ function localTagStore() {
     },
     async expireAll() {
       localInvalidation().allExpiredAt = Date.now();
+    },
+    // Nothing is shared: every change is this process's to apply.
+    async expireOnce(_change, tags) {
+      if (tags === 'everything') localInvalidation().allExpiredAt = Date.now();
+      else if (tags.length > 0) await localInvalidation().update(tags);
+      return true;
     },
   };
 }

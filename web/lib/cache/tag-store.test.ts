@@ -55,6 +55,24 @@ describe('redisTagStore', () => {
     }
   });
 
+  it("expires a change's tags once across replicas: a page rendered after the first expiration stays fresh", async () => {
+    const first = redisTagStore(redis.redis, redis.prefix);
+    const second = redisTagStore(redis.redis.duplicate(), redis.prefix);
+    const before = Date.now() - 10;
+    expect(await first.expireOnce('41', ['post:a'])).toBe(true);
+    const renderedAfter = Date.now() + 1;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    // The second replica's follower delivers the same change later: it changes nothing.
+    expect(await second.expireOnce('41', ['post:a'])).toBe(false);
+    expect(await second.verdict(['post:a'], before)).toBe('expired');
+    expect(await second.verdict(['post:a'], renderedAfter)).toBe('fresh');
+    // Another change (or the second pass) expires again; `everything` is every tag.
+    expect(await second.expireOnce('41:again', ['post:a'])).toBe(true);
+    expect(await first.verdict(['post:a'], renderedAfter)).toBe('expired');
+    expect(await first.expireOnce('42', 'everything')).toBe(true);
+    expect(await first.verdict(['post:z'], renderedAfter)).toBe('expired');
+  });
+
   it('marks tags stale when a profile gives them an expiry, and expires them after it', async () => {
     const store = redisTagStore(redis.redis, redis.prefix);
     const before = Date.now() - 10;

@@ -31,6 +31,8 @@ function batch(...changes: ReturnType<typeof commentsChanged>[]) {
 /** Fake ports around scripted connections; records what the follower did. */
 function fakePorts(connections: Connection[], stored?: bigint) {
   const calls: string[] = [];
+  /** The change names the expirations were made for. */
+  const changes: string[] = [];
   const requested: bigint[] = [];
   let saved = stored;
   let failUpdates = 0;
@@ -49,12 +51,14 @@ function fakePorts(connections: Connection[], stored?: bigint) {
       await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
     },
     tags: {
-      async update(tags) {
+      async expireOnce(change, tags) {
         if (failUpdates > 0) {
           failUpdates -= 1;
           throw new Error('Redis is down');
         }
-        calls.push(`expire ${[...tags].join(' ')}`);
+        changes.push(change);
+        calls.push(tags === 'everything' ? 'expire all' : `expire ${[...tags].join(' ')}`);
+        return true;
       },
       async expireAll() {
         calls.push('expire all');
@@ -74,6 +78,7 @@ function fakePorts(connections: Connection[], stored?: bigint) {
   return {
     ports,
     calls,
+    changes,
     requested,
     saved: () => saved,
     failNextUpdates: (count: number) => {
@@ -117,6 +122,8 @@ describe('followChanges', () => {
     await until(() => fake.saved() === 5n);
     expect(fake.requested).toEqual([3n]);
     expect(fake.calls).toEqual(['expire slug:a slug:b', 'expire slug:a slug:b']);
+    // Named by the batch's last change, so that every replica's follower applies each once.
+    expect(fake.changes).toEqual(['5', '5:again']);
   });
 
   it('expires each tag of a batch once, exactly as its changes list them', async () => {

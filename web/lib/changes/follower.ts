@@ -26,7 +26,7 @@ import { tags as cacheTags } from '@/lib/engine/cache-tags';
 export type FollowerPorts = {
   /** WatchChanges after `afterSequence`; calls `onConnected` when the engine answers. */
   watch(afterSequence: bigint, signal: AbortSignal, onConnected: () => void): AsyncIterable<WatchChangesResponse>;
-  tags: Pick<TagStore, 'update' | 'expireAll'>;
+  tags: Pick<TagStore, 'expireOnce' | 'expireAll'>;
   sequence: SequenceStore;
   log: { info(message: string): void; warn(message: string): void };
   /** Waits `ms`, or less when `signal` aborts. */
@@ -85,10 +85,12 @@ export function tagsForChanges(changes: readonly Change[]): string[] {
   return [...new Set(changes.flatMap((change) => (change.cacheTags.length > 0 ? change.cacheTags : [cacheTags.all])))];
 }
 
-/** Expires `tags` in the tag store: everything when they include `all`. */
-async function expire(store: FollowerPorts['tags'], tags: readonly string[]): Promise<void> {
-  if (tags.includes(cacheTags.all)) await store.expireAll();
-  else if (tags.length > 0) await store.update(tags);
+/**
+ * Expires `tags` in the tag store (everything when they include `all`) for
+ * `change`, once for every replica sharing the store: they all receive it.
+ */
+async function expire(store: FollowerPorts['tags'], change: string, tags: readonly string[]): Promise<void> {
+  await store.expireOnce(change, tags.includes(cacheTags.all) ? 'everything' : tags);
 }
 
 function isOutOfRange(error: unknown): boolean {
@@ -125,7 +127,7 @@ export async function followChanges(
     const run = async () => {
       for (let attempt = 0; attempt < RECHECK_ATTEMPTS && !signal.aborted; attempt += 1) {
         try {
-          await expire(ports.tags, tags);
+          await expire(ports.tags, `${sequence}:again`, tags);
           // Stored only now, so that a replica resuming from it also gets the second expiration.
           await ports.sequence.save(sequence);
           return;
@@ -172,7 +174,8 @@ export async function followChanges(
         const last = response.changes.at(-1);
         if (!last) continue;
         const tags = tagsForChanges(response.changes);
-        await expire(ports.tags, tags);
+        // A batch is named by its last change: a replica that applied it has applied every one before.
+        await expire(ports.tags, `${last.sequence}`, tags);
         applied = last.sequence;
         recheck(tags, last.sequence);
         reportCaughtUp();

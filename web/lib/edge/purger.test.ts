@@ -114,7 +114,11 @@ describe('purgingEdges', () => {
   it('expires the web cache first, then purges the edges', async () => {
     const order: string[] = [];
     const store = {
-      update: async (tags: readonly string[]) => void order.push(`store ${tags.join(' ')}`),
+      // Another replica applied change 2 first: the edges are purged all the same.
+      expireOnce: async (change: string, tags: readonly string[] | 'everything') => {
+        order.push(`store ${change} ${tags === 'everything' ? 'everything' : tags.join(' ')}`);
+        return change !== '2';
+      },
       expireAll: async () => void order.push('store all'),
     };
     const purger = {
@@ -122,21 +126,23 @@ describe('purgingEdges', () => {
       purgeAll: async () => void order.push('edge all'),
     };
     const tags = purgingEdges(store, purger);
-    await tags.update(['post:a']);
+    expect(await tags.expireOnce('1', ['post:a'])).toBe(true);
+    expect(await tags.expireOnce('2', ['post:b'])).toBe(false);
+    await tags.expireOnce('3', 'everything');
     await tags.expireAll();
-    expect(order).toEqual(['store post:a', 'edge post:a', 'store all', 'edge all']);
+    expect(order).toEqual(['store 1 post:a', 'edge post:a', 'store 2 post:b', 'edge post:b', 'store 3 everything', 'edge all', 'store all', 'edge all']);
   });
 
   it('does not purge the edges when the web cache could not be expired (the follower retries)', async () => {
     const purged: string[] = [];
     const store = {
-      update: async () => {
+      expireOnce: async (): Promise<boolean> => {
         throw new Error('redis down');
       },
       expireAll: async () => {},
     };
     const tags = purgingEdges(store, { purge: async (t) => void purged.push(...t), purgeAll: async () => {} });
-    await expect(tags.update(['post:a'])).rejects.toThrow('redis down');
+    await expect(tags.expireOnce('1', ['post:a'])).rejects.toThrow('redis down');
     expect(purged).toEqual([]);
   });
 });

@@ -131,11 +131,18 @@ export function edgePurger({ urls, secret, log, timing: overrides }: EdgePurgerO
 }
 
 /** A tag store that purges the edges after each expiration (web cache first, edge second). */
-export function purgingEdges<T extends Pick<TagStore, 'update' | 'expireAll'>>(store: T, purger: EdgePurger): Pick<TagStore, 'update' | 'expireAll'> {
+export function purgingEdges<T extends Pick<TagStore, 'expireOnce' | 'expireAll'>>(
+  store: T,
+  purger: EdgePurger,
+): Pick<TagStore, 'expireOnce' | 'expireAll'> {
   return {
-    async update(tags, durations) {
-      await store.update(tags, durations);
-      await purger.purge(tags);
+    // The edges are purged even when another replica expired the change first: purges are
+    // idempotent, and this replica may reach an edge that one could not.
+    async expireOnce(change, tags) {
+      const applied = await store.expireOnce(change, tags);
+      if (tags === 'everything') await purger.purgeAll();
+      else await purger.purge(tags);
+      return applied;
     },
     async expireAll() {
       await store.expireAll();
