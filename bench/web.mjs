@@ -243,12 +243,15 @@ export async function webBenchmark({ root, targetDir, databaseUrl, redisUrl, qui
     });
     running.push(nginx);
 
+    // Every peer is asked as browsers ask: accepting gzip (which Next.js compresses per response,
+    // Varnish stores compressed, and nginx has precompressed).
+    const gzip = ['--header', `accept-encoding: ${ACCEPT_ENCODING}`];
     const peers = [
-      { name: 'ISR cached (memory)', server: memoryWeb, headers: [] },
-      { name: 'rendered per request (draft mode)', server: memoryWeb, headers: ['--header', `cookie: ${draftCookie}`] },
-      { name: 'ISR cached (shared Redis)', server: sharedWeb, headers: [] },
-      { name: EDGE, server: edge, headers: [] },
-      { name: STATIC, server: nginx, headers: [] },
+      { name: 'ISR cached (memory)', server: memoryWeb, headers: gzip },
+      { name: 'rendered per request (draft mode)', server: memoryWeb, headers: [...gzip, '--header', `cookie: ${draftCookie}`] },
+      { name: 'ISR cached (shared Redis)', server: sharedWeb, headers: gzip },
+      { name: EDGE, server: edge, headers: gzip },
+      { name: STATIC, server: nginx, headers: gzip },
     ];
     const load = async (peer, extra) => {
       const argv = pinned('1', [
@@ -337,6 +340,8 @@ export async function webBenchmark({ root, targetDir, databaseUrl, redisUrl, qui
 }
 
 const EDGE = 'edge (Varnish) in front of the shared replica';
+/** What the load generator accepts, as browsers do. */
+const ACCEPT_ENCODING = 'gzip';
 const STATIC = 'static file (nginx)';
 
 const fixed = (value, digits) => (Number.isFinite(value) ? value.toFixed(digits) : value === Infinity ? 'timeout' : '–');
@@ -354,7 +359,7 @@ export function webReport({ slug, seconds, warmup, rounds, concurrency, verifica
     '### Web: the edge, the cached ISR post page and one rendered per request',
     '',
     `\`GET /${slug}\` (a ~700-word post with code blocks and a table) from the Next.js standalone server (\`node server.js\`) of the production build; ` +
-      `quire-load over keep-alive HTTP/1.1 (non-2xx counted as errors). Closed loop: ${concurrency} connections, ` +
+      `quire-load over keep-alive HTTP/1.1, sending \`accept-encoding: ${ACCEPT_ENCODING}\` as browsers do (non-2xx counted as errors). Closed loop: ${concurrency} connections, ` +
       `${seconds} s after ${warmup} s warm-up, ${rounds} round(s) with the peers alternated. Open loop: half of each ` +
       "peer's measured saturation, latency from each request's scheduled send time. Web servers and engine pinned to CPU 0, " +
       'load generator to CPU 1 (PostgreSQL and Redis unpinned).',
@@ -365,7 +370,7 @@ export function webReport({ slug, seconds, warmup, rounds, concurrency, verifica
       `every hit reads the page and its tags' state from Redis (\`x-nextjs-cache: ${verification.shared.cache}\`).`,
     `- **${EDGE}**: Varnish with xkey (deploy/varnish/quire.vcl) in front of the shared-Redis replica, pinned to CPU 0 too; ` +
       'the page is an edge hit (`x-quire-edge: hit`), so the web sees none of these requests.',
-    `- **${STATIC}**: the same HTML as a file from one nginx worker (Debian nginx-light), on CPU 0: what this machine can serve.`,
+    `- **${STATIC}**: the same HTML as a file from one nginx worker (Debian nginx-light), precompressed beside it (\`gzip_static\`), on CPU 0: what this machine can serve.`,
     '- **rendered per request (draft mode)**: the same URL and server with the `__prerender_bypass` cookie ' +
       '(`preview.previewModeId` of the build). Next.js skips the ISR page cache and the `\'use cache\'` data cache, so ' +
       'every request fetches the post, its comments and its neighbours from the engine and renders the page. Checked before the run ' +

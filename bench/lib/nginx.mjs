@@ -2,6 +2,7 @@
 // answers on this machine (Debian's nginx-light, installed when missing, as Chromium is for tests).
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { run, startProcess, waitForReady } from '../../scripts/lib/processes.mjs';
 
 export const NGINX = '/usr/sbin/nginx';
@@ -20,14 +21,18 @@ export async function ensureNginx(log = console.log) {
 
 /**
  * Serves `files` (name → content, each at `/<name>` as text/html) from one nginx worker on
- * 127.0.0.1:`port`, everything under `workDir`.
+ * 127.0.0.1:`port`, everything under `workDir`. Each is also stored gzipped beside it and sent
+ * so to clients that accept it (`gzip_static`), as a static site is deployed.
  *
  * @param {{ port: number, files: Record<string, string>, workDir: string, argvPrefix?: string[] }} options
  */
 export async function startStaticServer({ port, files, workDir, argvPrefix = [] }) {
   const root = path.join(workDir, 'root');
   mkdirSync(root, { recursive: true });
-  for (const [name, content] of Object.entries(files)) writeFileSync(path.join(root, `${name}.html`), content);
+  for (const [name, content] of Object.entries(files)) {
+    writeFileSync(path.join(root, `${name}.html`), content);
+    writeFileSync(path.join(root, `${name}.html.gz`), gzipSync(content, { level: 9 }));
+  }
   const config = path.join(workDir, 'nginx.conf');
   writeFileSync(
     config,
@@ -36,13 +41,14 @@ export async function startStaticServer({ port, files, workDir, argvPrefix = [] 
       'worker_processes 1;',
       `pid ${path.join(workDir, 'nginx.pid')};`,
       `error_log ${path.join(workDir, 'error.log')} warn;`,
-      'events { worker_connections 1024; }',
+      'worker_rlimit_nofile 16384;',
+      'events { worker_connections 8192; }',
       'http {',
       '  access_log off;',
       `  client_body_temp_path ${workDir}/body; proxy_temp_path ${workDir}/proxy; fastcgi_temp_path ${workDir}/fastcgi;`,
       `  uwsgi_temp_path ${workDir}/uwsgi; scgi_temp_path ${workDir}/scgi;`,
       '  keepalive_requests 100000;',
-      `  server { listen 127.0.0.1:${port}; root ${root}; default_type text/html; location / { try_files $uri.html =404; } }`,
+      `  server { listen 127.0.0.1:${port}; root ${root}; default_type text/html; location / { gzip_static on; try_files $uri.html =404; } }`,
       '}',
       '',
     ].join('\n'),

@@ -30,15 +30,23 @@ pub struct HttpGet {
 impl HttpGet {
     /// `headers` are `name: value` strings, e.g. `cookie: a=b`.
     pub fn new(url: &str, headers: &[String]) -> anyhow::Result<Self> {
-        let uri: Uri = url.parse().with_context(|| format!("parsing --target-url {url}"))?;
-        anyhow::ensure!(uri.scheme_str() == Some("http"), "--target-url must be an http:// URL");
+        let uri: Uri = url
+            .parse()
+            .with_context(|| format!("parsing --target-url {url}"))?;
+        anyhow::ensure!(
+            uri.scheme_str() == Some("http"),
+            "--target-url must be an http:// URL"
+        );
         let mut map = HeaderMap::new();
         for header in headers {
-            let (name, value) =
-                header.split_once(':').with_context(|| format!("--header {header:?} is not `name: value`"))?;
+            let (name, value) = header
+                .split_once(':')
+                .with_context(|| format!("--header {header:?} is not `name: value`"))?;
             map.append(
-                HeaderName::from_bytes(name.trim().as_bytes()).with_context(|| format!("header name in {header:?}"))?,
-                HeaderValue::from_str(value.trim()).with_context(|| format!("header value in {header:?}"))?,
+                HeaderName::from_bytes(name.trim().as_bytes())
+                    .with_context(|| format!("header name in {header:?}"))?,
+                HeaderValue::from_str(value.trim())
+                    .with_context(|| format!("header value in {header:?}"))?,
             );
         }
         let mut connector = HttpConnector::new();
@@ -46,7 +54,11 @@ impl HttpGet {
         let client = Client::builder(TokioExecutor::new())
             .pool_idle_timeout(Duration::from_secs(90))
             .build(connector);
-        Ok(Self { client, uri, headers: map })
+        Ok(Self {
+            client,
+            uri,
+            headers: map,
+        })
     }
 
     /// Sends the GET and reads the whole body; whether the answer was 2xx.
@@ -62,6 +74,9 @@ impl HttpGet {
             response.into_body().collect().await.ok()?;
             Some(ok)
         };
-        matches!(tokio::time::timeout(REQUEST_TIMEOUT, exchange).await, Ok(Some(true)))
+        matches!(
+            tokio::time::timeout(REQUEST_TIMEOUT, exchange).await,
+            Ok(Some(true))
+        )
     }
 }

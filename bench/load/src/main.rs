@@ -53,8 +53,9 @@ enum Command {
         /// Author id for create-post.
         #[arg(long, default_value = "")]
         author_id: String,
-        /// Concurrent requests in flight (closed loop; for http-get also the
-        /// number of HTTP/1.1 connections).
+        /// Concurrent requests in flight: the workers of a closed loop, or those
+        /// sending at `rate` in an open loop; for http-get also the number of
+        /// HTTP/1.1 connections.
         #[arg(long, default_value_t = 32)]
         concurrency: usize,
         /// HTTP/2 connections to spread the RPCs over (http-get opens one per
@@ -99,16 +100,24 @@ async fn main() -> anyhow::Result<()> {
             let target = if scenario.is_http() {
                 Target::Http(Box::new(http::HttpGet::new(&target_url, &headers)?))
             } else {
-                anyhow::ensure!(!cli.url.is_empty(), "--url is required by {}", scenario.name());
+                anyhow::ensure!(
+                    !cli.url.is_empty(),
+                    "--url is required by {}",
+                    scenario.name()
+                );
                 Target::Grpc {
                     scenario,
                     channels: connect(&cli.url, connections).await?,
-                    context: scenario::Context { key: cli.key, slug, author_id },
+                    context: scenario::Context {
+                        key: cli.key,
+                        slug,
+                        author_id,
+                    },
                 }
             };
             let target = Arc::new(target);
             let result = if rate > 0.0 {
-                open_loop(scenario, target, rate, warmup, seconds).await
+                open_loop(scenario, target, rate, concurrency, warmup, seconds).await
             } else {
                 closed_loop(scenario, target, concurrency, warmup, seconds).await
             };
@@ -138,7 +147,11 @@ async fn connect(url: &str, connections: usize) -> anyhow::Result<Vec<Channel>> 
 
 /// What the loops drive: RPCs over shared HTTP/2 channels, or GETs of a page.
 enum Target {
-    Grpc { scenario: Scenario, channels: Vec<Channel>, context: scenario::Context },
+    Grpc {
+        scenario: Scenario,
+        channels: Vec<Channel>,
+        context: scenario::Context,
+    },
     Http(Box<http::HttpGet>),
 }
 
@@ -146,18 +159,16 @@ impl Target {
     /// Sends request number `sequence` from worker (or slot) `slot`; whether it succeeded.
     async fn call(&self, slot: usize, sequence: u64) -> bool {
         match self {
-            Target::Grpc { scenario, channels, context } => {
-                scenario.call(channels[slot % channels.len()].clone(), context, sequence).await
+            Target::Grpc {
+                scenario,
+                channels,
+                context,
+            } => {
+                scenario
+                    .call(channels[slot % channels.len()].clone(), context, sequence)
+                    .await
             }
             Target::Http(get) => get.call().await,
-        }
-    }
-
-    /// Connections reported for an open-loop run (HTTP opens them on demand).
-    fn connections(&self) -> usize {
-        match self {
-            Target::Grpc { channels, .. } => channels.len(),
-            Target::Http(_) => 0,
         }
     }
 }
@@ -194,7 +205,8 @@ async fn closed_loop(
         let target = target.clone();
         let recorder = recorder.clone();
         workers.push(tokio::spawn(async move {
-            let mut local = Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).expect("valid bounds");
+            let mut local =
+                Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).expect("valid bounds");
             let mut errors = 0;
             let mut sent_count = 0;
             let mut sequence = worker as u64 * 1_000_000;
@@ -228,11 +240,17 @@ async fn closed_loop(
 }
 
 /// Requests at a fixed rate, each timed from when it was *due*, so queueing
-/// behind a slow server counts (no coordinated omission).
+/// behind a slow server counts (no coordinated omission). As wrk2 does it:
+/// `concurrency` workers (for HTTP, each on a connection of its own), worker
+/// `w` sending requests `w`, `w + concurrency`, …; a request that falls due
+/// while its worker still waits for the last answer is sent late, and its
+/// lateness counts. No task or connection per request, whose cost would be
+/// the generator's, not the server's.
 async fn open_loop(
     scenario: Scenario,
     target: Arc<Target>,
     rate: f64,
+    concurrency: usize,
     warmup: f64,
     seconds: f64,
 ) -> serde_json::Value {
@@ -241,22 +259,30 @@ async fn open_loop(
     let start = Instant::now();
     let measure_from = start + Duration::from_secs_f64(warmup);
     let total = ((warmup + seconds) * rate) as u64;
-    let mut tasks = Vec::with_capacity(total as usize);
-    for n in 0..total {
-        let due = start + interval.mul_f64(n as f64);
-        tokio::time::sleep_until(due.into()).await;
+    let workers = concurrency.max(1) as u64;
+    let mut tasks = Vec::with_capacity(workers as usize);
+    for worker in 0..workers {
         let target = target.clone();
         let recorder = recorder.clone();
         tasks.push(tokio::spawn(async move {
-            let ok = target.call(n as usize, n).await;
-            if due >= measure_from {
-                let mut shared = recorder.lock().await;
-                if ok {
-                    let _ = shared.histogram.record(due.elapsed().as_micros() as u64);
-                } else {
-                    shared.errors += 1;
+            let mut local =
+                Histogram::<u64>::new_with_bounds(1, 60_000_000, 3).expect("valid bounds");
+            let mut errors = 0;
+            for n in (worker..total).step_by(workers as usize) {
+                let due = start + interval.mul_f64(n as f64);
+                wait_until(due).await;
+                let ok = target.call(worker as usize, n).await;
+                if due >= measure_from {
+                    if ok {
+                        let _ = local.record(due.elapsed().as_micros() as u64);
+                    } else {
+                        errors += 1;
+                    }
                 }
             }
+            let mut shared = recorder.lock().await;
+            let _ = shared.histogram.add(&local);
+            shared.errors += errors;
         }));
     }
     for task in tasks {
@@ -264,7 +290,22 @@ async fn open_loop(
     }
     let mut recorder = recorder.lock().await;
     recorder.sent = total;
-    report(scenario, "open", &recorder, seconds, target.connections(), rate)
+    report(scenario, "open", &recorder, seconds, workers as usize, rate)
+}
+
+/// Tokio's timer wakes on millisecond ticks: it sleeps to within the last
+/// tick, then yields until `due`, so that timer lateness (up to a millisecond,
+/// counted as latency) is not mistaken for the server's.
+async fn wait_until(due: Instant) {
+    const TIMER_TICK: Duration = Duration::from_millis(1);
+    if let Some(early) = due.checked_duration_since(Instant::now()) {
+        if early > TIMER_TICK {
+            tokio::time::sleep_until((due - TIMER_TICK).into()).await;
+        }
+    }
+    while Instant::now() < due {
+        tokio::task::yield_now().await;
+    }
 }
 
 fn report(

@@ -2,8 +2,8 @@
 
 use quire_proto::v1;
 use quire_proto::v1::post_service_client::PostServiceClient;
-use tonic::transport::Channel;
 use tonic::Request;
+use tonic::transport::Channel;
 
 /// What one request does.
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
@@ -66,26 +66,52 @@ impl Scenario {
                     key: Some(v1::get_post_request::Key::Slug(context.slug.clone())),
                     view: 0,
                 };
-                PostServiceClient::new(channel).get_post(authed(request, &context.key)).await.is_ok()
+                PostServiceClient::new(channel)
+                    .get_post(authed(request, &context.key))
+                    .await
+                    .is_ok()
             }
             Scenario::ListPosts => {
-                let request = v1::ListPostsRequest { page_size: 10, ..Default::default() };
-                PostServiceClient::new(channel).list_posts(authed(request, &context.key)).await.is_ok()
+                let request = v1::ListPostsRequest {
+                    page_size: 10,
+                    ..Default::default()
+                };
+                PostServiceClient::new(channel)
+                    .list_posts(authed(request, &context.key))
+                    .await
+                    .is_ok()
             }
             Scenario::SearchPosts => {
-                let request = v1::SearchPostsRequest { query: "cache latency".into(), ..Default::default() };
-                PostServiceClient::new(channel).search_posts(authed(request, &context.key)).await.is_ok()
+                let request = v1::SearchPostsRequest {
+                    query: "cache latency".into(),
+                    ..Default::default()
+                };
+                PostServiceClient::new(channel)
+                    .search_posts(authed(request, &context.key))
+                    .await
+                    .is_ok()
             }
             Scenario::CreatePost => {
                 let request = v1::CreatePostRequest {
-                    post: Some(crate::seed::post(&context.author_id, &format!("bench-{sequence}-{}", std::process::id()))),
+                    post: Some(crate::seed::post(
+                        &context.author_id,
+                        &format!("bench-{sequence}-{}", std::process::id()),
+                    )),
                     ..Default::default()
                 };
-                PostServiceClient::new(channel).create_post(authed(request, &context.key)).await.is_ok()
+                PostServiceClient::new(channel)
+                    .create_post(authed(request, &context.key))
+                    .await
+                    .is_ok()
             }
             Scenario::Health => {
-                let request = tonic_health::pb::HealthCheckRequest { service: String::new() };
-                tonic_health::pb::health_client::HealthClient::new(channel).check(request).await.is_ok()
+                let request = tonic_health::pb::HealthCheckRequest {
+                    service: String::new(),
+                };
+                tonic_health::pb::health_client::HealthClient::new(channel)
+                    .check(request)
+                    .await
+                    .is_ok()
             }
             Scenario::HttpGet => false,
         }

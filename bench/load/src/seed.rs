@@ -7,11 +7,47 @@ use tonic::Request;
 use tonic::transport::Channel;
 
 const WORDS: &[&str] = &[
-    "cache", "latency", "throughput", "replica", "postgres", "index", "query", "render", "markdown", "stream",
-    "change", "sequence", "budget", "request", "server", "client", "tail", "percentile", "memory", "allocation",
-    "network", "protocol", "schema", "contract", "deploy", "rollback", "feature", "reader", "writer", "editor",
+    "cache",
+    "latency",
+    "throughput",
+    "replica",
+    "postgres",
+    "index",
+    "query",
+    "render",
+    "markdown",
+    "stream",
+    "change",
+    "sequence",
+    "budget",
+    "request",
+    "server",
+    "client",
+    "tail",
+    "percentile",
+    "memory",
+    "allocation",
+    "network",
+    "protocol",
+    "schema",
+    "contract",
+    "deploy",
+    "rollback",
+    "feature",
+    "reader",
+    "writer",
+    "editor",
 ];
-const TAGS: &[&str] = &["Rust", "Databases", "Performance", "Web", "Operations", "Testing", "Design", "Caching"];
+const TAGS: &[&str] = &[
+    "Rust",
+    "Databases",
+    "Performance",
+    "Web",
+    "Operations",
+    "Testing",
+    "Design",
+    "Caching",
+];
 
 fn sentence(seed: usize, words: usize) -> String {
     let mut text = String::new();
@@ -24,7 +60,10 @@ fn sentence(seed: usize, words: usize) -> String {
     }
     text.push('.');
     let mut chars = text.chars();
-    chars.next().map(|first| first.to_uppercase().collect::<String>() + chars.as_str()).unwrap_or_default()
+    chars
+        .next()
+        .map(|first| first.to_uppercase().collect::<String>() + chars.as_str())
+        .unwrap_or_default()
 }
 
 /// A post of about 1,200 words with code, a table and a list.
@@ -32,10 +71,18 @@ pub fn post(author_id: &str, slug: &str) -> v1::Post {
     let seed = slug.bytes().map(usize::from).sum::<usize>();
     let mut markdown = String::new();
     for section in 0..5 {
-        markdown.push_str(&format!("## {}\n\n", sentence(seed + section, 4).trim_end_matches('.')));
+        markdown.push_str(&format!(
+            "## {}\n\n",
+            sentence(seed + section, 4).trim_end_matches('.')
+        ));
         for paragraph in 0..3 {
             let base = seed + section * 10 + paragraph;
-            markdown.push_str(&format!("{} {} {}\n\n", sentence(base, 18), sentence(base + 1, 22), sentence(base + 2, 15)));
+            markdown.push_str(&format!(
+                "{} {} {}\n\n",
+                sentence(base, 18),
+                sentence(base + 1, 22),
+                sentence(base + 2, 15)
+            ));
         }
         match section % 3 {
             0 => markdown.push_str(
@@ -49,7 +96,10 @@ pub fn post(author_id: &str, slug: &str) -> v1::Post {
             ),
         }
     }
-    let tags = (0..3).map(|i| v1::TagRef { name: TAGS[(seed + i * 3) % TAGS.len()].to_owned(), slug: String::new() });
+    let tags = (0..3).map(|i| v1::TagRef {
+        name: TAGS[(seed + i * 3) % TAGS.len()].to_owned(),
+        slug: String::new(),
+    });
     v1::Post {
         slug: slug.to_owned(),
         title: sentence(seed, 6).trim_end_matches('.').to_owned(),
@@ -94,13 +144,25 @@ pub async fn seed(channel: Channel, key: &str, count: usize) -> anyhow::Result<(
     let mut client = PostServiceClient::new(channel);
     for n in 0..count {
         let created = client
-            .create_post(authed(v1::CreatePostRequest { post: Some(post(author_id, &format!("post-{n}"))), ..Default::default() }, key))
+            .create_post(authed(
+                v1::CreatePostRequest {
+                    post: Some(post(author_id, &format!("post-{n}"))),
+                    ..Default::default()
+                },
+                key,
+            ))
             .await?
             .into_inner()
             .post
             .ok_or_else(|| anyhow::anyhow!("no post in the response"))?;
         client
-            .publish_post(authed(v1::PublishPostRequest { id: created.id, ..Default::default() }, key))
+            .publish_post(authed(
+                v1::PublishPostRequest {
+                    id: created.id,
+                    ..Default::default()
+                },
+                key,
+            ))
             .await?;
     }
     println!("{author_id}");
