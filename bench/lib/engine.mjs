@@ -8,11 +8,11 @@ import { pinned, startServer } from './processes.mjs';
 import { createDatabase, deleteRedisKeys, dropDatabase } from './scratch.mjs';
 
 /**
- * @param {{ targetDir: string, databaseUrl: string, redisUrl: string, database: string, cpu: string, logFile: string }} options
- *   database: the scratch database's name, also the engine's Redis prefix.
+ * @param {{ targetDir: string, databaseUrl: string, redisUrl: string, database: string, cpu?: string, logFile: string, engineBin?: string }} options
+ *   database: the scratch database's name, also the engine's Redis prefix;
+ *   cpu: the core(s) to pin it to (unpinned without); engineBin: by default the release build.
  */
-export async function startBenchEngine({ targetDir, databaseUrl, redisUrl, database, cpu, logFile }) {
-  const engineBin = path.join(targetDir, 'release', 'quire-engine');
+export async function startBenchEngine({ targetDir, databaseUrl, redisUrl, database, cpu, logFile, engineBin = path.join(targetDir, 'release', 'quire-engine') }) {
   const benchDatabaseUrl = await createDatabase(databaseUrl, database);
   const [port, metricsPort] = [await freePort(), await freePort()];
   const env = {
@@ -29,7 +29,7 @@ export async function startBenchEngine({ targetDir, databaseUrl, redisUrl, datab
   };
   let server;
   try {
-    server = await startServer({ argv: pinned(cpu, [engineBin]), env: { ...env, QUIRE_LISTEN_ADDR: `127.0.0.1:${port}` }, port, logFile });
+    server = await startServer({ argv: cpu === undefined ? [engineBin] : pinned(cpu, [engineBin]), env: { ...env, QUIRE_LISTEN_ADDR: `127.0.0.1:${port}` }, port, logFile });
   } catch (error) {
     await drop();
     throw error;
