@@ -48,24 +48,25 @@ export function tagVerdict(states, allExpiredAt, timestamp, now) {
   return verdict;
 }
 
-// HSET field to ARGV[1] for every field in ARGV[2..], unless it is already later.
-const HSET_MAX = `
+/**
+ * Lua: HSET KEYS[1]'s fields ARGV[first..] to ARGV[1] (a time), each unless it is already later.
+ * @param {number} first
+ */
+const hsetMaxFrom = (first) => `
 local at = tonumber(ARGV[1])
-for i = 2, #ARGV do
+for i = ${first}, #ARGV do
   local current = tonumber(redis.call('HGET', KEYS[1], ARGV[i]) or '0')
   if current < at then redis.call('HSET', KEYS[1], ARGV[i], ARGV[1]) end
-end
+end`;
+
+// The fields ARGV[2..] of KEYS[1] to ARGV[1], unless later.
+const HSET_MAX = `${hsetMaxFrom(2)}
 return 0`;
 
 // Once per change across replicas: when KEYS[2] (the change's mark) is new, set it and
 // HSET KEYS[1]'s fields ARGV[3..] to ARGV[1] unless later; ARGV[2] is the mark's lifetime.
 const EXPIRE_ONCE = `
-if not redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[2]) then return 0 end
-local at = tonumber(ARGV[1])
-for i = 3, #ARGV do
-  local current = tonumber(redis.call('HGET', KEYS[1], ARGV[i]) or '0')
-  if current < at then redis.call('HSET', KEYS[1], ARGV[i], ARGV[1]) end
-end
+if not redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[2]) then return 0 end${hsetMaxFrom(3)}
 return 1`;
 /** How long a change's mark outlives it: longer than any follower takes to deliver it. */
 const CHANGE_MARK_MS = 10 * 60 * 1000;
