@@ -60,14 +60,14 @@ impl PostEdit {
     }
 }
 
-/// Renders `content.markdown` into the derived fields, on the blocking pool
+/// Renders `content.markdown` into the derived fields, on the render pool
 /// and by the call's deadline:
 /// highlighting a long post takes milliseconds of CPU that must not stall
 /// the async workers serving other calls.
 pub async fn render_into(content: &mut PostContent) -> ContentResult<()> {
     let markdown = content.markdown.clone();
     let deadline = call_deadline().unwrap_or_else(|| Instant::now() + render::RENDER_BUDGET);
-    let rendered = tokio::task::spawn_blocking(move || render::render_until(&markdown, deadline))
+    let rendered = render::pool::run(move || render::render_until(&markdown, deadline))
         .await
         .map_err(ContentError::Render)?
         .map_err(|refused| ContentError::invalid("post.markdown", refused.to_string()))?;

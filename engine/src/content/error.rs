@@ -23,9 +23,9 @@ pub enum ContentError {
     /// The store failed (or a unique value is taken).
     #[error(transparent)]
     Store(#[from] StoreError),
-    /// Rendering could not run (its blocking task failed).
+    /// Rendering could not run (it panicked).
     #[error("rendering failed")]
-    Render(#[source] tokio::task::JoinError),
+    Render(#[source] crate::render::pool::RenderLost),
 }
 
 impl ContentError {

@@ -26,6 +26,7 @@
 mod highlight;
 mod markdown;
 mod nesting;
+pub mod pool;
 mod raw_html;
 mod sanitize;
 mod summary;
