@@ -7,6 +7,7 @@
 //! Also seeds a benchmark corpus through the API.
 
 mod http;
+mod mix;
 mod scenario;
 mod seed;
 
@@ -72,6 +73,16 @@ enum Command {
         #[arg(long, default_value_t = 0.0)]
         rate: f64,
     },
+    /// Offer a mix of PostService calls from closed-loop callers (the fault
+    /// suite's overload load) and print every call as JSON.
+    Mix {
+        /// A JSON file with the mix, the posts and the callers (see `mix::Spec`).
+        #[arg(long)]
+        spec: std::path::PathBuf,
+        /// HTTP/2 connections the callers share.
+        #[arg(long, default_value_t = 4)]
+        connections: usize,
+    },
     /// Create an author and `posts` published posts with realistic
     /// Markdown; prints the author's id.
     Seed {
@@ -123,6 +134,14 @@ async fn main() -> anyhow::Result<()> {
             };
             println!("{}", result);
             Ok(())
+        }
+        Command::Mix { spec, connections } => {
+            anyhow::ensure!(!cli.url.is_empty(), "--url is required by mix");
+            let spec =
+                std::fs::read(&spec).with_context(|| format!("reading {}", spec.display()))?;
+            let spec: mix::Spec = serde_json::from_slice(&spec).context("the mix spec")?;
+            let connections = connections.min(spec.concurrency).max(1);
+            mix::run(connect(&cli.url, connections).await?, cli.key, spec).await
         }
         Command::Seed { posts } => {
             anyhow::ensure!(!cli.url.is_empty(), "--url is required by seed");
@@ -298,10 +317,10 @@ async fn open_loop(
 /// counted as latency) is not mistaken for the server's.
 async fn wait_until(due: Instant) {
     const TIMER_TICK: Duration = Duration::from_millis(1);
-    if let Some(early) = due.checked_duration_since(Instant::now()) {
-        if early > TIMER_TICK {
-            tokio::time::sleep_until((due - TIMER_TICK).into()).await;
-        }
+    if let Some(early) = due.checked_duration_since(Instant::now())
+        && early > TIMER_TICK
+    {
+        tokio::time::sleep_until((due - TIMER_TICK).into()).await;
     }
     while Instant::now() < due {
         tokio::task::yield_now().await;

@@ -29,12 +29,12 @@ pub struct Context {
     pub author_id: String,
 }
 
-fn authed<T>(message: T, key: &str) -> Request<T> {
+pub(crate) fn authed<T>(message: T, key: &str) -> Request<T> {
     let mut request = Request::new(message);
-    if !key.is_empty() {
-        if let Ok(value) = format!("Bearer {key}").parse() {
-            request.metadata_mut().insert("authorization", value);
-        }
+    if !key.is_empty()
+        && let Ok(value) = format!("Bearer {key}").parse()
+    {
+        request.metadata_mut().insert("authorization", value);
     }
     request
 }
