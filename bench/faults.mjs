@@ -4,7 +4,9 @@
 // runs on its own, on the engine binary of QUIRE_ENGINE_BIN (default: the release build):
 //
 //   node bench/faults.mjs [--quick] [scenario ...]     writes bench/results/faults[-quick].md
-import { mkdirSync, writeFileSync } from 'node:fs';
+//
+// The overload scenario's callers are quire-load's (QUIRE_LOAD_BIN, default: the release build).
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ROOT } from '../scripts/lib/processes.mjs';
@@ -39,12 +41,13 @@ const TIMING = {
 /**
  * Runs the fault scenarios, one after the other on one cluster.
  *
- * @param {{ engineBin: string, quick: boolean, log: (line: string) => void, scenarioIds?: string[] }} options
+ * @param {{ engineBin: string, loadBin?: string, quick: boolean, log: (line: string) => void, scenarioIds?: string[] }} options
+ *   loadBin: quire-load, the overload scenario's callers (without it, this process makes the calls)
  */
-export async function faultBenchmark({ engineBin, quick, log, scenarioIds = SCENARIOS.map((s) => s.id) }) {
+export async function faultBenchmark({ engineBin, loadBin, quick, log, scenarioIds = SCENARIOS.map((s) => s.id) }) {
   const timing = quick ? TIMING.quick : TIMING.full;
   log('Fault suite: starting PostgreSQL, Redis and the engines…');
-  const cluster = await startFaultCluster({ engineBin, log });
+  const cluster = await startFaultCluster({ engineBin, loadBin, log });
   /** @type {FaultResult[]} */
   const results = [];
   try {
@@ -183,7 +186,7 @@ function overloadTable(results) {
   for (const o of overloads) {
     const best = Math.max(...o.steps.map((/** @type {any} */ s) => s.perSecond));
     lines.push(
-      `Overload on engine ${o.engine}: unloaded p99 ${formatMs(o.unloaded.acceptedP99Ms)} (1 caller, ${o.unloaded.offered} calls; ` +
+      `Overload on engine ${o.engine}${o.placement ? ` (pinned to core(s) ${o.placement.engine}; quire-load's callers on ${o.placement.generator})` : ''}: unloaded p99 ${formatMs(o.unloaded.acceptedP99Ms)} (1 caller, ${o.unloaded.offered} calls; ` +
         `the engine's own ≤ ${bound(o.unloadedServer.p99AtMostMs)}); ` +
         `saturation at ${o.saturation} callers (callers: answered per second, p99: ` +
         `${o.steps.map((/** @type {any} */ s) => `${s.concurrency}: ${Math.round(s.perSecond)}/s, ${formatMs(s.p99Ms)}`).join('; ')}; best ${Math.round(best)}/s).`,
@@ -202,7 +205,7 @@ function overloadTable(results) {
           `${formatMs(f.acceptedP99Ms)} (${ratio === null ? '-' : ratio.toFixed(1)}×) ${mark(met.acceptedWithinTarget)} | ${others || 'none'} ${mark(met.onlyOkAndRefused)} | ` +
           `${server.shed.n ? `${percent(server.shed.within1ms)} / ${percent(server.shed.within10ms)}` : '-'}, ≤ ${bound(server.accepted.p99AtMostMs)} | ` +
           `engine ${f.engineCpu === null ? '-' : `${Math.round(100 * f.engineCpu)} %`} of a core, all cores ${Math.round(100 * f.machineBusy)} % busy, ` +
-          `harness event-loop delay p99 ${formatMs(f.loopDelayP99Ms)} |`,
+          `${callersCost(f)} |`,
       );
     }
     lines.push('');
@@ -212,14 +215,28 @@ function overloadTable(results) {
       '30 %, ListPosts 15 %, ListPosts of drafts with the admin key, uncached, 10 %, UpdatePost of a draft 5 %) from ' +
       'closed-loop callers on one engine, who wait as a refusal\'s RetryInfo asks. Unloaded: one caller. Saturation: ' +
       'callers doubled until throughput stopped growing; the least that reached 90 % of the best. 3x saturation is ' +
-      'offered twice: with the engine\'s defaults (before the writer starts), then with the engine restarted with at most ' +
-      'the saturation\'s calls running (queue waits at their defaults), the writer on. Latencies as the callers saw them ' +
+      'offered twice: with the engine\'s defaults (before the writer starts), then with the engine restarted as an ' +
+      'operator would set it, the writer on: one running call per engine core (unpinned, the saturation\'s callers), ' +
+      'and a 1 ms queue wait once overloaded. Latencies as the callers saw them ' +
       '(targets: refusals ≤ 10 ms, accepted p99 ≤ 2x unloaded); ' +
       '"engine\'s own": from its quire_rpc_duration_seconds histogram (the writer\'s and probes\' calls on it included), ' +
-      'the p99 as the bucket it falls in; "machine": what else competed for the cores, the harness included.',
+      'the p99 as the bucket it falls in; "machine": what else competed for the cores, the callers included. ' +
+      'The callers are quire-load (bench/load), pinned to cores apart from the engine\'s as a load generator on a ' +
+      'machine of its own would be (PostgreSQL and Redis run on any core), or, without it, the harness itself.',
     '',
   );
   return lines;
+}
+
+/**
+ * What the callers cost: quire-load's CPU and cores, or the harness's event-loop delay.
+ *
+ * @param {{ generatorCpu: number | null, generatorCpus: string | null, loopDelayP99Ms: number | null }} figures
+ */
+function callersCost({ generatorCpu, generatorCpus, loopDelayP99Ms }) {
+  if (loopDelayP99Ms !== null) return `callers: this harness, event-loop delay p99 ${formatMs(loopDelayP99Ms)}`;
+  const cpu = generatorCpu === null ? '' : `, ${Math.round(100 * generatorCpu)} % of a core`;
+  return `callers: quire-load${generatorCpus ? ` on core(s) ${generatorCpus}` : ''}${cpu}`;
 }
 
 /** @param {number | null} ms */
@@ -243,9 +260,12 @@ export function faultJson(value) {
 async function main() {
   const quick = process.argv.includes('--quick');
   const scenarioIds = process.argv.slice(2).filter((arg) => !arg.startsWith('--'));
-  const engineBin = process.env.QUIRE_ENGINE_BIN ?? path.join(process.env.CARGO_TARGET_DIR ?? path.join(ROOT, 'target'), 'release', 'quire-engine');
+  const release = path.join(process.env.CARGO_TARGET_DIR ?? path.join(ROOT, 'target'), 'release');
+  const engineBin = process.env.QUIRE_ENGINE_BIN ?? path.join(release, 'quire-engine');
+  const loadBin = process.env.QUIRE_LOAD_BIN ?? path.join(release, 'quire-load');
   const faults = await faultBenchmark({
     engineBin,
+    ...(existsSync(loadBin) ? { loadBin } : {}),
     quick,
     log: (line) => console.log(line),
     ...(scenarioIds.length ? { scenarioIds } : {}),

@@ -70,7 +70,7 @@ async function main() {
 
   // The fault suite runs its own PostgreSQL and Redis: it stops and kills them.
   const faults = await timed('faults', () =>
-    faultBenchmark({ engineBin: path.join(targetDir, 'release', 'quire-engine'), quick, log }),
+    faultBenchmark({ engineBin: path.join(targetDir, 'release', 'quire-engine'), loadBin: path.join(targetDir, 'release', 'quire-load'), quick, log }),
   );
   const elapsedSeconds = Math.round((Date.now() - started) / 1000);
 

@@ -35,7 +35,8 @@ const PG_CTL_TIMEOUT_MS = 60_000;
  * @property {string} logFile where its output is appended
  * @property {() => number | undefined} pid the running process's
  * @property {() => boolean} running
- * @property {(env: NodeJS.ProcessEnv) => void} configure settings (environment variables) over the cluster's for its next starts; `{}` for none
+ * @property {string} key the API key its clients send (admin scope)
+ * @property {(env: NodeJS.ProcessEnv, placement?: { cpus?: string }) => void} configure settings (environment variables) over the cluster's for its next starts, `{}` for none; cpus: the cores it may run on (a `taskset -c` list), for its next starts
  * @property {(signal: NodeJS.Signals) => void} signal sends `signal` to the engine process
  * @property {(timeoutMs?: number) => Promise<void>} exited resolves once the process has exited (SIGKILL after `timeoutMs`)
  * @property {() => Promise<void>} start starts it (again), fresh from the binary, and waits for SERVING
@@ -46,9 +47,10 @@ const PG_CTL_TIMEOUT_MS = 60_000;
  * Starts PostgreSQL, Redis, the engines under test (`names`) and a checker engine (read cache
  * off, no Redis: it reads PostgreSQL as it is, and takes no part in the change fan-out).
  *
- * @param {{ engineBin: string, names?: string[], log?: (line: string) => void }} options
+ * @param {{ engineBin: string, loadBin?: string, names?: string[], log?: (line: string) => void }} options
+ *   loadBin: quire-load (bench/load), which the overload scenario drives the engine with when given
  */
-export async function startFaultCluster({ engineBin, names = ['A', 'B'], log = () => {} }) {
+export async function startFaultCluster({ engineBin, loadBin, names = ['A', 'B'], log = () => {} }) {
   const stateDir = mkdtempSync(path.join(os.tmpdir(), 'quire-faults-'));
   // As root, PostgreSQL runs as another user, who must reach the data directory.
   chmodSync(stateDir, 0o755);
@@ -154,6 +156,8 @@ export async function startFaultCluster({ engineBin, names = ['A', 'B'], log = (
       engines,
       checker,
       authorId: author.id,
+      /** quire-load, if the caller gave it. */
+      loadBin: loadBin ?? null,
       /** The engines' DATABASE_URL (the ordinary role), and PostgreSQL's address. */
       database: { url: started.url, host: LOCAL_HOST, port: pgPort },
       postgres,
@@ -184,12 +188,14 @@ async function engineProcess({ name, engineBin, env, key, logFile, pids }) {
   let server = null;
   /** @type {NodeJS.ProcessEnv} a scenario's settings over the cluster's */
   let overrides = {};
+  /** @type {string | undefined} the cores it runs on, if a scenario pinned it */
+  let cpus;
 
   const start = async () => {
     for (let attempt = 1; ; attempt += 1) {
       // Another build may be replacing the binary right now.
       await waitForBinary(engineBin);
-      const child = startProcess([engineBin], {
+      const child = startProcess(cpus ? ['taskset', '-c', cpus, engineBin] : [engineBin], {
         env: { ...env, ...overrides, QUIRE_LISTEN_ADDR: `${LOCAL_HOST}:${port}` },
         output: { appendTo: logFile },
         stopTimeoutMs: ENGINE_STOP_TIMEOUT_MS,
@@ -220,8 +226,10 @@ async function engineProcess({ name, engineBin, env, key, logFile, pids }) {
     logFile,
     pid: () => server?.pid,
     running: () => server?.running() ?? false,
-    configure: (settings) => {
+    key,
+    configure: (settings, placement = {}) => {
       overrides = { ...settings };
+      cpus = placement.cpus;
     },
     signal: (signal) => server?.kill(signal),
     exited: async (timeoutMs = ENGINE_STOP_TIMEOUT_MS) => {

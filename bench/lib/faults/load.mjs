@@ -5,9 +5,12 @@
 // meanwhile (the engine's CPU, the machine's, this process's event-loop delay, which is the
 // harness's own share of the latencies it measures).
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { commandOutput } from '../../../scripts/lib/processes.mjs';
 import { cpuSeconds } from '../cpu.mjs';
 import { PostStatus, PostView, outcomeOf, retryDelayMs } from './clients.mjs';
 
@@ -21,8 +24,11 @@ import { PostStatus, PostView, outcomeOf, retryDelayMs } from './clients.mjs';
  * @property {Call[]} calls
  * @property {number | null} engineCpu the engine's CPU use (1 = one core), if its pid was known
  * @property {number} machineBusy the machine's CPU use, all cores (1 = all busy)
- * @property {number} loopDelayP99Ms this process's event-loop delay, p99
+ * @property {number | null} loopDelayP99Ms this process's event-loop delay, p99, when it made the calls
+ * @property {number | null} generatorCpu the load generator's CPU use (1 = one core), when quire-load made them
+ * @property {string | null} generatorCpus the cores quire-load was pinned to, if any
  */
+/** @typedef {{ bin: string, cpus: string | null }} Generator quire-load, and the cores it runs on (a `taskset -c` list; null: anywhere) */
 /** @typedef {{ slugs: string[], draftIds: string[] }} Seeded */
 
 /**
@@ -90,20 +96,27 @@ export async function seedPosts(engine, { authorId, prefix, published, drafts })
  * that is refused with a RetryInfo waits as it asks before its next call when `honourRetryInfo`
  * (as gRPC clients with retry pushback do); otherwise it calls again at once.
  *
- * @param {{ engine: Engine, seeded: Seeded, concurrency: number, durationMs: number, honourRetryInfo?: boolean, kinds?: Partial<Record<CallKind, number>>, timeoutMs?: number }} options
+ * With a `generator`, quire-load makes the same calls (bench/load/src/mix.rs), in a process of its
+ * own that can run on cores apart from the engine's; this process only waits for its report.
+ *
+ * @param {{ engine: Engine, seeded: Seeded, concurrency: number, durationMs: number, honourRetryInfo?: boolean, kinds?: Partial<Record<CallKind, number>>, timeoutMs?: number, generator?: Generator | null }} options
  *   kinds: another mix (shares by call); timeoutMs: each call's deadline
  * @returns {Promise<LoadRun>}
  */
-export async function offerLoad({ engine, seeded, concurrency, durationMs, honourRetryInfo = true, kinds = MIX, timeoutMs = CALL_TIMEOUT_MS }) {
+export async function offerLoad({ engine, seeded, concurrency, durationMs, honourRetryInfo = true, kinds = MIX, timeoutMs = CALL_TIMEOUT_MS, generator = null }) {
   const mix = /** @type {Array<[CallKind, number]>} */ (Object.entries(kinds));
+  if (generator) {
+    const spec = { kinds: mix, slugs: seeded.slugs, draft_ids: seeded.draftIds, preview_markdown: PREVIEW_MARKDOWN, concurrency, duration_ms: durationMs, timeout_ms: timeoutMs, honour_retry_info: honourRetryInfo };
+    return measured(engine, concurrency, async () => {
+      const generated = await generatedLoad(generator, engine, spec);
+      return { ...generated, loopDelayP99Ms: null, generatorCpus: generator.cpus };
+    });
+  }
   const connections = Array.from({ length: Math.min(LOAD_CONNECTIONS, concurrency) }, () => engine.connect());
   /** @type {Call[]} */
   const calls = [];
   const loopDelay = monitorEventLoopDelay({ resolution: 10 });
   loopDelay.enable();
-  const pid = engine.pid();
-  const engineCpuBefore = pid ? cpuSeconds(pid) : null;
-  const machineBefore = machineTimes();
   const began = performance.now();
   const until = began + durationMs;
   const caller = async (/** @type {number} */ index) => {
@@ -123,19 +136,56 @@ export async function offerLoad({ engine, seeded, concurrency, durationMs, honou
       if (pause > 0) await sleep(Math.min(pause, Math.max(0, until - performance.now())));
     }
   };
-  await Promise.all(Array.from({ length: concurrency }, (_, index) => caller(index)));
-  const seconds = (performance.now() - began) / 1000;
-  loopDelay.disable();
+  return measured(engine, concurrency, async () => {
+    await Promise.all(Array.from({ length: concurrency }, (_, index) => caller(index)));
+    loopDelay.disable();
+    return { seconds: (performance.now() - began) / 1000, calls, loopDelayP99Ms: loopDelay.percentile(99) / 1e6, generatorCpu: null, generatorCpus: null };
+  });
+}
+
+/**
+ * Runs `load`, and adds what the engine and the machine spent on the CPU meanwhile.
+ *
+ * @param {Engine} engine
+ * @param {number} concurrency
+ * @param {() => Promise<Omit<LoadRun, 'concurrency' | 'engineCpu' | 'machineBusy'>>} load
+ * @returns {Promise<LoadRun>}
+ */
+async function measured(engine, concurrency, load) {
+  const pid = engine.pid();
+  const engineCpuBefore = pid ? cpuSeconds(pid) : null;
+  const machineBefore = machineTimes();
+  const run = await load();
   const engineCpuAfter = pid ? cpuSeconds(pid) : null;
   const machineAfter = machineTimes();
   return {
     concurrency,
-    seconds,
-    calls,
-    engineCpu: engineCpuBefore !== null && engineCpuAfter !== null ? (engineCpuAfter - engineCpuBefore) / seconds : null,
+    ...run,
+    engineCpu: engineCpuBefore !== null && engineCpuAfter !== null ? (engineCpuAfter - engineCpuBefore) / run.seconds : null,
     machineBusy: 1 - (machineAfter.idle - machineBefore.idle) / Math.max(1, machineAfter.total - machineBefore.total),
-    loopDelayP99Ms: loopDelay.percentile(99) / 1e6,
   };
+}
+
+/**
+ * `quire-load mix`: the calls as quire-load made and timed them.
+ *
+ * @param {Generator} generator
+ * @param {Engine} engine
+ * @param {object} spec bench/load/src/mix.rs's Spec
+ * @returns {Promise<{ seconds: number, calls: Call[], generatorCpu: number | null }>}
+ */
+async function generatedLoad(generator, engine, spec) {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'quire-mix-'));
+  try {
+    const specFile = path.join(dir, 'spec.json');
+    writeFileSync(specFile, JSON.stringify(spec));
+    const argv = [generator.bin, '--url', engine.url, '--key', engine.key, 'mix', '--spec', specFile, '--connections', String(LOAD_CONNECTIONS)];
+    const output = await commandOutput(generator.cpus ? ['taskset', '-c', generator.cpus, ...argv] : argv);
+    const report = JSON.parse(output.trim().split('\n').at(-1) ?? '{}');
+    return { seconds: report.seconds, calls: report.calls, generatorCpu: report.cpu_seconds === null ? null : report.cpu_seconds / report.seconds };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /**
@@ -143,16 +193,16 @@ export async function offerLoad({ engine, seeded, concurrency, durationMs, honou
  * in a row without 10 % more answered calls per second than the best so far, or `maxConcurrency`),
  * and names the saturation: the least concurrency that reached 90 % of the best throughput.
  *
- * @param {{ engine: Engine, seeded: Seeded, stepMs: number, maxConcurrency?: number, kinds?: Partial<Record<CallKind, number>> }} options
- *   kinds: the mix (offerLoad's)
+ * @param {{ engine: Engine, seeded: Seeded, stepMs: number, maxConcurrency?: number, kinds?: Partial<Record<CallKind, number>>, generator?: Generator | null }} options
+ *   kinds, generator: offerLoad's
  */
-export async function findSaturation({ engine, seeded, stepMs, maxConcurrency = 128, kinds = MIX }) {
+export async function findSaturation({ engine, seeded, stepMs, maxConcurrency = 128, kinds = MIX, generator = null }) {
   /** @type {Array<{ concurrency: number, perSecond: number, p99Ms: number | null, failed: number, engineCpu: number | null, machineBusy: number }>} */
   const steps = [];
   let best = 0;
   let flat = 0;
   for (let concurrency = 1; concurrency <= maxConcurrency && flat < 2; concurrency *= 2) {
-    const run = await offerLoad({ engine, seeded, concurrency, durationMs: stepMs, kinds });
+    const run = await offerLoad({ engine, seeded, concurrency, durationMs: stepMs, kinds, generator });
     const answered = run.calls.filter((c) => c.outcome === 'ok');
     const perSecond = answered.length / run.seconds;
     steps.push({
@@ -206,6 +256,8 @@ export function loadFigures(run) {
     engineCpu: run.engineCpu,
     machineBusy: run.machineBusy,
     loopDelayP99Ms: run.loopDelayP99Ms,
+    generatorCpu: run.generatorCpu,
+    generatorCpus: run.generatorCpus,
   };
 }
 

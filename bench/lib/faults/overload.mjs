@@ -3,14 +3,18 @@
 // make the engine's CPU the bottleneck rather than the harness's) from one caller, then the concurrency where throughput stops growing, then
 // three times that concurrency twice: once with the engine's default admission settings (for
 // comparison, before the writer starts), and once, the writer writing meanwhile on both engines,
-// with the setting an operator would choose for what was measured: at most the saturation's
-// concurrency running (more add no throughput, only latency). The queue waits stay at their
-// defaults: a burst may wait 100 ms for a slot, but once a call is refused the others wait at
-// most 5 ms, until a second passes without a refusal (grpc/admission.rs).
+// with the settings an operator would choose for a CPU-bound engine (operatorSettings): one
+// running call per core it has (more share the cores: they add latency, not throughput), and,
+// once overloaded, a 1 ms queue wait instead of the default 5 ms, so refusals come at once. A
+// burst still may wait 100 ms for a slot (grpc/admission.rs).
 // The callers honour a refusal's RetryInfo, as gRPC clients with retry pushback do. Latencies as
 // the callers saw them, and as the engine's own histograms have them (quire_rpc_duration_seconds,
-// scraped before and after), since on a small machine the callers' process competes for the same
-// cores.
+// scraped before and after).
+// The callers are quire-load's (bench/load) when the cluster has it, as a load generator runs on
+// machines of its own: the engine is pinned to half of the cores and quire-load to the others
+// (PostgreSQL and Redis run anywhere). Without it, this process makes the calls, sharing the
+// engine's cores, and its event-loop delay lands in every latency it measures.
+import os from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from '../../../scripts/lib/ports.mjs';
 import { LOCAL_HOST } from '../../../scripts/services/settings.mjs';
@@ -33,6 +37,12 @@ const OVERLOAD_MIX = { preview: 0.4, get_post: 0.3, list_posts: 0.15, list_draft
 const DEFAULT_PHASES = { unloadedMs: 1_500, stepMs: 700, offeredMs: 3_000 };
 /** Warming the caches before each measurement. */
 const WARMUP_MS = 500;
+/**
+ * How long 3x saturation is offered before it is measured: the first burst may queue up to
+ * QUIRE_MAX_QUEUE_WAIT_MS (100 ms) by design, until the engine tells it is overload that stands
+ * (grpc/admission.rs); the targets are about the overload after that.
+ */
+const OVERLOAD_SETTLE_MS = 1_000;
 /** How many times saturation is offered. */
 const OVERLOAD_FACTOR = 3;
 /** The targets: refusals within this, accepted calls' p99 within this many times the unloaded p99. */
@@ -48,28 +58,32 @@ export const overloadScenario = {
   async prepare({ cluster, timing }) {
     const phases = timing.overload ?? DEFAULT_PHASES;
     const [target] = cluster.engines;
+    const placement = cluster.loadBin ? corePlacement() : null;
+    const generator = cluster.loadBin ? { bin: cluster.loadBin, cpus: placement?.generator ?? null } : null;
     const metricsAddr = `${LOCAL_HOST}:${await freePort()}`;
     const metricsUrl = `http://${metricsAddr}/metrics`;
-    target.configure({ QUIRE_METRICS_ADDR: metricsAddr });
+    target.configure({ QUIRE_METRICS_ADDR: metricsAddr }, { cpus: placement?.engine });
     await target.stop();
     await target.start();
     const seeded = await seedPosts(cluster.checker, { authorId: cluster.authorId, prefix: `seed-load-${Date.now().toString(36)}`, published: 20, drafts: 30 });
-    await offerLoad({ engine: target, seeded, concurrency: 1, durationMs: WARMUP_MS, kinds: OVERLOAD_MIX });
+    const load = (/** @type {number} */ concurrency, /** @type {number} */ durationMs) =>
+      offerLoad({ engine: target, seeded, concurrency, durationMs, kinds: OVERLOAD_MIX, generator });
+    await load(1, WARMUP_MS);
     const beforeUnloaded = await scrapeDurations(metricsUrl);
-    const unloaded = loadFigures(await offerLoad({ engine: target, seeded, concurrency: 1, durationMs: phases.unloadedMs, kinds: OVERLOAD_MIX }));
+    const unloaded = loadFigures(await load(1, phases.unloadedMs));
     await sleep(100);
     const unloadedServer = serverFigures(beforeUnloaded, await scrapeDurations(metricsUrl)).accepted;
-    const { steps, saturation } = await findSaturation({ engine: target, seeded, stepMs: phases.stepMs, kinds: OVERLOAD_MIX });
+    const { steps, saturation } = await findSaturation({ engine: target, seeded, stepMs: phases.stepMs, kinds: OVERLOAD_MIX, generator });
     const concurrency = OVERLOAD_FACTOR * saturation.concurrency;
-    const measure = { target, seeded, unloaded, concurrency, durationMs: phases.offeredMs, metricsUrl };
+    const measure = { target, unloaded, concurrency, durationMs: phases.offeredMs, metricsUrl, load };
     const defaults = { settings: { defaults: 'QUIRE_MAX_CONCURRENT_CALLS=64, QUIRE_MAX_QUEUED_CALLS=1024, QUIRE_MAX_QUEUE_WAIT_MS=100, QUIRE_OVERLOAD_QUEUE_WAIT_MS=5' }, ...(await overloaded(measure)), writer: false };
-    const settings = { QUIRE_MAX_CONCURRENT_CALLS: String(saturation.concurrency) };
-    target.configure({ ...settings, QUIRE_METRICS_ADDR: metricsAddr });
+    const settings = operatorSettings(placement, saturation.concurrency);
+    target.configure({ ...settings, QUIRE_METRICS_ADDR: metricsAddr }, { cpus: placement?.engine });
     await target.stop();
     await target.start();
-    await offerLoad({ engine: target, seeded, concurrency: 1, durationMs: WARMUP_MS, kinds: OVERLOAD_MIX });
+    await load(1, WARMUP_MS);
     return {
-      state: { measure, steps, saturation, settings, defaults, unloadedServer },
+      state: { measure, steps, saturation, settings, defaults, unloadedServer, placement },
       async restore() {
         target.configure({});
         await target.stop();
@@ -78,7 +92,7 @@ export const overloadScenario = {
     };
   },
   async inject({ prepared }) {
-    const { measure, steps, saturation, settings, defaults, unloadedServer } = prepared?.state;
+    const { measure, steps, saturation, settings, defaults, unloadedServer, placement } = prepared?.state;
     const from = Date.now();
     const operator = { settings, ...(await overloaded(measure)), writer: true };
     const to = Date.now();
@@ -93,11 +107,14 @@ export const overloadScenario = {
         `engine ${target.name}: unloaded p99 ${ms(unloaded.acceptedP99Ms)} (1 caller, ${unloaded.offered} calls); saturation at ` +
           `${saturation.concurrency} callers; ` +
           `${concurrency} callers for ${durationMs / 1000} s, first with the default admission settings (no writer), then, with the ` +
-          `writer, restarted with ${Object.entries(settings).map(([k, v]) => `${k}=${v}`).join(' ')}`,
+          `writer, restarted with ${Object.entries(settings).map(([k, v]) => `${k}=${v}`).join(' ')}; ` +
+          (placement
+            ? `engine ${target.name} pinned to core(s) ${placement.engine}, the callers (quire-load) to ${placement.generator}`
+            : 'the callers: this harness, on the same cores'),
       ],
       healthShouldFlip: 'none',
       loadOutcomes,
-      figures: { overload: { engine: target.name, unloaded, unloadedServer, steps, saturation: saturation.concurrency, runs: [defaults, operator] } },
+      figures: { overload: { engine: target.name, placement, unloaded, unloadedServer, steps, saturation: saturation.concurrency, runs: [defaults, operator] } },
     };
   },
 };
@@ -106,11 +123,12 @@ export const overloadScenario = {
  * Offers `concurrency` callers to the engine, and says what became of their calls, against the
  * targets, as the callers and as the engine saw it.
  *
- * @param {{ target: Engine, seeded: Seeded, unloaded: ReturnType<typeof loadFigures>, concurrency: number, durationMs: number, metricsUrl: string }} measure
+ * @param {{ unloaded: ReturnType<typeof loadFigures>, concurrency: number, durationMs: number, metricsUrl: string, load: (concurrency: number, durationMs: number) => ReturnType<typeof offerLoad> }} measure
  */
-async function overloaded({ target, seeded, unloaded, concurrency, durationMs, metricsUrl }) {
+async function overloaded({ unloaded, concurrency, durationMs, metricsUrl, load }) {
+  await load(concurrency, OVERLOAD_SETTLE_MS);
   const before = await scrapeDurations(metricsUrl);
-  const offered = loadFigures(await offerLoad({ engine: target, seeded, concurrency, durationMs, kinds: OVERLOAD_MIX }));
+  const offered = loadFigures(await load(concurrency, durationMs));
   // Let the last calls' metrics land.
   await sleep(100);
   const server = serverFigures(before, await scrapeDurations(metricsUrl));
@@ -124,6 +142,38 @@ async function overloaded({ target, seeded, unloaded, concurrency, durationMs, m
       onlyOkAndRefused: Object.keys(offered.otherOutcomes).length === 0,
     },
   };
+}
+
+/**
+ * What an operator sets for a CPU-bound engine: one running call per core it
+ * has (more only share the cores; unpinned, the measured saturation stands in
+ * for them), and a 1 ms queue wait once overloaded, so a refusal comes at once
+ * rather than after the default CoDel target of 5 ms.
+ *
+ * @param {{ engine: string } | null} placement
+ * @param {number} saturation callers at saturation
+ */
+function operatorSettings(placement, saturation) {
+  const engineCores = placement ? coreCount(placement.engine) : saturation;
+  return { QUIRE_MAX_CONCURRENT_CALLS: String(engineCores), QUIRE_OVERLOAD_QUEUE_WAIT_MS: '1' };
+}
+
+/** @param {string} list a taskset core list such as "0" or "0-3" */
+function coreCount(list) {
+  const [from, to = from] = list.split('-').map(Number);
+  return to - from + 1;
+}
+
+/**
+ * Where the engine and the load generator run, apart: the engine on the first half of the cores,
+ * quire-load on the rest (`taskset -c` lists); null on a single core.
+ */
+function corePlacement() {
+  const cores = os.availableParallelism();
+  if (cores < 2) return null;
+  const half = Math.floor(cores / 2);
+  const list = (/** @type {number} */ from, /** @type {number} */ to) => (from === to - 1 ? String(from) : `${from}-${to - 1}`);
+  return { engine: list(0, half), generator: list(half, cores) };
 }
 
 /**
