@@ -2,9 +2,10 @@
 // through the same module as `npm start` and `npm test`, runs the benchmarks
 // and writes a Markdown report with the machine, versions, figures and ratios
 // to bench/results/. The fault suite last (bench/faults.mjs), on servers of its own.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { buildWeb } from '../scripts/build.mjs';
 import { ensureServices } from '../scripts/services/index.mjs';
 import { ensureNodeModules } from '../scripts/lib/install.mjs';
 import { ROOT, commandOutput, run, stopAllProcesses } from '../scripts/lib/processes.mjs';
@@ -38,10 +39,8 @@ async function main() {
   // engine binary differs from (and rebuilds over) the one `npm start` and `npm run build` make.
   await run('cargo', ['build', '--release', '--locked', '--package', 'quire-engine']);
   await run('cargo', ['build', '--release', '--locked', '--package', 'quire-load']);
-  if (!existsSync(path.join(ROOT, 'web', '.next', 'BUILD_ID'))) {
-    log('Building the web app…');
-    await run('npm', ['run', 'build', '--workspace', 'web']);
-  }
+  // Rebuilt unless built from exactly these sources, as npm start and npm test do.
+  await buildWeb(log);
   const services = await ensureServices({ root: ROOT, log });
   const started = Date.now();
 
