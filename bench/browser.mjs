@@ -232,7 +232,8 @@ export async function browserBenchmark({ root, targetDir, databaseUrl, redisUrl,
     for (const src of [...scriptSources(html), ...[...html.matchAll(/<link\b[^>]*\brel="stylesheet"[^>]*\bhref="([^"]+)"/g)].map(([, href]) => href)]) {
       await untilEdgeHit(new URL(src.replaceAll('&amp;', '&'), edgeUrl).toString());
     }
-    // web/public files carry no cache tags, so the edge passes them to the web (deploy/varnish/quire.vcl).
+    // A web/public file: the edge keeps it under the build's key (web/next.config.ts).
+    await untilEdgeHit(`${edgeUrl}/samples/cover.jpg`);
     const cover = await fetch(`${edgeUrl}/samples/cover.jpg`);
     await cover.arrayBuffer();
     const coverEdge = cover.headers.get('x-quire-edge');
@@ -268,8 +269,8 @@ export function browserReport({ postPath, budgets, coverEdge, javascript, lighth
     '### Browser: route JavaScript and Lighthouse, through the edge',
     '',
     'The seeded blog (tests/e2e/web-seed.mjs) on the Next.js standalone server of the production build, Varnish (deploy/varnish/quire.vcl) in ' +
-      'front of it; pages and scripts are loaded from the edge as edge hits (the cover image, a file of web/public, ' +
-      `is \`x-quire-edge: ${coverEdge}\`: the edge keeps only tagged answers).`,
+      'front of it; pages, scripts and the cover image (a file of web/public) are loaded from the edge as edge hits ' +
+      `(the cover image: \`x-quire-edge: ${coverEdge}\`).`,
     '',
     "**Route JavaScript**: the gzipped size (Node's zlib, default level) of the `<script src>` chunks a route's HTML references, " +
       'minus the App Router runtime (`rootMainFiles` of the build manifest: ' +

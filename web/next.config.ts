@@ -1,3 +1,4 @@
+import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { NextConfig } from 'next';
@@ -7,6 +8,25 @@ import type { NextConfig } from 'next';
 const workspaceRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 // The cache handlers: plain JavaScript, because Next.js imports them as they are.
 const cacheDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'lib', 'cache');
+
+/**
+ * The edge's key (`xkey`, deploy/varnish/) for the files of web/public, so
+ * the edge keeps them as it keeps pages. No change purges them: they change
+ * only with a new build, and a starting replica drops everything the edge
+ * holds (lib/changes/start.ts).
+ */
+const BUILD_FILES_KEY = 'build';
+
+/** `headers()` sources matching the files of web/public (read when the app is built). */
+function publicFileSources(): string[] {
+  const publicDir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'public');
+  // Characters path-to-regexp would read as syntax stand for themselves.
+  const literal = (name: string) => name.replace(/[:()*+?{}\\]/g, (c) => `\\${c}`);
+  return readdirSync(publicDir, { withFileTypes: true }).map((entry) =>
+    // `:path+`, not `*`: `/samples` itself may be a post.
+    entry.isDirectory() ? `/${literal(entry.name)}/:path+` : `/${literal(entry.name)}`,
+  );
+}
 
 // Security headers live here rather than in lib/: on Node 20, Next loads this
 // file as CommonJS and cannot resolve imports of other TypeScript files.
@@ -104,7 +124,10 @@ const nextConfig: NextConfig = {
     isrFlushToDisk: false,
   },
   async headers() {
-    return [{ source: '/:path*', headers: securityHeaders() }];
+    return [
+      { source: '/:path*', headers: securityHeaders() },
+      ...publicFileSources().map((source) => ({ source, headers: [{ key: 'xkey', value: BUILD_FILES_KEY }] })),
+    ];
   },
   async rewrites() {
     return {

@@ -160,6 +160,15 @@ test('a page becomes an edge hit that reaches no web replica, and leaves the edg
   assert.equal((await get('/analytical-engine', { cookie: 'theme=dark; _ga=1' })).edge, 'hit');
 });
 
+test('a file of web/public (the cover image) is an edge hit too, without its key', async () => {
+  const hit = await untilEdgeHit('/samples/cover.jpg');
+  assert.equal(hit.headers.get('content-type'), 'image/jpeg');
+  assert.equal(hit.headers.get('xkey'), null);
+  const asked = replicaRequests('/samples/cover.jpg');
+  for (let request = 0; request < 5; request += 1) assert.equal((await get('/samples/cover.jpg')).edge, 'hit');
+  assert.equal(replicaRequests('/samples/cover.jpg'), asked, 'an edge hit reached a web replica');
+});
+
 test('a change made through the engine shows through the edge within a second; an unrelated page stays an edge hit', async (t) => {
   await untilEdgeHit('/first-compilers');
   await untilEdgeHit('/about');
