@@ -2,7 +2,9 @@
 //!
 //! The AST is walked rather than the HTML scraped: the table of contents, the
 //! plain text and the excerpt come from the same tree the HTML is formatted
-//! from, so they cannot disagree with it.
+//! from, so they cannot disagree with it. Blocks of raw HTML are the one
+//! place the walk reads HTML: [`html_text`] gives the text a reader sees in
+//! them after sanitising.
 
 use std::sync::LazyLock;
 use std::time::Instant;
@@ -14,6 +16,7 @@ use comrak::{Anchorizer, Arena, Options};
 
 use super::TocItem;
 use super::highlight;
+use super::html_text;
 use super::raw_html;
 use super::summary::ExcerptBuilder;
 
@@ -75,7 +78,7 @@ pub(super) fn parse<'a>(arena: &'a Arena<'a>, markdown: &str) -> &'a AstNode<'a>
     root
 }
 
-/// Why formatting stopped before the end.
+/// Why walking or formatting the AST stopped before the end.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Stopped {
     /// The HTML grew past its limit.
@@ -114,10 +117,8 @@ pub(super) fn to_html<'a>(
         // errors, so this is unreachable in practice; were it reached, the
         // author still gets their words back, escaped, rather than a failed
         // write.
-        html = format!(
-            "<pre>{}</pre>",
-            ammonia::clean_text(&outline(root).plain_text)
-        );
+        let plain_text = outline(root, deadline)?.plain_text;
+        html = format!("<pre>{}</pre>", ammonia::clean_text(&plain_text));
     }
     Ok(html)
 }
@@ -152,15 +153,19 @@ impl std::fmt::Write for Bounded {
 pub(super) struct Outline {
     /// Headings, with anchors equal to the ids comrak writes.
     pub toc: Vec<TocItem>,
-    /// All the text of the body, blocks separated by newlines.
+    /// All the text of the body, blocks separated by newlines; of raw HTML,
+    /// the text a reader sees.
     pub plain_text: String,
-    /// Text of the opening paragraphs, cut to an excerpt.
+    /// Text of the opening paragraphs (of Markdown or raw HTML), cut to an
+    /// excerpt.
     pub excerpt: String,
 }
 
 /// Walks the AST once, in document order, for the table of contents, the plain
-/// text and the excerpt.
-pub(super) fn outline<'a>(root: &'a AstNode<'a>) -> Outline {
+/// text and the excerpt. Gives up once `deadline` passes: reading the text of
+/// raw HTML parses it, which a body of nothing but HTML blocks makes most of
+/// the walk's work.
+pub(super) fn outline<'a>(root: &'a AstNode<'a>, deadline: Instant) -> Result<Outline, Stopped> {
     // comrak's HTML formatter anchorizes the text of each heading in document
     // order with a fresh Anchorizer; doing the same here, over the same tree,
     // yields the same ids, duplicate suffixes (`-1`, `-2`) included.
@@ -199,6 +204,21 @@ pub(super) fn outline<'a>(root: &'a AstNode<'a>) -> Outline {
                         }
                     }
                     NodeValue::CodeBlock(block) => plain_text.push_str(&block.literal),
+                    // What a reader sees of raw HTML is text like any other;
+                    // its prose goes in the excerpt where a paragraph's would.
+                    // Inline raw HTML needs nothing: the text between its tags
+                    // is in Text nodes of its own.
+                    NodeValue::HtmlBlock(block) => {
+                        if Instant::now() > deadline {
+                            return Err(Stopped::TooSlow);
+                        }
+                        let visible = html_text::visible_text(&block.literal);
+                        plain_text.push_str(&visible.text);
+                        if footnote_depth == 0 && !visible.prose.is_empty() {
+                            excerpt.push_str(&visible.prose);
+                            excerpt.end_paragraph();
+                        }
+                    }
                     NodeValue::Heading(heading) => {
                         let text = node.collect_text();
                         toc.push(TocItem {
@@ -210,8 +230,8 @@ pub(super) fn outline<'a>(root: &'a AstNode<'a>) -> Outline {
                     NodeValue::Paragraph => paragraph_depth += 1,
                     NodeValue::Image(_) => image_depth += 1,
                     NodeValue::FootnoteDefinition(_) => footnote_depth += 1,
-                    // Raw HTML is markup, not text; what of it survives is in
-                    // the HTML. Footnote references are just numbers.
+                    // Inline raw HTML is markup: its tags are not text.
+                    // Footnote references are just numbers.
                     _ => {}
                 }
             }
@@ -239,11 +259,11 @@ pub(super) fn outline<'a>(root: &'a AstNode<'a>) -> Outline {
     }
 
     plain_text.truncate(plain_text.trim_end().len());
-    Outline {
+    Ok(Outline {
         toc,
         plain_text,
         excerpt: excerpt.finish(),
-    }
+    })
 }
 
 /// Ends the current line of `text`, once: blocks nest, and a list item ending
@@ -261,7 +281,8 @@ mod tests {
 
     fn outline_of(markdown: &str) -> Outline {
         let arena = Arena::new();
-        outline(parse(&arena, markdown))
+        let deadline = Instant::now() + std::time::Duration::from_secs(3600);
+        outline(parse(&arena, markdown), deadline).expect("in time")
     }
 
     fn html_of(markdown: &str) -> String {
@@ -325,8 +346,33 @@ mod tests {
         .plain_text;
         assert_eq!(
             plain,
-            "Title\nSome emphasis and a soft break.\none\ntwo\na b\nc d\nlet x = 1;"
+            "Title\nSome emphasis and a soft break.\none\ntwo\na b\nc d\nlet x = 1;\nraw"
         );
+    }
+
+    #[test]
+    fn plain_text_has_what_a_reader_sees_of_html_blocks() {
+        let plain = outline_of(
+            "<div class=\"note\"><p>Five visible words here now</p></div>\n\n\
+             <p>a</p><p>b &amp; c</p>\n\n<ul><li>one</li><li>two</li></ul>\n\n\
+             <table><tr><td>x</td><td>y</td></tr></table>\n",
+        )
+        .plain_text;
+        assert_eq!(
+            plain,
+            "Five visible words here now\na\nb & c\none\ntwo\nx y"
+        );
+    }
+
+    #[test]
+    fn excerpt_takes_the_prose_of_html_blocks_outside_footnotes() {
+        let excerpt = outline_of(
+            "<h2>Heading</h2>\n<p>hello <b>world</b></p>\n\n\
+             Markdown para.[^1]\n\n> <div>quoted</div>\n\n\
+             <table><tr><td>cell</td></tr></table>\n\n[^1]: <div>Footnote.</div>\n",
+        )
+        .excerpt;
+        assert_eq!(excerpt, "hello world Markdown para. quoted");
     }
 
     #[test]

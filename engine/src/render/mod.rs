@@ -9,7 +9,8 @@
 //!
 //! 1. [`markdown`] parses CommonMark + GFM with comrak into an AST, has
 //!    [`raw_html`] defuse raw HTML that would hide the rest of the post, and
-//!    walks the tree once for the table of contents, plain text and excerpt;
+//!    walks the tree once for the table of contents, plain text and excerpt,
+//!    taking from blocks of raw HTML the text a reader sees ([`html_text`]);
 //! 2. the same AST is formatted to HTML, with fenced code highlighted on the
 //!    server by [`highlight`] (CSS classes only, so pages need no inline styles
 //!    and a strict CSP holds);
@@ -20,10 +21,12 @@
 //!    reading time.
 //!
 //! Everything expensive to build (the syntax set, comrak options, the ammonia
-//! allow-list) is built once per process; [`warm_up`] builds it eagerly so the
-//! first post written after start-up does not pay for it.
+//! allow-list and the reader of raw HTML's text) is built once per process;
+//! [`warm_up`] builds it eagerly so the first post written after start-up
+//! does not pay for it.
 
 mod highlight;
+mod html_text;
 mod markdown;
 mod nesting;
 pub mod pool;
@@ -86,12 +89,14 @@ pub struct Rendered {
     /// [`Rendered::html`].
     pub toc: Vec<TocItem>,
     /// Plain text from the opening paragraphs, at most 300 characters, cut at a
-    /// word boundary and ended with "…" when cut. Empty when the body has no
-    /// paragraph.
+    /// word boundary and ended with "…" when cut. Paragraphs of raw HTML
+    /// count (the prose of an HTML block: not its headings, tables or
+    /// preformatted text). Empty when the body has no paragraph.
     pub excerpt: String,
     /// The whole body as plain text, blocks separated by newlines, for
-    /// full-text search indexing. Includes code blocks and image alt text but
-    /// no markup and no raw HTML.
+    /// full-text search indexing. Includes code blocks, image alt text and the
+    /// text a reader sees in raw HTML, but no markup: no tags, no attributes
+    /// and nothing the sanitiser drops with its content (scripts, styles).
     pub plain_text: String,
     /// Words in [`Rendered::plain_text`]; see [`summary`] for what counts.
     pub word_count: i32,
@@ -128,7 +133,7 @@ pub fn render_until(markdown: &str, deadline: Instant) -> Result<Rendered, Refus
     let deadline = deadline.min(Instant::now() + RENDER_BUDGET);
     let arena = comrak::Arena::new();
     let root = markdown::parse(&arena, markdown);
-    let mut outline = markdown::outline(root);
+    let mut outline = markdown::outline(root, deadline).map_err(refusal)?;
     outline.toc.truncate(MAX_TOC_ENTRIES);
     let mut html = safe_html(root, markdown::RawHtml::Passed, deadline)?;
     if !shows_every_heading(&html, &outline.toc) {
@@ -155,12 +160,8 @@ fn safe_html<'a>(
     raw_html: markdown::RawHtml,
     deadline: Instant,
 ) -> Result<String, Refused> {
-    let unsafe_html = markdown::to_html(root, raw_html, MAX_HTML_BYTES, deadline).map_err(
-        |stopped| match stopped {
-            markdown::Stopped::TooLarge => Refused::TooLarge,
-            markdown::Stopped::TooSlow => Refused::TooSlow,
-        },
-    )?;
+    let unsafe_html =
+        markdown::to_html(root, raw_html, MAX_HTML_BYTES, deadline).map_err(refusal)?;
     let depth = nesting::depth(&unsafe_html);
     if depth > MAX_NESTING {
         return Err(Refused::TooDeep { depth });
@@ -183,6 +184,14 @@ fn safe_html<'a>(
     Ok(html)
 }
 
+/// Why a body is refused, when its Markdown stopped being walked or formatted.
+fn refusal(stopped: markdown::Stopped) -> Refused {
+    match stopped {
+        markdown::Stopped::TooLarge => Refused::TooLarge,
+        markdown::Stopped::TooSlow => Refused::TooSlow,
+    }
+}
+
 /// Whether every heading of the table of contents is in `html` (its `id`):
 /// if not, something swallowed it.
 fn shows_every_heading(html: &str, toc: &[TocItem]) -> bool {
@@ -199,12 +208,14 @@ fn shows_every_heading(html: &str, toc: &[TocItem]) -> bool {
     toc.iter().all(|entry| ids.contains(entry.anchor.as_str()))
 }
 
-/// Builds the syntax set, comrak options and sanitiser now rather than on the
-/// first [`render`], which would otherwise take noticeably longer than the
-/// rest. Call it once at start-up; calling it again is free.
+/// Builds the syntax set, comrak options, sanitiser and the reader of raw
+/// HTML's text now rather than on the first [`render`], which would otherwise
+/// take noticeably longer than the rest. Call it once at start-up; calling it
+/// again is free.
 pub fn warm_up() {
     markdown::warm_up();
     sanitize::warm_up();
+    html_text::warm_up();
 }
 
 #[cfg(test)]
@@ -270,6 +281,19 @@ mod tests {
         );
         assert!(started.elapsed() < Duration::from_secs(1));
         assert!(render_until(&body, Instant::now() + Duration::from_secs(60)).is_ok());
+    }
+
+    #[test]
+    fn reading_the_text_of_raw_html_stops_at_the_deadline() {
+        let body = "<div><p>Some <b>raw</b> HTML.</p></div>\n\n".repeat(20_000);
+        let started = Instant::now();
+        assert_eq!(
+            render_until(&body, Instant::now()).err(),
+            Some(Refused::TooSlow)
+        );
+        assert!(started.elapsed() < Duration::from_secs(1));
+        let rendered = render_until(&body, Instant::now() + Duration::from_secs(60));
+        assert_eq!(rendered.map(|r| r.word_count), Ok(3 * 20_000));
     }
 
     #[test]
@@ -621,6 +645,140 @@ mod tests {
         // Title, First para with a link, echo hi, alt words, Second para.
         assert_eq!(rendered.word_count, 1 + 5 + 2 + 2 + 2);
         assert_eq!(rendered.reading_time_minutes, 1);
+    }
+
+    /// A post as WordPress's "HTML Tags and Formatting" test post has it:
+    /// nearly all raw HTML, a little Markdown in between.
+    const WORDPRESS_STYLE_POST: &str = r#"Imported from WordPress, *mostly* raw HTML.
+
+<h2>Headings</h2>
+<h1>Header one</h1>
+<h2>Header two</h2>
+<h3>Header three</h3>
+<div class="note"><p>Five visible words here now</p></div>
+
+<h2>Blockquotes</h2>
+Single line blockquote:
+<blockquote>Stay hungry. Stay foolish.</blockquote>
+Multi line blockquote with a cite reference:
+<blockquote>People think focus means saying yes to the thing you&#8217;ve got to focus on. But that&rsquo;s not what it means at all.</blockquote>
+<cite>Steve Jobs</cite> &ndash; Apple Worldwide Developers&rsquo; Conference, 1997
+
+<h2>Tables</h2>
+<table>
+<tbody>
+<tr>
+<th>Employee</th>
+<th>Salary</th>
+</tr>
+<tr>
+<td><a href="http://example.org/">John Doe</a></td>
+<td>$1</td>
+</tr>
+<tr>
+<td>Jane Doe &amp; Co</td>
+<td>$100K</td>
+</tr>
+</tbody>
+</table>
+<h2>Definition Lists</h2>
+<dl><dt>Definition List Title</dt><dd>This is a definition list division.</dd></dl>
+<h2>Unordered Lists (Nested)</h2>
+<ul>
+ 	<li>List item one
+<ul>
+ 	<li>List item one</li>
+ 	<li>List item two</li>
+</ul>
+</li>
+ 	<li>List item two</li>
+</ul>
+<p>Caf&eacute; na&iuml;ve &#x27;quoted&#x27; <abbr title="Hyper Text Markup Language">HTML</abbr>&nbsp;tags.</p>
+<script>document.write("secretscript")</script>
+<style>.secretstyle { color: red }</style>
+<p>After the script.</p>
+"#;
+
+    #[test]
+    fn the_text_of_a_wordpress_style_html_post_is_searched_counted_and_excerpted() {
+        let rendered = rendered(WORDPRESS_STYLE_POST);
+        let plain = &rendered.plain_text;
+        for visible in [
+            "Header one",
+            "Five visible words here now",
+            "Stay hungry. Stay foolish.",
+            "the thing you\u{2019}ve got to focus on",
+            "Steve Jobs \u{2013} Apple",
+            "Employee Salary\nJohn Doe $1\nJane Doe & Co $100K",
+            "Definition List Title\nThis is a definition list division.",
+            "List item one\nList item one\nList item two\nList item two",
+            "Caf\u{e9} na\u{ef}ve 'quoted' HTML tags.",
+            "After the script.",
+        ] {
+            assert!(plain.contains(visible), "missing {visible:?} in {plain}");
+        }
+        for hidden in [
+            "secret",
+            "document",
+            "color",
+            "<",
+            "href",
+            "example.org",
+            "Hyper",
+        ] {
+            assert!(!plain.contains(hidden), "found {hidden:?} in {plain}");
+        }
+        // The words searched for are the words a reader sees.
+        assert_eq!(
+            plain.split_whitespace().collect::<Vec<_>>(),
+            words_of_html(&rendered.html)
+        );
+        assert_eq!(rendered.word_count, 106);
+
+        // The prose, not the headings or the table.
+        let excerpt = &rendered.excerpt;
+        assert!(
+            excerpt.starts_with(
+                "Imported from WordPress, mostly raw HTML. Five visible words here now \
+                 Single line blockquote: Stay hungry. Stay foolish."
+            ),
+            "{excerpt}"
+        );
+        assert!(excerpt.ends_with('\u{2026}'), "{excerpt}");
+        for hidden in ["Header", "Employee", "secret"] {
+            assert!(!excerpt.contains(hidden), "found {hidden:?} in {excerpt}");
+        }
+    }
+
+    /// The words of `html` as a browser shows them: its text, with character
+    /// references decoded, every tag between words (true of the HTML tested
+    /// with it, not of HTML in general: `wor<b>ld</b>` is one word).
+    fn words_of_html(html: &str) -> Vec<String> {
+        use html5ever::tendril::StrTendril;
+        use html5ever::tokenizer::{
+            BufferQueue, Token, TokenSink, TokenSinkResult, Tokenizer, TokenizerOpts,
+        };
+
+        struct Text(std::cell::RefCell<String>);
+        impl TokenSink for Text {
+            type Handle = ();
+            fn process_token(&self, token: Token, _line: u64) -> TokenSinkResult<()> {
+                let mut text = self.0.borrow_mut();
+                match token {
+                    Token::CharacterTokens(run) => text.push_str(&run),
+                    Token::TagToken(_) => text.push(' '),
+                    _ => {}
+                }
+                TokenSinkResult::Continue
+            }
+        }
+        let tokenizer = Tokenizer::new(Text(Default::default()), TokenizerOpts::default());
+        let input = BufferQueue::default();
+        input.push_back(StrTendril::from_slice(html));
+        let _ = tokenizer.feed(&input);
+        tokenizer.end();
+        let text = tokenizer.sink.0.take();
+        text.split_whitespace().map(str::to_owned).collect()
     }
 
     #[test]

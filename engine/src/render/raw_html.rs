@@ -17,6 +17,9 @@
 //!
 //! Closed elements are left for the sanitiser to drop, so `<script>…</script>`
 //! still disappears rather than showing its source.
+//!
+//! Once defused, no block of raw HTML hides anything outside itself, which is
+//! what lets `html_text` read the visible text of each block on its own.
 
 use comrak::nodes::{AstNode, NodeValue};
 
@@ -303,6 +306,34 @@ mod tests {
             .expect("renders")
             .html;
         assert_eq!(html.trim(), "<p>After.</p>");
+    }
+
+    #[test]
+    fn an_html_block_shows_an_escaped_opener_as_text_and_hides_closed_content() {
+        let rendered = render(
+            "<div>Use the <title> element.</div>\n\n\
+             <div>shown <script>hidden()</script><style>p { }</style> too</div>\n",
+        )
+        .expect("renders");
+        assert!(
+            rendered.html.contains("Use the &lt;title&gt; element."),
+            "{}",
+            rendered.html
+        );
+        assert_eq!(rendered.plain_text, "Use the <title> element.\nshown too");
+        assert_eq!(rendered.excerpt, "Use the <title> element. shown too");
+    }
+
+    #[test]
+    fn an_opener_left_unclosed_by_its_html_block_hides_nothing_from_the_plain_text() {
+        let rendered = render("<div>\n<template>\n\nMarkdown *text*.\n\n</template></div>\n")
+            .expect("renders");
+        assert!(
+            rendered.html.contains("&lt;template&gt;"),
+            "{}",
+            rendered.html
+        );
+        assert_eq!(rendered.plain_text, "<template>\nMarkdown text.");
     }
 
     #[test]
