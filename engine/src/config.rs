@@ -2,7 +2,10 @@
 //! everything else receives [`Settings`] explicitly.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::time::Duration;
+
+use tantivy::tokenizer::Language;
 
 /// Default address of the gRPC API.
 pub const DEFAULT_LISTEN_ADDR: &str = "127.0.0.1:50051";
@@ -22,6 +25,8 @@ pub struct Settings {
     pub limits: ApiLimits,
     /// The read cache and Redis.
     pub cache: CacheSettings,
+    /// Full-text search.
+    pub search: SearchSettings,
     /// `QUIRE_METRICS_ADDR`: where Prometheus scrapes metrics (default
     /// 127.0.0.1:9464; `off` disables the endpoint).
     pub metrics_addr: Option<SocketAddr>,
@@ -64,6 +69,40 @@ impl std::fmt::Debug for CacheSettings {
             .field("shared_ttl", &self.shared_ttl)
             .finish()
     }
+}
+
+/// Full-text search.
+#[derive(Debug, Clone)]
+pub struct SearchSettings {
+    /// `QUIRE_SEARCH`: `index` (default: this replica's search index) or
+    /// `postgres` (PostgreSQL's full-text search over every match, kept as
+    /// the benchmarks' baseline).
+    pub backend: SearchBackend,
+    /// `QUIRE_SEARCH_DIR`: where the index lives on disk, one directory per
+    /// replica (it survives restarts and resumes from the change it had
+    /// applied); unset keeps it in memory, rebuilt at every start.
+    pub index_dir: Option<PathBuf>,
+    /// `QUIRE_SEARCH_LANGUAGE`: the site's language, for stemming and stop
+    /// words (`en` by default; `ar da de el en es fi fr hu it nl no pt ro
+    /// ru sv ta tr`). Chinese, Japanese and Korean are found in any language.
+    pub language: Language,
+    /// `QUIRE_SEARCH_RATE_PER_CLIENT`: searches one client may make per second,
+    /// with bursts of twice that (default 10; `0` turns the limit off). A
+    /// client is the request's `client_key` (the web sends its reader's),
+    /// else the caller.
+    pub rate_per_client: u32,
+    /// `QUIRE_SEARCH_BUDGET_MS`: the most time one query may take (default
+    /// 250); the caller's deadline, when earlier, wins.
+    pub budget: Duration,
+}
+
+/// Where `SearchPosts` is answered from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SearchBackend {
+    /// The replica's tantivy index.
+    Index,
+    /// PostgreSQL's full-text search (the baseline).
+    Postgres,
 }
 
 /// PostgreSQL connection settings.
@@ -313,6 +352,27 @@ impl Settings {
                 |v| bounded(v, 1, 86_400),
             )?),
         };
+        let search = SearchSettings {
+            backend: parse_with(&lookup, "QUIRE_SEARCH", "index", |v| match v {
+                "index" => Ok(SearchBackend::Index),
+                "postgres" => Ok(SearchBackend::Postgres),
+                other => Err(format!("expected `index` or `postgres`, got `{other}`")),
+            })?,
+            index_dir: lookup("QUIRE_SEARCH_DIR")
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from),
+            language: parse_with(&lookup, "QUIRE_SEARCH_LANGUAGE", "en", language)?,
+            rate_per_client: parse_with(&lookup, "QUIRE_SEARCH_RATE_PER_CLIENT", "10", |v| {
+                bounded(v, 0, 1_000_000)
+            })?,
+            budget: Duration::from_millis(parse_with(
+                &lookup,
+                "QUIRE_SEARCH_BUDGET_MS",
+                "250",
+                |v| bounded(v, 10, 60_000),
+            )?),
+        };
         let metrics_addr = parse_with(&lookup, "QUIRE_METRICS_ADDR", DEFAULT_METRICS_ADDR, |v| {
             if v == "off" {
                 Ok(None)
@@ -339,6 +399,7 @@ impl Settings {
             database,
             limits,
             cache,
+            search,
             metrics_addr,
         })
     }
@@ -383,6 +444,35 @@ fn otlp_settings(
         }
     };
     Ok(Some(OtlpSettings { endpoint, protocol }))
+}
+
+/// A language by its ISO 639-1 code, as the stemmer knows it.
+fn language(code: &str) -> Result<Language, String> {
+    Ok(match code {
+        "ar" => Language::Arabic,
+        "da" => Language::Danish,
+        "de" => Language::German,
+        "el" => Language::Greek,
+        "en" => Language::English,
+        "es" => Language::Spanish,
+        "fi" => Language::Finnish,
+        "fr" => Language::French,
+        "hu" => Language::Hungarian,
+        "it" => Language::Italian,
+        "nl" => Language::Dutch,
+        "no" => Language::Norwegian,
+        "pt" => Language::Portuguese,
+        "ro" => Language::Romanian,
+        "ru" => Language::Russian,
+        "sv" => Language::Swedish,
+        "ta" => Language::Tamil,
+        "tr" => Language::Turkish,
+        other => {
+            return Err(format!(
+                "expected a language code (ar da de el en es fi fr hu it nl no pt ro ru sv ta tr), got `{other}`"
+            ));
+        }
+    })
 }
 
 fn parse_with<T>(
@@ -499,6 +589,20 @@ mod tests {
         let error =
             settings(&[("OTEL_EXPORTER_OTLP_ENDPOINT", "https://collector:4318")]).unwrap_err();
         assert_eq!(error.variable, "OTEL_EXPORTER_OTLP_ENDPOINT");
+    }
+
+    #[test]
+    fn search_defaults_to_an_english_index_in_memory() {
+        let settings = settings(&[]).unwrap();
+        assert_eq!(settings.search.backend, SearchBackend::Index);
+        assert_eq!(settings.search.index_dir, None);
+        assert_eq!(settings.search.language, Language::English);
+        let error = settings_error("QUIRE_SEARCH_LANGUAGE", "klingon");
+        assert!(error.problem.contains("klingon"), "{}", error.problem);
+    }
+
+    fn settings_error(variable: &str, value: &str) -> ConfigError {
+        settings(&[(variable, value)]).unwrap_err()
     }
 
     #[test]

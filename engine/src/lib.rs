@@ -15,6 +15,7 @@ pub mod grpc;
 pub mod metrics;
 pub mod render;
 pub mod scheduler;
+pub mod search;
 pub mod shutdown;
 pub mod startup;
 pub mod store;

@@ -30,8 +30,7 @@ use tracing::Level;
 use crate::auth::Authenticator;
 use crate::cache::{ChangeFollower, InvalidationLog, LocalCache, ReadCache, SharedCache, relay};
 use crate::changes::ChangeFeed;
-use crate::config::{CacheSettings, Settings};
-use crate::grpc::Writes;
+use crate::config::{CacheSettings, SearchBackend, Settings};
 use crate::grpc::admission::AdmissionLayer;
 use crate::grpc::author_service::AuthorApi;
 use crate::grpc::change_service::ChangeApi;
@@ -39,7 +38,9 @@ use crate::grpc::comment_service::CommentApi;
 use crate::grpc::post_service::PostApi;
 use crate::grpc::tag_service::TagApi;
 use crate::grpc::transport_status::TransportStatusLayer;
+use crate::grpc::{Search, Writes};
 use crate::scheduler;
+use crate::search::SearchIndex;
 use crate::store::{Store, StoreError};
 use crate::telemetry::RpcSpan;
 
@@ -70,6 +71,9 @@ pub enum StartupError {
     /// The Redis URL is unusable.
     #[error("invalid Redis settings")]
     Redis(#[from] redis::RedisError),
+    /// The search index could not be opened.
+    #[error("cannot open the search index")]
+    Search(#[from] crate::search::SearchError),
     /// The reflection service could not load the descriptor set.
     #[error("cannot build the reflection service")]
     Reflection(#[from] tonic_reflection::server::Error),
@@ -87,6 +91,7 @@ pub struct Application {
     shared: SharedCache,
     feed: ChangeFeed,
     cache: ReadCache,
+    search_index: Option<SearchIndex>,
     background: CancellationToken,
     migrated: bool,
 }
@@ -134,6 +139,13 @@ impl Application {
         let background = CancellationToken::new();
         let feed = ChangeFeed::start(store.clone(), background.clone());
         let cache = read_cache(&settings.cache, &store, &shared, &feed, &background);
+        let search_index = match settings.search.backend {
+            SearchBackend::Index => Some(SearchIndex::open(&settings.search)?),
+            SearchBackend::Postgres => {
+                tracing::info!("search answered by PostgreSQL (QUIRE_SEARCH=postgres)");
+                None
+            }
+        };
         Ok(Self {
             listener,
             local_addr,
@@ -142,6 +154,7 @@ impl Application {
             shared,
             feed,
             cache,
+            search_index,
             background,
             migrated,
         })
@@ -155,6 +168,11 @@ impl Application {
     /// The read cache, for tests that count its loads.
     pub fn read_cache(&self) -> ReadCache {
         self.cache.clone()
+    }
+
+    /// The search index (`None` with `QUIRE_SEARCH=postgres`), for tests.
+    pub fn search_index(&self) -> Option<SearchIndex> {
+        self.search_index.clone()
     }
 
     /// The store, for tests that inspect the database directly.
@@ -189,12 +207,17 @@ impl Application {
             ));
         }
         tokio::spawn(become_ready(
-            self.store.clone(),
+            Ready {
+                store: self.store.clone(),
+                feed: feed.clone(),
+                search_index: self.search_index.clone(),
+            },
             self.migrated,
             health_reporter,
             ready.clone(),
             background.clone(),
         ));
+        let search = Search::new(&self.settings.search, self.search_index.clone());
 
         let auth = Authenticator::new(self.store.clone());
         let limits = &self.settings.limits;
@@ -259,7 +282,7 @@ impl Application {
             .add_service(reflection_v1alpha)
             .add_service(service!(
                 PostServiceServer,
-                PostApi::new(writes.clone(), auth.clone(), cache.clone())
+                PostApi::new(writes.clone(), auth.clone(), cache.clone(), search)
             ))
             .add_service(service!(
                 TagServiceServer,
@@ -357,10 +380,22 @@ async fn set_health(reporter: &HealthReporter, status: ServingStatus) {
     }
 }
 
-/// Applies migrations (retrying while the database is unreachable), then
-/// opens the gate, reports SERVING and starts the background duties.
-async fn become_ready(
+/// What must be ready before the engine answers.
+struct Ready {
     store: Store,
+    feed: ChangeFeed,
+    search_index: Option<SearchIndex>,
+}
+
+/// Applies migrations (retrying while the database is unreachable), builds
+/// or catches up the search index, then opens the gate, reports SERVING and
+/// starts the background duties.
+async fn become_ready(
+    Ready {
+        store,
+        feed,
+        search_index,
+    }: Ready,
     mut migrated: bool,
     health: HealthReporter,
     ready: Arc<AtomicBool>,
@@ -377,6 +412,19 @@ async fn become_ready(
         }
     }
     store.check_connection_budget().await;
+    if let Some(index) = search_index {
+        index.start(
+            store.clone(),
+            feed,
+            crate::grpc::post_message,
+            shutdown.clone(),
+        );
+        // Until then a search would miss posts.
+        tokio::select! {
+            () = shutdown.cancelled() => return,
+            () = index.caught_up() => {}
+        }
+    }
     ready.store(true, Ordering::Release);
     set_health(&health, ServingStatus::Serving).await;
     tracing::info!("database migrated; serving");

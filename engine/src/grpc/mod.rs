@@ -18,3 +18,6 @@ pub mod transport_status;
 mod update_mask;
 
 pub use idempotent::Writes;
+/// A post record as the API shows it (what a search hit answers with).
+pub use mapping::post as post_message;
+pub use post_search::Search;

@@ -10,6 +10,7 @@ use uuid::Uuid;
 use super::idempotent::{Begun, OwnWrite, Writes, key_of};
 use super::mapping;
 use super::post_fields;
+use super::post_search::Search;
 use super::status::{ApiError, ApiResult};
 use crate::auth::{Authenticator, Caller, policy};
 use crate::cache::ReadCache;
@@ -25,16 +26,18 @@ pub struct PostApi {
     auth: Authenticator,
     pub(super) cache: ReadCache,
     pub(super) writes: Writes,
+    pub(super) search: Search,
 }
 
 impl PostApi {
-    /// A post API reading through `cache`.
-    pub fn new(writes: Writes, auth: Authenticator, cache: ReadCache) -> Self {
+    /// A post API reading through `cache`, searching with `search`.
+    pub fn new(writes: Writes, auth: Authenticator, cache: ReadCache, search: Search) -> Self {
         Self {
             store: writes.store().clone(),
             auth,
             cache,
             writes,
+            search,
         }
     }
 }

@@ -14,6 +14,7 @@ use tonic_types::{ErrorDetails, StatusExt};
 use crate::auth::AuthError;
 use crate::content::ContentError;
 use crate::domain::FieldViolations;
+use crate::search::SearchError;
 use crate::store::StoreError;
 
 /// When a client should retry a call that answered UNAVAILABLE: the
@@ -61,6 +62,9 @@ pub enum ApiError {
     /// A dependency is down or the engine is not ready; retrying may help.
     #[error("{0}")]
     Unavailable(&'static str),
+    /// The work ran past its time budget.
+    #[error("{0}")]
+    DeadlineExceeded(&'static str),
     /// A status already produced elsewhere (by a cache fill shared between
     /// concurrent callers), passed on as it is.
     #[error("{0}")]
@@ -155,6 +159,18 @@ impl From<ContentError> for ApiError {
     }
 }
 
+impl From<SearchError> for ApiError {
+    fn from(error: SearchError) -> Self {
+        match error {
+            SearchError::Query(problem) => Self::invalid("query", problem),
+            SearchError::TooSlow => Self::DeadlineExceeded(
+                "the search took longer than its time budget; use fewer or more specific words",
+            ),
+            error @ (SearchError::Index(_) | SearchError::Stored(_)) => Self::internal(error),
+        }
+    }
+}
+
 impl From<ApiError> for Status {
     fn from(error: ApiError) -> Self {
         match error {
@@ -203,6 +219,7 @@ impl From<ApiError> for Status {
                 let details = ErrorDetails::with_retry_info(Some(RETRY_UNAVAILABLE_AFTER));
                 Status::with_error_details(Code::Unavailable, message, details)
             }
+            ApiError::DeadlineExceeded(message) => Status::deadline_exceeded(message),
             ApiError::Status(status) => status,
             ApiError::Internal(source) => {
                 tracing::error!(error = %error_chain(source.as_ref()), "internal error");

@@ -114,6 +114,17 @@ impl Store {
         }
     }
 
+    /// Starts a read-only transaction that sees one snapshot throughout
+    /// (REPEATABLE READ): what a long read (the search index's build) sees
+    /// matches the change sequence it read first.
+    pub async fn begin_snapshot(&self) -> Result<Tx, StoreError> {
+        let mut tx = self.begin().await?;
+        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            .execute(&mut *tx)
+            .await?;
+        Ok(tx)
+    }
+
     /// A pooled connection for single-statement reads; fails at once while
     /// PostgreSQL is known down.
     pub async fn acquire(&self) -> Result<PoolConnection<Postgres>, StoreError> {

@@ -618,6 +618,69 @@ pub async fn search_count(
         .await?)
 }
 
+/// A published post as the search index holds it: its basic view and the
+/// plain text of its body.
+#[derive(Debug, Clone, FromRow)]
+pub struct IndexedPost {
+    #[sqlx(flatten)]
+    pub post: PostRecord,
+    pub plain_text: String,
+}
+
+macro_rules! select_indexed {
+    () => {
+        concat!(
+            post_columns!("'' AS markdown, '' AS html, '[]'::jsonb AS toc, p.plain_text"),
+            from_posts!(),
+            " WHERE p.status = 3 AND p.kind = 1 "
+        )
+    };
+}
+
+/// Every published post, streamed in id order (the search index's build).
+pub fn stream_indexed(
+    conn: &mut PgConnection,
+) -> impl futures_util::Stream<Item = Result<IndexedPost, StoreError>> + '_ {
+    use futures_util::TryStreamExt;
+    sqlx::query_as::<_, IndexedPost>(concat!(select_indexed!(), "ORDER BY p.id"))
+        .fetch(conn)
+        .map_err(StoreError::from)
+}
+
+/// Those of `ids` that are published posts, as the search index holds them.
+#[tracing::instrument(name = "db.posts.indexed", level = "debug", skip_all, fields(db.system = "postgresql", otel.kind = "client"))]
+pub async fn indexed(
+    conn: &mut PgConnection,
+    ids: &[Uuid],
+) -> Result<Vec<IndexedPost>, StoreError> {
+    Ok(
+        sqlx::query_as::<_, IndexedPost>(concat!(select_indexed!(), "AND p.id = ANY($1)"))
+            .bind(ids)
+            .fetch_all(conn)
+            .await?,
+    )
+}
+
+/// The posts (any status) that carry one of `tag_slugs` or are written by
+/// one of `author_slugs`: those whose index entry shows a tag or author that
+/// changed.
+#[tracing::instrument(name = "db.posts.showing", level = "debug", skip_all, fields(db.system = "postgresql", otel.kind = "client"))]
+pub async fn showing(
+    conn: &mut PgConnection,
+    tag_slugs: &[String],
+    author_slugs: &[String],
+) -> Result<Vec<Uuid>, StoreError> {
+    Ok(sqlx::query_scalar(
+        "SELECT p.id FROM posts p JOIN authors a ON a.id = p.author_id
+         WHERE a.slug = ANY($2)
+            OR EXISTS (SELECT 1 FROM post_tags pt WHERE pt.post_id = p.id AND pt.tag_slug = ANY($1))",
+    )
+    .bind(tag_slugs)
+    .bind(author_slugs)
+    .fetch_all(conn)
+    .await?)
+}
+
 /// Publishes every scheduled post whose time has come, returning them.
 /// `SKIP LOCKED` lets several engine replicas run this at once: each post is
 /// claimed by exactly one of them.

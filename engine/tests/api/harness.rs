@@ -98,6 +98,9 @@ pub struct TestEngine {
     pub channel: Channel,
     pub store: Store,
     pub cache: ReadCache,
+    /// The engine's search index (`None` with `QUIRE_SEARCH=postgres`).
+    #[allow(dead_code)]
+    pub search_index: Option<quire_engine::search::SearchIndex>,
     /// The engine's database, for starting a second replica on it.
     #[allow(dead_code)]
     pub database_url: String,
@@ -142,6 +145,8 @@ impl TestEngine {
                 "QUIRE_DB_POOL_SIZE" => Some("8".to_owned()),
                 "QUIRE_METRICS_ADDR" => Some("off".to_owned()),
                 "QUIRE_REDIS_PREFIX" => Some(prefix.clone()),
+                // Tests search in bursts with one key; the limit has its own test.
+                "QUIRE_SEARCH_RATE_PER_CLIENT" => Some("0".to_owned()),
                 "REDIS_URL" => redis_url.clone(),
                 _ => None,
             }
@@ -151,6 +156,7 @@ impl TestEngine {
         let addr = application.local_addr();
         let store = application.store();
         let cache = application.read_cache();
+        let search_index = application.search_index();
         let (stop, stopped) = oneshot::channel::<()>();
         tokio::spawn(application.run_until(async {
             let _ = stopped.await;
@@ -165,6 +171,7 @@ impl TestEngine {
             channel,
             store,
             cache,
+            search_index,
             database_url,
             admin_key,
             stop: Some(stop),

@@ -18,6 +18,7 @@ mod permissions_matrix;
 mod posts;
 mod raw_codec;
 mod redis_server;
+mod search;
 mod tags_and_authors;
 mod traces;
 mod workflow;

@@ -442,57 +442,6 @@ async fn a_malformed_page_token_or_negative_page_size_answers_invalid_argument()
 }
 
 #[tokio::test]
-async fn search_ranks_title_matches_first_and_highlights_the_snippet() {
-    let engine = TestEngine::start().await;
-    let (ada, _) = engine.author("ada", v1::AuthorRole::Author).await;
-    engine
-        .published(
-            &ada,
-            "body-only",
-            "Gardening",
-            "My tomatoes grow near the borrow checker.",
-        )
-        .await;
-    engine
-        .published(
-            &ada,
-            "in-title",
-            "Borrow checker explained",
-            "A gentle tour.",
-        )
-        .await;
-    engine
-        .draft(&ada, "draft", "Borrow checker draft", "unpublished")
-        .await;
-    let results = engine
-        .posts()
-        .search_posts(authed(
-            v1::SearchPostsRequest {
-                query: "borrow checker".into(),
-                ..Default::default()
-            },
-            &engine.admin_key,
-        ))
-        .await
-        .unwrap()
-        .into_inner();
-    let slugs: Vec<_> = results
-        .results
-        .iter()
-        .map(|r| r.post.as_ref().unwrap().slug.as_str())
-        .collect();
-    assert_eq!(slugs, ["in-title", "body-only"]);
-    assert!(
-        results.results[1]
-            .snippet_html
-            .contains("<mark>borrow</mark>"),
-        "{}",
-        results.results[1].snippet_html
-    );
-    assert_eq!(results.total_size, 2);
-}
-
-#[tokio::test]
 async fn publishing_in_the_past_is_rejected_and_a_future_time_schedules() {
     let engine = TestEngine::start().await;
     let (ada, _) = engine.author("ada", v1::AuthorRole::Author).await;

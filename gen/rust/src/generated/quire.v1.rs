@@ -2827,8 +2827,14 @@ pub struct UnpublishPostResponse {
 /// Request of PostService.SearchPosts.
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
 pub struct SearchPostsRequest {
-    /// Required. The search terms, 1 to 200 characters. Words are matched by
-    /// stem; `"quoted phrases"`, `or` and `-excluded` words are understood.
+    /// Required. The search terms, 1 to 200 characters and at most 16 words.
+    /// Every word must match, by stem in the site's language, in the title,
+    /// tags, author, excerpt or text (titles and tags weigh most);
+    /// `"quoted words"` must match as a phrase; `-word` and `-"a phrase"`
+    /// exclude; `or` between two words makes either enough. The last word also
+    /// matches as a prefix (search as you type), and words of 5 letters or more
+    /// match with one typo (9 or more: two), ranked below exact matches.
+    /// Chinese and Japanese are matched without spaces.
     #[prost(string, tag = "1")]
     pub query: ::prost::alloc::string::String,
     /// Maximum number of results to return, 1 to 50; 0 means 10.
@@ -2840,6 +2846,15 @@ pub struct SearchPostsRequest {
     /// Only posts with the tag of this slug.
     #[prost(string, tag = "4")]
     pub tag_slug: ::prost::alloc::string::String,
+    /// Only posts by the author of this slug.
+    #[prost(string, tag = "5")]
+    pub author_slug: ::prost::alloc::string::String,
+    /// The reader on whose behalf a service searches (e.g. the web's key for
+    /// the reader's address), at most 128 characters: searches are rate
+    /// limited per client, this one or else the caller. Answered with
+    /// RESOURCE_EXHAUSTED (and RetryInfo) beyond the limit.
+    #[prost(string, tag = "6")]
+    pub client_key: ::prost::alloc::string::String,
 }
 /// Response of PostService.SearchPosts.
 #[derive(Clone, PartialEq, ::prost::Message)]
