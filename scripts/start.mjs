@@ -100,7 +100,9 @@ async function main() {
 
   step(`Starting the engine on ${ENGINE_ADDR}…`);
   const [engineHost, enginePort] = ENGINE_ADDR.split(/:(?=\d+$)/);
-  startChild('engine', engineBinary, ['serve'], { ...env, QUIRE_LISTEN_ADDR: ENGINE_ADDR });
+  // The search index on disk, so a restart resumes it instead of rebuilding it.
+  const searchDir = process.env.QUIRE_SEARCH_DIR ?? path.join(localPaths(ROOT, readSettings(process.env).stateDir).base, 'search');
+  startChild('engine', engineBinary, ['serve'], { ...env, QUIRE_LISTEN_ADDR: ENGINE_ADDR, QUIRE_SEARCH_DIR: searchDir });
   await waitForPort(enginePort, { host: engineHost, timeoutMs: READY_TIMEOUT_MS });
   const engineUrl = `http://${ENGINE_ADDR}`;
 

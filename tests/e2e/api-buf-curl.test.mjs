@@ -67,7 +67,12 @@ test('create, update, publish, list, search and delete a post', async () => {
   const listed = await ok('PostService/ListPosts', { pageSize: 10 }, readerKey);
   assert.deepEqual(listed.posts.map((p) => p.slug), ['compilers']);
 
-  const found = await ok('PostService/SearchPosts', { query: 'compiler' }, readerKey);
+  // Searchable within a second of publishing (each engine's index follows the change log).
+  let found;
+  for (const started = Date.now(); ; ) {
+    found = await ok('PostService/SearchPosts', { query: 'compiler' }, readerKey);
+    if (found.results?.length || Date.now() - started > 1000) break;
+  }
   assert.equal(found.results[0].post.slug, 'compilers');
   assert.match(found.results[0].snippetHtml, /<mark>/);
 

@@ -1,8 +1,11 @@
 import type { Metadata } from 'next';
 import Link from 'next/link';
+import { headers } from 'next/headers';
 import { connection } from 'next/server';
 import { Suspense } from 'react';
 import { PostMeta } from '@/components/post-meta';
+import { requestClientKey } from '@/lib/client-key';
+import type { EngineFailure } from '@/lib/engine/errors';
 import { searchPosts, SEARCH_QUERY_MAX } from '@/lib/engine/search';
 import { formatCount } from '@/lib/format';
 import { routes } from '@/lib/routes';
@@ -45,7 +48,7 @@ async function SearchResults({ searchParams }: { searchParams: SearchParams }) {
 
   // Every search asks the engine afresh (the transport reads the clock, which a prerender forbids).
   await connection();
-  const outcome = await searchPosts(query, after);
+  const outcome = await searchPosts(query, after, requestClientKey(await headers()));
   if (outcome.kind === 'unavailable') console.error(`search: engine unavailable: ${outcome.message}`);
   return (
     <>
@@ -85,14 +88,26 @@ async function SearchResults({ searchParams }: { searchParams: SearchParams }) {
           </>
         ) : (
           <h2 id="results-heading" role="status" className="text-muted">
-            {outcome.kind === 'invalid'
-              ? 'That search could not be understood. Try other words.'
-              : 'Search is not available right now. Please try again in a moment.'}
+            {failureMessage(outcome)}
           </h2>
         )}
       </section>
     </>
   );
+}
+
+/** What a reader is told when a search fails. */
+function failureMessage(failure: EngineFailure): string {
+  switch (failure.kind) {
+    case 'invalid': {
+      const problem = failure.fieldErrors.query;
+      return problem ? `The search ${problem}.` : 'That search could not be understood. Try other words.';
+    }
+    case 'rate-limited':
+      return 'That is a lot of searching. Please wait a few seconds and try again.';
+    default:
+      return 'Search is not available right now. Please try again in a moment.';
+  }
 }
 
 function SearchFormPlaceholder() {

@@ -17,9 +17,10 @@ export type SearchResults = { hits: SearchHit[]; nextPageToken: string; totalSiz
 /**
  * The posts matching `query`, most relevant first; `pageToken` continues a
  * previous answer. `snippetHtml` is escaped text with `<mark>`ed matches.
+ * `clientKey` names the reader, whom the engine rate-limits.
  */
-export async function searchPosts(query: string, pageToken = ''): Promise<Outcome<SearchResults>> {
-  const outcome = await outcomeOf(engine().posts.searchPosts({ query, pageToken, pageSize: SEARCH_PAGE_SIZE }));
+export async function searchPosts(query: string, pageToken: string, clientKey: string): Promise<Outcome<SearchResults>> {
+  const outcome = await outcomeOf(engine().posts.searchPosts({ query, pageToken, pageSize: SEARCH_PAGE_SIZE, clientKey }));
   if (outcome.kind !== 'ok') return outcome;
   const { results, nextPageToken, totalSize } = outcome.value;
   return {
