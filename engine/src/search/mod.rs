@@ -316,3 +316,50 @@ fn escape_html(text: &str) -> String {
     }
     html
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::config::SearchBackend;
+
+    fn in_memory() -> SearchIndex {
+        SearchIndex::open(&SearchSettings {
+            backend: SearchBackend::Index,
+            index_dir: None,
+            language: Language::English,
+            rate_per_client: 0,
+            budget: Duration::from_secs(1),
+        })
+        .expect("an index in memory opens")
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        /// Whatever a reader types is either refused with a message or
+        /// searched: never a panic.
+        #[test]
+        fn any_query_is_refused_or_searched(text in "(\\PC|[\"\\- ]){0,120}") {
+            let index = in_memory();
+            if let Ok(parsed) = query::parse(&text) {
+                let request = SearchRequest {
+                    parsed,
+                    tag_slug: None,
+                    author_slug: None,
+                    limit: 10,
+                    after: None,
+                    deadline: Instant::now() + Duration::from_secs(1),
+                };
+                match index.search(&request) {
+                    Ok(found) => prop_assert_eq!(found.total, 0),
+                    Err(SearchError::Query(_)) => {}
+                    Err(other) => prop_assert!(false, "{text:?}: {other}"),
+                }
+            }
+        }
+    }
+}
