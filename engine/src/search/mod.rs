@@ -266,6 +266,14 @@ impl SearchIndex {
 
         let mut snippets = SnippetGenerator::create(&searcher, &*words, fields.body)?;
         snippets.set_max_num_chars(SNIPPET_CHARS);
+        let mut stems = Vec::new();
+        words.query_terms(&mut |term, _| {
+            if term.field() == fields.body
+                && let Some(text) = term.value().as_str()
+            {
+                stems.push(text.to_owned());
+            }
+        });
         let mut hits = Vec::with_capacity(page.hits.len());
         for (rank, address) in page.hits {
             let doc: TantivyDocument = searcher.doc(address)?;
@@ -279,7 +287,7 @@ impl SearchIndex {
                 .get_first(fields.body)
                 .and_then(|value| value.as_str())
                 .unwrap_or_default();
-            let mut snippet = snippets.snippet(body);
+            let mut snippet = snippets.snippet(snippet_window(body, &stems));
             let snippet_html = if snippet.is_empty() {
                 // The words matched the title, tags or author: the excerpt.
                 escape_html(&post.excerpt)
@@ -299,6 +307,31 @@ impl SearchIndex {
             more,
         })
     }
+}
+
+/// Bytes of text the snippet is chosen from, around the first match.
+const SNIPPET_WINDOW_BYTES: usize = 600;
+
+/// The part of `body` a snippet is made from: around the first place one of
+/// `stems` appears (a stem is the start of the words it matches), else the
+/// beginning. Finding the best passage in the whole of a long post would
+/// analyse all of it for every hit, the most expensive part of a search.
+fn snippet_window<'a>(body: &'a str, stems: &[String]) -> &'a str {
+    let lower = body.to_ascii_lowercase();
+    let first = stems
+        .iter()
+        .filter_map(|stem| lower.find(stem.as_str()))
+        .min();
+    let start = first.map_or(0, |at| at.saturating_sub(SNIPPET_WINDOW_BYTES / 4));
+    let start = (0..=start)
+        .rev()
+        .find(|&i| body.is_char_boundary(i))
+        .unwrap_or(0);
+    let end = (start + SNIPPET_WINDOW_BYTES).min(body.len());
+    let end = (end..=body.len())
+        .find(|&i| body.is_char_boundary(i))
+        .unwrap_or(body.len());
+    &body[start..end]
 }
 
 /// `text` as HTML text.
@@ -335,6 +368,20 @@ mod tests {
             budget: Duration::from_secs(1),
         })
         .expect("an index in memory opens")
+    }
+
+    #[test]
+    fn snippets_come_from_around_the_first_match() {
+        let body = format!(
+            "{} the Lighthouse keeper {}",
+            "é".repeat(500),
+            "x".repeat(2_000)
+        );
+        let window = snippet_window(&body, &["lighthous".to_owned()]);
+        assert!(window.contains("Lighthouse keeper"), "{window}");
+        assert!(window.len() <= SNIPPET_WINDOW_BYTES + 3);
+        assert!(snippet_window(&body, &["absent".to_owned()]).starts_with('é'));
+        assert_eq!(snippet_window("short", &[]), "short");
     }
 
     proptest! {

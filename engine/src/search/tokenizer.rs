@@ -61,39 +61,85 @@ pub fn is_unspaced(c: char) -> bool {
 pub struct WordsAndPairs;
 
 impl Tokenizer for WordsAndPairs {
-    type TokenStream<'a> = Terms;
+    type TokenStream<'a> = Terms<'a>;
 
-    fn token_stream<'a>(&'a mut self, text: &'a str) -> Terms {
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> Terms<'a> {
         Terms {
-            tokens: split(text).into_iter(),
-            current: Token::default(),
+            text,
+            cursor: 0,
+            pair_from: None,
+            token: Token::default(),
         }
     }
 }
 
-/// The terms of one text.
-pub struct Terms {
-    tokens: std::vec::IntoIter<Token>,
-    current: Token,
+/// The terms of one text, found as they are asked for (one buffer reused).
+pub struct Terms<'a> {
+    text: &'a str,
+    /// Where scanning resumes.
+    cursor: usize,
+    /// Inside a run of unspaced characters: where the next pair starts.
+    pair_from: Option<usize>,
+    token: Token,
 }
 
-impl TokenStream for Terms {
+impl Terms<'_> {
+    fn emit(&mut self, from: usize, to: usize) -> bool {
+        self.token.text.clear();
+        self.token.text.push_str(&self.text[from..to]);
+        self.token.offset_from = from;
+        self.token.offset_to = to;
+        self.token.position = self.token.position.wrapping_add(1);
+        true
+    }
+}
+
+impl TokenStream for Terms<'_> {
     fn advance(&mut self) -> bool {
-        match self.tokens.next() {
-            Some(token) => {
-                self.current = token;
-                true
+        loop {
+            if let Some(from) = self.pair_from {
+                let mut chars = self.text[from..].char_indices();
+                let first = chars.next().map_or(0, |(_, c)| c.len_utf8());
+                match chars.next() {
+                    Some((offset, second)) if class(second) == Class::Unspaced => {
+                        self.pair_from = Some(from + offset);
+                        return self.emit(from, from + offset + second.len_utf8());
+                    }
+                    _ => {
+                        self.pair_from = None;
+                        self.cursor = from + first;
+                        continue;
+                    }
+                }
             }
-            None => false,
+            let rest = &self.text[self.cursor..];
+            let Some((offset, first)) =
+                rest.char_indices().find(|&(_, c)| class(c) != Class::Other)
+            else {
+                self.cursor = self.text.len();
+                return false;
+            };
+            let start = self.cursor + offset;
+            let run = class(first);
+            let end = self.text[start..]
+                .char_indices()
+                .find(|&(_, c)| class(c) != run)
+                .map_or(self.text.len(), |(length, _)| start + length);
+            if run == Class::Unspaced && end > start + first.len_utf8() {
+                self.pair_from = Some(start);
+                continue;
+            }
+            self.cursor = end;
+            return self.emit(start, end);
         }
     }
 
     fn token(&self) -> &Token {
-        &self.current
+        &self.token
     }
 
     fn token_mut(&mut self) -> &mut Token {
-        &mut self.current
+        &mut self.token
     }
 }
 
@@ -119,50 +165,6 @@ fn class(c: char) -> Class {
 fn is_joining_mark(c: char) -> bool {
     matches!(c as u32, 0x0300..=0x036F | 0x0591..=0x05C7 | 0x0610..=0x061A | 0x064B..=0x065F
         | 0x0900..=0x0DFF | 0x200C..=0x200D)
-}
-
-fn split(text: &str) -> Vec<Token> {
-    let mut tokens = Vec::new();
-    let mut chars = text.char_indices().peekable();
-    while let Some(&(start, c)) = chars.peek() {
-        let run = class(c);
-        let mut run_chars = Vec::new();
-        let mut end = start;
-        while let Some(&(offset, c)) = chars.peek() {
-            if class(c) != run {
-                break;
-            }
-            run_chars.push((offset, c));
-            end = offset + c.len_utf8();
-            chars.next();
-        }
-        match run {
-            Class::Other => {}
-            Class::Word => push(&mut tokens, &text[start..end], start, end),
-            Class::Unspaced if run_chars.len() == 1 => {
-                push(&mut tokens, &text[start..end], start, end);
-            }
-            Class::Unspaced => {
-                for pair in run_chars.windows(2) {
-                    let (from, _) = pair[0];
-                    let (second, last) = pair[1];
-                    let to = second + last.len_utf8();
-                    push(&mut tokens, &text[from..to], from, to);
-                }
-            }
-        }
-    }
-    tokens
-}
-
-fn push(tokens: &mut Vec<Token>, text: &str, offset_from: usize, offset_to: usize) {
-    tokens.push(Token {
-        offset_from,
-        offset_to,
-        position: tokens.len(),
-        text: text.to_owned(),
-        position_length: 1,
-    });
 }
 
 #[cfg(test)]
@@ -191,6 +193,7 @@ mod tests {
         assert_eq!(terms(raw(), "数据库很快"), ["数据", "据库", "库很", "很快"]);
         assert_eq!(terms(raw(), "東京タワー"), ["東京", "京タ", "タワ", "ワー"]);
         assert_eq!(terms(raw(), "猫"), ["猫"]);
+        assert_eq!(terms(raw(), "猫 と犬"), ["猫", "と犬"]);
     }
 
     #[test]
@@ -199,6 +202,17 @@ mod tests {
             terms(raw(), "Rust与PostgreSQL, café-au-lait"),
             ["rust", "与", "postgresql", "café", "au", "lait"]
         );
+    }
+
+    #[test]
+    fn positions_count_terms() {
+        let mut analyzer = raw();
+        let mut stream = analyzer.token_stream("a 数据库 b");
+        let mut positions = Vec::new();
+        while let Some(token) = stream.next() {
+            positions.push(token.position);
+        }
+        assert_eq!(positions, [0, 1, 2, 3]);
     }
 
     #[test]
