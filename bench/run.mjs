@@ -11,6 +11,7 @@ import { ensureNodeModules } from '../scripts/lib/install.mjs';
 import { ROOT, commandOutput, run, stopAllProcesses } from '../scripts/lib/processes.mjs';
 import { engineReadBenchmark, engineReadReport, saveJson } from './engine-read.mjs';
 import { rpcComparison, rpcComparisonReport } from './rpc-compare.mjs';
+import { searchBenchmark, searchReport } from './search.mjs';
 import { webBenchmark, webReport } from './web.mjs';
 import { renderCostBenchmark, renderCostReport } from './render-cost.mjs';
 import { browserBenchmark, browserReport } from './browser.mjs';
@@ -58,6 +59,9 @@ async function main() {
 
   const compare = await timed('engine vs baselines', () => rpcComparison(options));
 
+  log('SearchPosts: the search index vs PostgreSQL full-text search…');
+  const search = await timed('search', () => searchBenchmark(options));
+
   log('Web benchmarks…');
   const web = await timed('web', () => webBenchmark(options));
 
@@ -87,6 +91,8 @@ async function main() {
     '',
     rpcComparisonReport(compare),
     '',
+    searchReport(search),
+    '',
     webReport(web),
     '',
     renderCostReport(renderCost),
@@ -103,7 +109,7 @@ async function main() {
   mkdirSync(resultsDir, { recursive: true });
   const name = quick ? 'latest-quick' : 'latest';
   writeFileSync(path.join(resultsDir, `${name}.md`), report);
-  saveJson(path.join(resultsDir, `${name}.json`), { quick, machine, versions: v, elapsedSeconds, seconds, engineRead, compare, web, renderCost, browser, faults });
+  saveJson(path.join(resultsDir, `${name}.json`), { quick, machine, versions: v, elapsedSeconds, seconds, engineRead, compare, search, web, renderCost, browser, faults });
   console.log(`\n${report}`);
   console.log(`Report written to bench/results/${name}.md`);
 }

@@ -54,6 +54,9 @@ enum Command {
         /// Author id for create-post.
         #[arg(long, default_value = "")]
         author_id: String,
+        /// What search-posts looks for, as a reader types it.
+        #[arg(long, default_value = scenario::DEFAULT_SEARCH_QUERY)]
+        query: String,
         /// Concurrent requests in flight: the workers of a closed loop, or those
         /// sending at `rate` in an open loop; for http-get also the number of
         /// HTTP/1.1 connections.
@@ -83,6 +86,13 @@ enum Command {
         #[arg(long, default_value_t = 4)]
         connections: usize,
     },
+    /// Send one SearchPosts and print what it found as JSON (`total_size`,
+    /// `results`): a benchmark checks its queries match what it says they do.
+    Search {
+        /// What to look for.
+        #[arg(long)]
+        query: String,
+    },
     /// Create an author and `posts` published posts with realistic
     /// Markdown; prints the author's id.
     Seed {
@@ -102,6 +112,7 @@ async fn main() -> anyhow::Result<()> {
             headers,
             slug,
             author_id,
+            query,
             concurrency,
             connections,
             seconds,
@@ -123,6 +134,7 @@ async fn main() -> anyhow::Result<()> {
                         key: cli.key,
                         slug,
                         author_id,
+                        query,
                     },
                 }
             };
@@ -142,6 +154,13 @@ async fn main() -> anyhow::Result<()> {
             let spec: mix::Spec = serde_json::from_slice(&spec).context("the mix spec")?;
             let connections = connections.min(spec.concurrency).max(1);
             mix::run(connect(&cli.url, connections).await?, cli.key, spec).await
+        }
+        Command::Search { query } => {
+            anyhow::ensure!(!cli.url.is_empty(), "--url is required by search");
+            let channel = connect(&cli.url, 1).await?.remove(0);
+            let found = scenario::search_once(channel, &cli.key, &query).await?;
+            println!("{found}");
+            Ok(())
         }
         Command::Seed { posts } => {
             anyhow::ensure!(!cli.url.is_empty(), "--url is required by seed");

@@ -12,7 +12,7 @@ pub enum Scenario {
     GetPost,
     /// PostService.ListPosts, first page.
     ListPosts,
-    /// PostService.SearchPosts for a common word.
+    /// PostService.SearchPosts for `--query` (by default two common words).
     SearchPosts,
     /// PostService.CreatePost with a realistic Markdown body.
     CreatePost,
@@ -22,11 +22,16 @@ pub enum Scenario {
     HttpGet,
 }
 
+/// What search-posts looks for unless `--query` says otherwise.
+pub const DEFAULT_SEARCH_QUERY: &str = "cache latency";
+
 /// Fixed inputs of a run.
 pub struct Context {
     pub key: String,
     pub slug: String,
     pub author_id: String,
+    /// The text search-posts sends.
+    pub query: String,
 }
 
 pub(crate) fn authed<T>(message: T, key: &str) -> Request<T> {
@@ -37,6 +42,27 @@ pub(crate) fn authed<T>(message: T, key: &str) -> Request<T> {
         request.metadata_mut().insert("authorization", value);
     }
     request
+}
+
+/// One SearchPosts for `query`: how many posts match and how many came back.
+pub async fn search_once(
+    channel: Channel,
+    key: &str,
+    query: &str,
+) -> anyhow::Result<serde_json::Value> {
+    let request = v1::SearchPostsRequest {
+        query: query.to_owned(),
+        ..Default::default()
+    };
+    let response = PostServiceClient::new(channel)
+        .search_posts(authed(request, key))
+        .await?
+        .into_inner();
+    Ok(serde_json::json!({
+        "query": query,
+        "total_size": response.total_size,
+        "results": response.results.len(),
+    }))
 }
 
 impl Scenario {
@@ -83,7 +109,7 @@ impl Scenario {
             }
             Scenario::SearchPosts => {
                 let request = v1::SearchPostsRequest {
-                    query: "cache latency".into(),
+                    query: context.query.clone(),
                     ..Default::default()
                 };
                 PostServiceClient::new(channel)

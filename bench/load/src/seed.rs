@@ -38,6 +38,13 @@ const WORDS: &[&str] = &[
     "writer",
     "editor",
 ];
+/// A word no other post has, for searches of a rare word: in one post of
+/// every [`RARE_EVERY`] (`post-0`, `post-100`, …), so in 1% of a corpus.
+pub const RARE_WORD: &str = "backpressure";
+
+/// One post in this many has [`RARE_WORD`].
+const RARE_EVERY: usize = 100;
+
 const TAGS: &[&str] = &[
     "Rust",
     "Databases",
@@ -118,6 +125,18 @@ fn authed<T>(message: T, key: &str) -> Request<T> {
     request
 }
 
+/// Post number `n` of a seeded corpus: [`post`], and in 1% of them a
+/// paragraph with [`RARE_WORD`].
+fn seeded_post(author_id: &str, n: usize) -> v1::Post {
+    let mut post = post(author_id, &format!("post-{n}"));
+    if n.is_multiple_of(RARE_EVERY) {
+        post.markdown.push_str(&format!(
+            "Without {RARE_WORD}, a slow reader grows the writer's memory until the server falls over.\n\n"
+        ));
+    }
+    post
+}
+
 /// Creates an author and `count` published posts named `post-0` …
 /// `post-<count-1>`; prints the author's id.
 pub async fn seed(channel: Channel, key: &str, count: usize) -> anyhow::Result<()> {
@@ -146,7 +165,7 @@ pub async fn seed(channel: Channel, key: &str, count: usize) -> anyhow::Result<(
         let created = client
             .create_post(authed(
                 v1::CreatePostRequest {
-                    post: Some(post(author_id, &format!("post-{n}"))),
+                    post: Some(seeded_post(author_id, n)),
                     ..Default::default()
                 },
                 key,
