@@ -5,6 +5,7 @@ import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createDatabase, deleteRedisKeys, dropDatabase } from './lib/scratch.mjs';
+import { engineServing } from '../scripts/lib/engine-client.mjs';
 import { freePort } from '../scripts/lib/ports.mjs';
 import { commandOutput } from '../scripts/lib/processes.mjs';
 import { peakRssMiB, pinned, startServer } from './lib/processes.mjs';
@@ -43,6 +44,8 @@ export async function engineReadBenchmark({ root, targetDir, databaseUrl, redisU
       env: { ...baseEnv, QUIRE_CACHE: cache, QUIRE_LISTEN_ADDR: `127.0.0.1:${port}` },
       port,
       logFile,
+      ready: () => engineServing(url),
+      waitingFor: 'SERVING from grpc.health.v1',
     });
 
   log(`Seeding ${posts} posts…`);

@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ensureBaselineInstalled, serverArgv } from './rpc-compare.mjs';
-import { peakRssMiB, pinned, startServer } from './lib/processes.mjs';
+import { currentRssMiB, peakRssMiB, pinned, startServer } from './lib/processes.mjs';
 import { createDatabase, deleteRedisKeys, dropDatabase } from './lib/scratch.mjs';
 import { freePort } from '../scripts/lib/ports.mjs';
 import { commandOutput, waitUntil } from '../scripts/lib/processes.mjs';
@@ -159,7 +159,7 @@ export async function searchBenchmark({ root, targetDir, databaseUrl, redisUrl, 
           `p99 ${closed.p99_ms} ms; at ${rate} req/s p99 ${open.p99_ms} ms; errors ${closed.errors + open.errors}`,
       );
     }
-    memory[backend.name] = { atRestMiB: rssAtRest, peakMiB: peakRssMiB(server.pid) };
+    memory[backend.name] = { atRestMiB: rssAtRest, peakMiB: peakRssMiB(server.pid), nowMiB: currentRssMiB(server.pid) };
     await server.stop();
   }
 
@@ -209,10 +209,11 @@ export function searchReport({ quick, posts, seconds, warmup, concurrency, backe
   const extraMiB = memory.index.peakMiB - memory.postgres.peakMiB;
   lines.push(
     '',
-    '| engine memory (peak RSS) | with the index | with QUIRE_SEARCH=postgres | index\'s extra |',
+    '| engine memory (peak RSS unless said) | with the index | with QUIRE_SEARCH=postgres | index\'s extra |',
     '|---|---:|---:|---:|',
     `| after start (index built) | ${memory.index.atRestMiB.toFixed(1)} MiB | ${memory.postgres.atRestMiB.toFixed(1)} MiB | ${(memory.index.atRestMiB - memory.postgres.atRestMiB).toFixed(1)} MiB |`,
     `| after every search above | ${memory.index.peakMiB.toFixed(1)} MiB | ${memory.postgres.peakMiB.toFixed(1)} MiB | ${extraMiB.toFixed(1)} MiB |`,
+    `| resident at the end (VmRSS, not peak) | ${memory.index.nowMiB.toFixed(1)} MiB | ${memory.postgres.nowMiB.toFixed(1)} MiB | ${(memory.index.nowMiB - memory.postgres.nowMiB).toFixed(1)} MiB |`,
     '',
     `Index build at start: ${build.posts} posts in ${build.elapsedMs} ms (the engine's "search index built" log line).`,
   );

@@ -2,6 +2,7 @@
 // servers, pinned to a core, with Prometheus metrics and API keys made by its
 // own command line. Stopping it drops both.
 import path from 'node:path';
+import { engineServing } from '../../scripts/lib/engine-client.mjs';
 import { freePort } from '../../scripts/lib/ports.mjs';
 import { commandOutput } from '../../scripts/lib/processes.mjs';
 import { pinned, startServer } from './processes.mjs';
@@ -29,7 +30,14 @@ export async function startBenchEngine({ targetDir, databaseUrl, redisUrl, datab
   };
   let server;
   try {
-    server = await startServer({ argv: cpu === undefined ? [engineBin] : pinned(cpu, [engineBin]), env: { ...env, QUIRE_LISTEN_ADDR: `127.0.0.1:${port}` }, port, logFile });
+    server = await startServer({
+      argv: cpu === undefined ? [engineBin] : pinned(cpu, [engineBin]),
+      env: { ...env, QUIRE_LISTEN_ADDR: `127.0.0.1:${port}` },
+      port,
+      logFile,
+      ready: () => engineServing(`http://127.0.0.1:${port}`),
+      waitingFor: 'SERVING from grpc.health.v1',
+    });
   } catch (error) {
     await drop();
     throw error;

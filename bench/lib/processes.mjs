@@ -15,21 +15,31 @@ export function pinned(cpus, argv) {
 }
 
 /**
- * Starts a server process, its output appended to `logFile`, and waits for its port.
- * @param {{ argv: string[], env?: NodeJS.ProcessEnv, port: number, logFile: string, cwd?: string }} options
+ * Starts a server process, its output appended to `logFile`, and waits for its
+ * port, or for `ready` (with `waitingFor` naming it) when given.
+ * @param {{ argv: string[], env?: NodeJS.ProcessEnv, port: number, logFile: string, cwd?: string, ready?: () => Promise<boolean>, waitingFor?: string }} options
  * @returns {Promise<import('../../scripts/lib/processes.mjs').ServerProcess>}
  */
-export async function startServer({ argv, env, port, logFile, cwd }) {
+export async function startServer({ argv, env, port, logFile, cwd, ready, waitingFor }) {
   const server = startProcess(argv, { env, cwd, output: { appendTo: logFile }, stopTimeoutMs: STOP_TIMEOUT_MS });
-  await waitForReady(server, { port });
+  await waitForReady(server, ready ? { port, check: ready, waitingFor } : { port });
   return server;
 }
 
 /** Peak resident memory of a process so far, in MiB (Linux). */
 export function peakRssMiB(pid) {
+  return statusMiB(pid, 'VmHWM');
+}
+
+/** Resident memory of a process now, in MiB (Linux). */
+export function currentRssMiB(pid) {
+  return statusMiB(pid, 'VmRSS');
+}
+
+function statusMiB(pid, field) {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    return Number(/^VmHWM:\s*(\d+)/m.exec(status)[1]) / 1024;
+    return Number(new RegExp(`^${field}:\\s*(\\d+)`, 'm').exec(status)[1]) / 1024;
   } catch {
     return null;
   }

@@ -45,3 +45,14 @@ export function engineClients(engineUrl, credential) {
     health: createClient(health.Health, transport),
   };
 }
+
+/**
+ * Whether the engine at `engineUrl` answers SERVING to grpc.health.v1 (it is
+ * ready: database reachable, search index caught up), for waiting on a start.
+ * @param {string} engineUrl
+ */
+export async function engineServing(engineUrl) {
+  const { health } = engineClients(engineUrl, '');
+  const answer = await health.check({ service: '' }, { timeoutMs: 1_000 }).catch(() => null);
+  return answer?.status === ServingStatus.SERVING;
+}

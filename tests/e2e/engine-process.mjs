@@ -1,6 +1,7 @@
 // Runs the real engine binary for end-to-end tests: a fresh database, API
 // keys made with the engine's own CLI, and the server on a free port.
 import pg from 'pg';
+import { engineServing } from '../../scripts/lib/engine-client.mjs';
 import { freePort } from '../../scripts/lib/ports.mjs';
 import { commandOutput, startProcess, waitForReady } from '../../scripts/lib/processes.mjs';
 
@@ -51,7 +52,8 @@ export async function startEngine({ metrics = false, env: extraEnv = {} } = {}) 
 
   const port = await freePort();
   const engine = startProcess([engineBinary()], { env: { ...env, QUIRE_LISTEN_ADDR: `127.0.0.1:${port}` }, name: 'quire-engine' });
-  await waitForReady(engine, { port });
+  // Ready once it says SERVING (database reachable, search index caught up), not when its port opens.
+  await waitForReady(engine, { port, check: () => engineServing(`http://127.0.0.1:${port}`), waitingFor: 'SERVING from grpc.health.v1' });
 
   const stop = async () => {
     await engine.stop();
