@@ -31,7 +31,8 @@ pub struct PostEdit {
 
 impl PostEdit {
     /// Applies the edit onto `content`; returns whether the Markdown must be
-    /// rendered again (it changed, or was never rendered).
+    /// rendered again (it changed, was never rendered, or was rendered by an
+    /// older renderer).
     #[must_use]
     pub fn apply_to(self, content: &mut PostContent) -> bool {
         fn set<T>(target: &mut T, value: Option<T>) {
@@ -56,7 +57,7 @@ impl PostEdit {
         set(&mut content.meta_title, self.meta_title);
         set(&mut content.meta_description, self.meta_description);
         set(&mut content.canonical_url, self.canonical_url);
-        markdown_changed
+        markdown_changed || content.render_version < render::VERSION
     }
 }
 
@@ -77,6 +78,7 @@ pub async fn render_into(content: &mut PostContent) -> ContentResult<()> {
     content.plain_text = rendered.plain_text;
     content.word_count = rendered.word_count;
     content.reading_time_minutes = rendered.reading_time_minutes;
+    content.render_version = render::VERSION;
     Ok(())
 }
 

@@ -11,7 +11,7 @@ use crate::auth::{Caller, policy};
 use crate::changes::record;
 use crate::domain::Etag;
 use crate::store::changes::{self, kind};
-use crate::store::posts::{self, PostRecord, View, status};
+use crate::store::posts::{self, PostContent, PostRecord, View, status};
 use crate::store::{Store, StoreError, Tx, authors};
 
 /// The status a write moves a post to.
@@ -198,6 +198,45 @@ pub async fn publish_due(store: &Store, limit: i64) -> Result<Vec<PostRecord>, S
     }
     tx.commit().await?;
     Ok(published)
+}
+
+/// Renders again up to `limit` posts made by an older renderer, in one
+/// transaction (each by one replica, whichever claims it), recording a change
+/// for each whose output differs so that caches, edges and search indexes
+/// take it up; returns how many were claimed. A post the current renderer
+/// refuses keeps its output (a writer sees why on the next save).
+pub async fn rerender_stale(store: &Store, limit: i64) -> ContentResult<usize> {
+    let mut tx = store.begin().await?;
+    let ids = posts::lock_stale_renders(&mut tx, crate::render::VERSION, limit).await?;
+    for &id in &ids {
+        let current = posts::get_by_id(&mut tx, id, View::Full).await?;
+        let mut content = posts::content_of(&mut tx, &current).await?;
+        let before = content.clone();
+        match render_into(&mut content).await {
+            Ok(()) => {}
+            Err(ContentError::Invalid(violations)) => {
+                tracing::warn!(post_id = %id, reason = ?violations, "the current renderer refuses this post; its earlier rendering is kept");
+                content = PostContent {
+                    render_version: crate::render::VERSION,
+                    ..before.clone()
+                };
+            }
+            Err(error) => return Err(error),
+        }
+        posts::set_rendered(&mut tx, id, &content).await?;
+        let unchanged = content.html == before.html
+            && content.toc == before.toc
+            && content.excerpt == before.excerpt
+            && content.plain_text == before.plain_text
+            && content.word_count == before.word_count;
+        if !unchanged {
+            let rendered = posts::get_by_id(&mut tx, id, View::Full).await?;
+            let change = record::post_changed(kind::POST_UPDATED, Some(&current), &rendered);
+            changes::record(&mut tx, &change).await?;
+        }
+    }
+    tx.commit().await.map_err(StoreError::from)?;
+    Ok(ids.len())
 }
 
 /// Moves the post `id` to `target` alone (PublishPost, UnpublishPost).

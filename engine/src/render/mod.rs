@@ -40,6 +40,14 @@ pub use highlight::{HighlightTheme, highlight_css};
 pub use nesting::MAX_NESTING;
 pub use sanitize::{allows_attribute, allows_element, clean as sanitize};
 
+/// The renderer's output version, stored with every post it renders. Raise it
+/// whenever a change makes the same Markdown render differently (HTML, table
+/// of contents, excerpt, plain text or counts): engines then render every
+/// post made by an older version again, in the background.
+///
+/// 1: text inside raw HTML blocks is part of the plain text and excerpt.
+pub const VERSION: i32 = 1;
+
 /// The most HTML a body may render to. Markdown can amplify: a five-byte
 /// footnote reference renders to ~300 bytes (reference and back-link), an
 /// empty heading to ~60, densely highlighted code to ~70 times its size.

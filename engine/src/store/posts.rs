@@ -270,6 +270,8 @@ pub struct PostContent {
     pub plain_text: String,
     pub word_count: i32,
     pub reading_time_minutes: i32,
+    /// The [`crate::render::VERSION`] that made the derived fields.
+    pub render_version: i32,
     pub author_id: Uuid,
     pub cover_image_url: String,
     pub cover_image_alt: String,
@@ -294,8 +296,8 @@ pub async fn insert(
     let query = sqlx::query(
         "INSERT INTO posts (id, slug, kind, status, title, markdown, html, toc, excerpt, plain_text, word_count,
              reading_time_minutes, author_id, cover_image_url, cover_image_alt, meta_title, meta_description,
-             canonical_url, sort_time)
-         VALUES ($1, $2, $3, 1, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, now())",
+             canonical_url, render_version, sort_time)
+         VALUES ($1, $2, $3, 1, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, now())",
     )
     .bind(id);
     bind_content(query, content)
@@ -322,10 +324,11 @@ pub async fn content_of(
     conn: &mut PgConnection,
     post: &PostRecord,
 ) -> Result<PostContent, StoreError> {
-    let plain_text: String = sqlx::query_scalar("SELECT plain_text FROM posts WHERE id = $1")
-        .bind(post.id)
-        .fetch_one(conn)
-        .await?;
+    let (plain_text, render_version): (String, i32) =
+        sqlx::query_as("SELECT plain_text, render_version FROM posts WHERE id = $1")
+            .bind(post.id)
+            .fetch_one(conn)
+            .await?;
     Ok(PostContent {
         slug: post.slug.clone(),
         kind: post.kind,
@@ -337,6 +340,7 @@ pub async fn content_of(
         plain_text,
         word_count: post.word_count,
         reading_time_minutes: post.reading_time_minutes,
+        render_version,
         author_id: post.author_id,
         cover_image_url: post.cover_image_url.clone(),
         cover_image_alt: post.cover_image_alt.clone(),
@@ -377,7 +381,7 @@ pub async fn update(
         "UPDATE posts SET slug = $2, kind = $3, title = $4, markdown = $5, html = $6, toc = $7, excerpt = $8,
              plain_text = $9, word_count = $10, reading_time_minutes = $11, author_id = $12, cover_image_url = $13,
              cover_image_alt = $14, meta_title = $15, meta_description = $16, canonical_url = $17,
-             revision = $18, version = version + 1, update_time = now()
+             render_version = $18, revision = $19, version = version + 1, update_time = now()
          WHERE id = $1",
     )
     .bind(current.id);
@@ -441,6 +445,7 @@ fn bind_content<'q>(query: PgQuery<'q>, content: &'q PostContent) -> PgQuery<'q>
         .bind(&content.meta_title)
         .bind(&content.meta_description)
         .bind(&content.canonical_url)
+        .bind(content.render_version)
 }
 
 type PgQuery<'q> = sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>;
@@ -679,6 +684,51 @@ pub async fn showing(
     .bind(author_slugs)
     .fetch_all(conn)
     .await?)
+}
+
+/// Locks up to `limit` posts rendered by a renderer older than `version`,
+/// skipping those another transaction holds (so several replicas share the
+/// work, each post rendered by one of them).
+#[tracing::instrument(name = "db.posts.lock_stale_renders", level = "debug", skip_all, fields(db.system = "postgresql", otel.kind = "client"))]
+pub async fn lock_stale_renders(
+    conn: &mut PgConnection,
+    version: i32,
+    limit: i64,
+) -> Result<Vec<Uuid>, StoreError> {
+    Ok(sqlx::query_scalar(
+        "SELECT id FROM posts WHERE render_version < $1 ORDER BY id LIMIT $2 FOR UPDATE SKIP LOCKED",
+    )
+    .bind(version)
+    .bind(limit)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// Writes a locked post's derived fields, rendered again from its unchanged
+/// Markdown: not an edit, so neither its revision, its version (the etag a
+/// writer holds stays good) nor its update time changes.
+#[tracing::instrument(name = "db.posts.set_rendered", level = "debug", skip_all, fields(db.system = "postgresql", otel.kind = "client"))]
+pub async fn set_rendered(
+    conn: &mut PgConnection,
+    id: Uuid,
+    content: &PostContent,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE posts SET html = $2, toc = $3, excerpt = $4, plain_text = $5, word_count = $6,
+             reading_time_minutes = $7, render_version = $8
+         WHERE id = $1",
+    )
+    .bind(id)
+    .bind(&content.html)
+    .bind(Json(&content.toc))
+    .bind(&content.excerpt)
+    .bind(&content.plain_text)
+    .bind(content.word_count)
+    .bind(content.reading_time_minutes)
+    .bind(content.render_version)
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 /// Publishes every scheduled post whose time has come, returning them.

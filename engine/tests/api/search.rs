@@ -510,3 +510,79 @@ async fn the_postgres_baseline_still_answers() {
     let found = slugs(&search(&engine, query("borrow checker")).await.unwrap());
     assert_eq!(found, ["in-title"]);
 }
+
+#[tokio::test]
+async fn posts_rendered_before_an_upgrade_are_rendered_again_and_become_searchable() {
+    let database = fresh_database().await;
+    let mut first = TestEngine::start_on(database.clone()).await;
+    let (ada, _) = first.author("ada", v1::AuthorRole::Author).await;
+    let post = first
+        .published(
+            &ada,
+            "raw-html",
+            "Raw HTML",
+            "Markdown words.\n\n<div class=\"note\">\n<p>Lighthouse inside a block.</p>\n</div>\n",
+        )
+        .await;
+    first.shut_down();
+    drop(first);
+    // As an older renderer left it: raw HTML's text missing from the plain text.
+    let pool = sqlx::PgPool::connect(&database).await.expect("connect");
+    sqlx::query(
+        "UPDATE posts SET render_version = 0, plain_text = 'Markdown words.', excerpt = 'Markdown words.'",
+    )
+    .execute(&pool)
+    .await
+    .expect("age the rendering");
+    let changes_before: i64 = sqlx::query_scalar("SELECT count(*) FROM changes")
+        .fetch_one(&pool)
+        .await
+        .expect("count changes");
+    pool.close().await;
+
+    // The new engine's index starts from the old plain text; its scheduler
+    // renders the post again and the recorded change reaches the index.
+    let engine = TestEngine::start_on(database.clone()).await;
+    until_found(&engine, "lighthouse", |found| found == ["raw-html"]).await;
+    let (plain_text, render_version): (String, i32) =
+        sqlx::query_as("SELECT plain_text, render_version FROM posts WHERE slug = 'raw-html'")
+            .fetch_one(engine.store.pool())
+            .await
+            .expect("read the post");
+    assert!(
+        plain_text.contains("Lighthouse inside a block."),
+        "{plain_text:?}"
+    );
+    assert_eq!(render_version, quire_engine::render::VERSION);
+    let now = engine
+        .posts()
+        .get_post(authed(
+            v1::GetPostRequest {
+                key: Some(v1::get_post_request::Key::Id(post.id.clone())),
+                view: 0,
+            },
+            &engine.admin_key,
+        ))
+        .await
+        .expect("get the post")
+        .into_inner()
+        .post
+        .expect("post");
+    assert!(now.excerpt.contains("Lighthouse"), "{:?}", now.excerpt);
+    assert_eq!(
+        now.etag, post.etag,
+        "not an edit: the writer's etag stays good"
+    );
+    assert_eq!(now.revision, post.revision, "nor a revision");
+    let recorded: i64 = sqlx::query_scalar("SELECT count(*) FROM changes")
+        .fetch_one(engine.store.pool())
+        .await
+        .expect("count changes");
+    assert_eq!(recorded, changes_before + 1, "one change for the one post");
+    assert!(
+        !quire_engine::scheduler::rerender_stale(&engine.store)
+            .await
+            .expect("rerender"),
+        "nothing is left to render"
+    );
+}
