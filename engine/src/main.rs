@@ -9,6 +9,17 @@ use quire_engine::startup::Application;
 use quire_engine::store::Store;
 use quire_engine::{shutdown, telemetry};
 
+/// jemalloc: glibc's allocator kept ~130 MiB of the search index build's
+/// freed memory resident for good (10,000 posts; `bench/search.mjs`), which
+/// jemalloc hands back to the system.
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
+/// Freed pages go back to the system within a second, purged by jemalloc's
+/// own thread, so an idle engine shrinks too. `_RJEM_MALLOC_CONF` overrides.
+#[unsafe(export_name = "_rjem_malloc_conf")]
+static MALLOC_CONF: &[u8] = b"background_thread:true,dirty_decay_ms:1000,muzzy_decay_ms:1000\0";
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
