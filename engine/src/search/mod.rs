@@ -226,8 +226,16 @@ impl SearchIndex {
             stemmed: inner.analyzers.stemmed.clone(),
             raw: inner.analyzers.raw.clone(),
         };
-        let Some(words) =
-            query::build(&request.parsed, fields, &mut analyzers).map_err(SearchError::Query)?
+        let searcher = inner.reader.searcher();
+        let indexed = |stem: &str| {
+            fields.weighted().iter().any(|&(field, _)| {
+                searcher
+                    .doc_freq(&Term::from_field_text(field, stem))
+                    .is_ok_and(|docs| docs > 0)
+            })
+        };
+        let Some(words) = query::build(&request.parsed, fields, &mut analyzers, &indexed)
+            .map_err(SearchError::Query)?
         else {
             return Ok(Found {
                 hits: Vec::new(),
@@ -254,7 +262,6 @@ impl SearchIndex {
         }
         let query = BooleanQuery::new(occurs);
 
-        let searcher = inner.reader.searcher();
         let collector =
             page::PageCollector::new(request.limit + 1, request.after, request.deadline);
         let mut page = searcher.search(&query, &collector)?;

@@ -151,18 +151,22 @@ impl Analyzers {
 }
 
 /// The query for `parsed` over `fields`, or `None` when nothing in it can
-/// match (only stop words); `Err` when it has too many terms.
+/// match (only stop words); `Err` when it has too many terms. `indexed`
+/// says whether the index holds a (stemmed) word as it is.
 pub(super) fn build(
     parsed: &Parsed,
     fields: &Fields,
     analyzers: &mut Analyzers,
+    indexed: &dyn Fn(&str) -> bool,
 ) -> Result<Option<Box<dyn Query>>, String> {
     let mut budget = MAX_TERMS;
     let mut occurs: Vec<(Occur, Box<dyn Query>)> = Vec::new();
     for group in &parsed.groups {
         let mut alternatives = Vec::new();
         for clause in group {
-            if let Some(query) = clause_query(clause, fields, analyzers, true, &mut budget)? {
+            if let Some(query) =
+                clause_query(clause, fields, analyzers, Some(indexed), &mut budget)?
+            {
                 alternatives.push((Occur::Should, query));
             }
         }
@@ -176,7 +180,7 @@ pub(super) fn build(
         return Ok(None);
     }
     for clause in &parsed.excluded {
-        if let Some(query) = clause_query(clause, fields, analyzers, false, &mut budget)? {
+        if let Some(query) = clause_query(clause, fields, analyzers, None, &mut budget)? {
             occurs.push((Occur::MustNot, query));
         }
     }
@@ -184,12 +188,14 @@ pub(super) fn build(
 }
 
 /// The query of one clause in every weighted field; with `loose`, a word also
-/// matches with typos and, while typed, as a prefix.
+/// matches while typed as a prefix and, unless the index holds it as it is
+/// (then it is no typo: a spell checker's rule, which spares a common word the
+/// costliest part of its query), with typos.
 fn clause_query(
     clause: &Clause,
     fields: &Fields,
     analyzers: &mut Analyzers,
-    loose: bool,
+    loose: Option<&dyn Fn(&str) -> bool>,
     budget: &mut usize,
 ) -> Result<Option<Box<dyn Query>>, String> {
     let (text, typing, phrase) = match clause {
@@ -203,14 +209,21 @@ fn clause_query(
         ));
     }
     *budget -= terms.len();
+    let loose = match (loose, terms.as_slice()) {
+        (Some(indexed), [term]) if !phrase => Some(Loose {
+            typos: !indexed(&term.stem),
+            typing,
+        }),
+        _ => None,
+    };
     let mut disjuncts: Vec<Box<dyn Query>> = Vec::new();
     for (field, weight) in fields.weighted() {
         match terms.as_slice() {
             [] => {}
             [term] => {
                 disjuncts.push(boosted(exact(field, &term.stem), weight));
-                if loose && !phrase {
-                    loose_matches(field, weight, term, typing, &mut disjuncts);
+                if let Some(loose) = loose {
+                    loose_matches(field, weight, term, loose, &mut disjuncts);
                 }
             }
             // A word the analyzer splits (`e-mail`, a run of Chinese) is a
@@ -253,17 +266,29 @@ fn boosted(query: Box<dyn Query>, weight: f32) -> Box<dyn Query> {
     Box::new(BoostQuery::new(query, weight))
 }
 
+/// Which loose matches a word gets besides its exact one.
+#[derive(Clone, Copy)]
+struct Loose {
+    /// Matches with typos (the index does not hold the word as it is).
+    typos: bool,
+    /// Matches as a prefix (the word is still being typed).
+    typing: bool,
+}
+
 /// Typo and prefix matches of one word.
 fn loose_matches(
     field: Field,
     weight: f32,
     term: &QueryTerm,
-    typing: bool,
+    Loose { typos, typing }: Loose,
     disjuncts: &mut Vec<Box<dyn Query>>,
 ) {
     let letters = term.typed.chars().count();
     let unspaced = term.typed.chars().any(is_unspaced);
-    if !unspaced && let Some(distance) = typos_allowed(letters) {
+    if typos
+        && !unspaced
+        && let Some(distance) = typos_allowed(letters)
+    {
         let fuzzy = FuzzyTermQuery::new(Term::from_field_text(field, &term.stem), distance, true);
         disjuncts.push(boosted(Box::new(fuzzy), weight * TYPO_WEIGHT));
     }
