@@ -8,6 +8,7 @@ import path from 'node:path';
 import { cpuSeconds } from './lib/cpu.mjs';
 import { peakRssMiB, pinned, startServer } from './lib/processes.mjs';
 import { createDatabase, deleteRedisKeys, dropDatabase } from './lib/scratch.mjs';
+import { engineServing } from '../scripts/lib/engine-client.mjs';
 import { freePort } from '../scripts/lib/ports.mjs';
 import { commandOutput, run } from '../scripts/lib/processes.mjs';
 
@@ -73,6 +74,8 @@ export async function rpcComparison({ root, targetDir, databaseUrl, redisUrl, qu
       cwd,
       port,
       logFile,
+      // The engine is ready when its health check says so (index caught up); a baseline when its port opens.
+      ...(server === 'engine' ? { ready: () => engineServing(url), waitingFor: 'SERVING from grpc.health.v1' } : {}),
       env: {
         ...env,
         PORT: String(port),

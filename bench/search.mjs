@@ -13,7 +13,8 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ensureBaselineInstalled, serverArgv } from './rpc-compare.mjs';
 import { currentRssMiB, peakRssMiB, pinned, startServer } from './lib/processes.mjs';
-import { createDatabase, deleteRedisKeys, dropDatabase } from './lib/scratch.mjs';
+import { createDatabase, deleteRedisKeys, dropDatabase, settleDatabase } from './lib/scratch.mjs';
+import { engineServing } from '../scripts/lib/engine-client.mjs';
 import { freePort } from '../scripts/lib/ports.mjs';
 import { commandOutput, waitUntil } from '../scripts/lib/processes.mjs';
 
@@ -118,6 +119,8 @@ export async function searchBenchmark({ root, targetDir, databaseUrl, redisUrl, 
       cwd,
       port,
       logFile,
+      // The engine is ready when its health check says so (index caught up); a baseline when its port opens.
+      ...(backend.server === 'engine' ? { ready: () => engineServing(url), waitingFor: 'SERVING from grpc.health.v1' } : {}),
       env: {
         ...env,
         PORT: String(port),
@@ -137,6 +140,7 @@ export async function searchBenchmark({ root, targetDir, databaseUrl, redisUrl, 
   let server = await start({ server: 'engine', search: 'postgres' }, `${database}-seed`, path.join(os.tmpdir(), `${database}-seed.log`));
   await commandOutput([loadBin, '--url', url, '--key', key, 'seed', '--posts', String(posts)]);
   await server.stop();
+  await settleDatabase(benchUrl);
 
   const results = [];
   const memory = {};
@@ -187,7 +191,7 @@ export function searchReport({ quick, posts, seconds, warmup, concurrency, backe
   const lines = [
     '### SearchPosts: the search index vs PostgreSQL full-text search (issue 15)',
     '',
-    `${posts} posts seeded through the engine; one after another on that database: ${backends.map(label).join('; ')} ` +
+    `${posts} posts seeded through the engine (then vacuumed, analysed and checkpointed); one after another on that database: ${backends.map(label).join('; ')} ` +
       '(the baselines run the same PostgreSQL query as QUIRE_SEARCH=postgres), each pinned to CPU 0 with the load generator ' +
       `on CPU 1 (PostgreSQL unpinned), caches off, the search rate limit off. Per query shape: closed loop, ${concurrency} searches ` +
       `in flight over 4 HTTP/2 connections, ${seconds} s after ${warmup} s warm-up; then open loop at half of that backend's ` +

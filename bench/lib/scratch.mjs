@@ -30,6 +30,22 @@ export async function dropDatabase(adminUrl, name) {
   }
 }
 
+/**
+ * Vacuums, analyses and checkpoints the database at `url` after a bulk seed, so
+ * that PostgreSQL's own catch-up (autovacuum, the checkpointer) does not run
+ * during the measurements that follow.
+ */
+export async function settleDatabase(url) {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query('VACUUM (ANALYZE)');
+    await client.query('CHECKPOINT');
+  } finally {
+    await client.end();
+  }
+}
+
 /** Deletes every key starting with `prefix` (SCAN, never KEYS, on a shared Redis). */
 export async function deleteRedisKeys(redisUrl, prefix) {
   const redis = new Redis(redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
