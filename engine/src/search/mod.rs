@@ -317,7 +317,7 @@ impl SearchIndex {
 }
 
 /// Bytes of text the snippet is chosen from, around the first match.
-const SNIPPET_WINDOW_BYTES: usize = 600;
+const SNIPPET_WINDOW_BYTES: usize = 400;
 
 /// The part of `body` a snippet is made from: around the first place one of
 /// `stems` appears (a stem is the start of the words it matches), else the

@@ -86,6 +86,22 @@ impl SegmentCollector for SegmentPage {
 
     fn collect(&mut self, doc: DocId, score: Score) {
         self.total += 1;
+        // The score alone mostly decides (ranks order by it first): the
+        // fast fields are read only for a hit that may make the page.
+        if self
+            .after
+            .is_some_and(|after| score.total_cmp(&after.score).is_gt())
+        {
+            return;
+        }
+        if self.best.len() >= self.limit
+            && self
+                .best
+                .peek()
+                .is_some_and(|Reverse((worst, _))| score.total_cmp(&worst.score).is_lt())
+        {
+            return;
+        }
         let rank = Rank {
             score,
             sort_time: self.sort_time.first(doc).unwrap_or(i64::MIN),
