@@ -10,6 +10,7 @@ use std::time::Duration;
 use quire_proto::v1::author_service_server::AuthorServiceServer;
 use quire_proto::v1::change_service_server::ChangeServiceServer;
 use quire_proto::v1::comment_service_server::CommentServiceServer;
+use quire_proto::v1::media_service_server::MediaServiceServer;
 use quire_proto::v1::post_service_server::PostServiceServer;
 use quire_proto::v1::tag_service_server::TagServiceServer;
 use tokio::net::TcpListener;
@@ -35,10 +36,12 @@ use crate::grpc::admission::AdmissionLayer;
 use crate::grpc::author_service::AuthorApi;
 use crate::grpc::change_service::ChangeApi;
 use crate::grpc::comment_service::CommentApi;
+use crate::grpc::media_service::MediaApi;
 use crate::grpc::post_service::PostApi;
 use crate::grpc::tag_service::TagApi;
 use crate::grpc::transport_status::TransportStatusLayer;
 use crate::grpc::{Search, Writes};
+use crate::media::worker::Worker as MediaWorker;
 use crate::scheduler;
 use crate::search::SearchIndex;
 use crate::store::{Store, StoreError};
@@ -206,11 +209,13 @@ impl Application {
                 background.clone(),
             ));
         }
+        let media = Arc::new(MediaWorker::default());
         tokio::spawn(become_ready(
             Ready {
                 store: self.store.clone(),
                 feed: feed.clone(),
                 search_index: self.search_index.clone(),
+                media: media.clone(),
             },
             self.migrated,
             health_reporter,
@@ -291,6 +296,10 @@ impl Application {
             .add_service(service!(
                 AuthorServiceServer,
                 AuthorApi::new(writes.clone(), auth.clone(), limits.session_ttl)
+            ))
+            .add_service(service!(
+                MediaServiceServer,
+                MediaApi::new(self.store.clone(), auth.clone(), media)
             ))
             .add_service(service!(
                 CommentServiceServer,
@@ -385,6 +394,7 @@ struct Ready {
     store: Store,
     feed: ChangeFeed,
     search_index: Option<SearchIndex>,
+    media: Arc<MediaWorker>,
 }
 
 /// Applies migrations (retrying while the database is unreachable), builds
@@ -395,6 +405,7 @@ async fn become_ready(
         store,
         feed,
         search_index,
+        media,
     }: Ready,
     mut migrated: bool,
     health: HealthReporter,
@@ -433,6 +444,11 @@ async fn become_ready(
         health,
         shutdown.clone(),
     ));
+    let variants_store = store.clone();
+    let variants_shutdown = shutdown.clone();
+    tokio::spawn(async move {
+        media.make_variants(variants_store, variants_shutdown).await;
+    });
     scheduler::run(store, shutdown).await;
 }
 

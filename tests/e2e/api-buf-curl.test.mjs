@@ -43,7 +43,7 @@ after(async () => {
 
 test('reflection lists the quire.v1 services', async () => {
   const stdout = await commandOutput(['npx', 'buf', 'curl', '--protocol', 'grpc', '--http2-prior-knowledge', '--list-services', engine.url]);
-  for (const service of ['PostService', 'TagService', 'AuthorService', 'CommentService', 'ChangeService']) {
+  for (const service of ['PostService', 'TagService', 'AuthorService', 'CommentService', 'ChangeService', 'MediaService']) {
     assert.match(stdout, new RegExp(`quire\\.v1\\.${service}`));
   }
 });

@@ -70,6 +70,20 @@ pub fn write_content(caller: &Caller) -> AuthResult<()> {
     }
 }
 
+/// Changing a media item `uploader` uploaded (its description); deleting
+/// it when `deleting`.
+pub fn change_media(caller: &Caller, uploader: Option<Uuid>, deleting: bool) -> AuthResult<()> {
+    match caller {
+        Caller::Service { .. } if deleting && caller.has_scope(Scope::Admin) => Ok(()),
+        Caller::Service { .. } if deleting => Err(denied("deleting media needs the admin scope")),
+        Caller::Service { .. } if caller.has_scope(Scope::ContentWrite) => Ok(()),
+        Caller::Service { .. } => Err(denied("changing media needs the content:write scope")),
+        Caller::Author { role, .. } if *role >= Role::Editor => Ok(()),
+        Caller::Author { id, .. } if Some(*id) == uploader => Ok(()),
+        Caller::Author { .. } => Err(denied("you may only change media you uploaded")),
+    }
+}
+
 /// Creating a post for `author`.
 pub fn create_post(caller: &Caller, author: Uuid) -> AuthResult<()> {
     match caller {

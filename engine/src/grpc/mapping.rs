@@ -6,6 +6,7 @@ use crate::domain::{Etag, timestamp};
 use crate::render::TocItem;
 use crate::store::authors::AuthorRecord;
 use crate::store::comments::CommentRecord;
+use crate::store::media::{MediaRecord, VariantRecord};
 use crate::store::posts::{PostRecord, RevisionRecord};
 use crate::store::tags::TagRecord;
 
@@ -155,5 +156,52 @@ pub fn comment(record: CommentRecord, with_email: bool) -> v1::Comment {
         status: i32::from(record.status),
         create_time: Some(timestamp(record.create_time)),
         update_time: Some(timestamp(record.update_time)),
+    }
+}
+
+/// The path the web serves a media file under: content-hashed by the
+/// original's SHA-256, so it never changes.
+pub fn media_path(original_sha256: &[u8], name: &str) -> String {
+    format!("/media/{}/{name}", hex::encode(original_sha256))
+}
+
+/// A media item with its variants (those of `variants` that are its own).
+pub fn media_item(record: MediaRecord, variants: &[VariantRecord]) -> v1::MediaItem {
+    let extension = crate::media::Format::from_content_type(&record.content_type)
+        .map_or("bin", crate::media::Format::extension);
+    v1::MediaItem {
+        id: record.id.to_string(),
+        path: media_path(&record.original_sha256, &format!("original.{extension}")),
+        variants: variants
+            .iter()
+            .filter(|variant| variant.item_id == record.id)
+            .map(|variant| v1::MediaVariant {
+                width: variant.width,
+                height: variant.height,
+                content_type: variant.content_type.clone(),
+                byte_size: variant.byte_size,
+                path: media_path(&record.original_sha256, &variant.name),
+            })
+            .collect(),
+        sha256: hex::encode(&record.original_sha256),
+        filename: record.filename,
+        content_type: record.content_type,
+        byte_size: record.byte_size,
+        width: record.width,
+        height: record.height,
+        alt_text: record.alt_text,
+        caption: record.caption,
+        focal_point: record
+            .focal_x
+            .zip(record.focal_y)
+            .map(|(x, y)| v1::FocalPoint { x, y }),
+        state: i32::from(record.state),
+        uploader_id: record
+            .uploader_id
+            .map(|id| id.to_string())
+            .unwrap_or_default(),
+        create_time: Some(timestamp(record.create_time)),
+        update_time: Some(timestamp(record.update_time)),
+        etag: Etag::of_version(record.revision).to_string(),
     }
 }

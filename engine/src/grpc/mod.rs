@@ -8,6 +8,7 @@ pub mod change_service;
 pub mod comment_service;
 mod idempotent;
 pub(crate) mod mapping;
+pub mod media_service;
 mod post_fields;
 mod post_queries;
 mod post_search;

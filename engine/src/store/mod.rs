@@ -9,6 +9,7 @@ pub mod credentials;
 mod error;
 pub mod idempotency;
 mod liveness;
+pub mod media;
 pub mod posts;
 pub mod tags;
 

@@ -243,6 +243,10 @@ impl TestEngine {
         CommentServiceClient::new(self.channel.clone())
     }
 
+    pub fn media(&self) -> quire_proto::v1::media_service_client::MediaServiceClient<Channel> {
+        quire_proto::v1::media_service_client::MediaServiceClient::new(self.channel.clone())
+    }
+
     pub fn changes(&self) -> ChangeServiceClient<Channel> {
         ChangeServiceClient::new(self.channel.clone())
     }

@@ -14,6 +14,7 @@ mod health_and_reflection;
 mod idempotency;
 mod liveness;
 mod malformed;
+mod media;
 mod permissions_matrix;
 mod posts;
 mod raw_codec;

@@ -157,6 +157,13 @@ enum Case {
     ListPendingComments,
     ModerateComment,
     DeleteComment,
+    // MediaService
+    UploadMedia,
+    GetMedia,
+    ListMedia,
+    UpdateCarlsMedia,
+    DeleteCarlsMedia,
+    ReadMediaFile,
     // ChangeService
     WatchChanges,
     WatchChangesOfADraft,
@@ -230,6 +237,15 @@ const MATRIX: &[(Case, [Outcome; 11])] = &[
     (Case::ListPendingComments,      [UNAUTH,  UNAUTH,  DENIED,  DENIED,  DENIED,  OK,      OK,      DENIED,  DENIED,  OK,      OK     ]),
     (Case::ModerateComment,          [UNAUTH,  UNAUTH,  DENIED,  DENIED,  DENIED,  OK,      OK,      DENIED,  DENIED,  OK,      OK     ]),
     (Case::DeleteComment,            [UNAUTH,  UNAUTH,  DENIED,  DENIED,  DENIED,  OK,      OK,      DENIED,  DENIED,  OK,      OK     ]),
+    // MediaService: the library is for those who write; files are read as published content.
+    (Case::UploadMedia,              [UNAUTH,  UNAUTH,  DENIED,  OK,      DENIED,  DENIED,  OK,      OK,      OK,      OK,      OK     ]),
+    (Case::GetMedia,                 [UNAUTH,  UNAUTH,  DENIED,  OK,      DENIED,  DENIED,  OK,      OK,      OK,      OK,      OK     ]),
+    (Case::ListMedia,                [UNAUTH,  UNAUTH,  DENIED,  OK,      DENIED,  DENIED,  OK,      OK,      OK,      OK,      OK     ]),
+    // Authors change only their own uploads; editors and admins any.
+    (Case::UpdateCarlsMedia,         [UNAUTH,  UNAUTH,  DENIED,  OK,      DENIED,  DENIED,  OK,      OK,      DENIED,  OK,      OK     ]),
+    // Keys delete only with the admin scope.
+    (Case::DeleteCarlsMedia,         [UNAUTH,  UNAUTH,  DENIED,  DENIED,  DENIED,  DENIED,  OK,      OK,      DENIED,  OK,      OK     ]),
+    (Case::ReadMediaFile,            [UNAUTH,  UNAUTH,  OK,      OK,      OK,      OK,      OK,      OK,      OK,      OK,      OK     ]),
     // ChangeService: a draft's changes reach only those who may see every draft (not even its author).
     (Case::WatchChanges,             [UNAUTH,  UNAUTH,  OK,      OK,      OK,      OK,      OK,      OK,      OK,      OK,      OK     ]),
     (Case::WatchChangesOfADraft,     [UNAUTH,  UNAUTH,  HIDDEN,  OK,      HIDDEN,  HIDDEN,  OK,      HIDDEN,  HIDDEN,  OK,      OK     ]),
@@ -279,6 +295,12 @@ impl Case {
             }
             ModerateComment => "CommentService/ModerateComment",
             DeleteComment => "CommentService/DeleteComment",
+            UploadMedia => "MediaService/UploadMedia",
+            GetMedia => "MediaService/GetMedia",
+            ListMedia => "MediaService/ListMedia",
+            UpdateCarlsMedia => "MediaService/UpdateMedia",
+            DeleteCarlsMedia => "MediaService/DeleteMedia",
+            ReadMediaFile => "MediaService/ReadMediaFile",
             WatchChanges | WatchChangesOfADraft => "ChangeService/WatchChanges",
         }
     }
@@ -286,14 +308,14 @@ impl Case {
     /// Whether an allowed call writes (a read must never change a table).
     fn writes(self) -> bool {
         let method = self.rpc().split_once('/').map_or("", |(_, method)| method);
-        !["Get", "List", "Search", "Preview", "Watch"]
+        !["Get", "List", "Search", "Preview", "Watch", "Read"]
             .iter()
             .any(|read| method.starts_with(read))
     }
 }
 
 /// Every table the engine writes.
-const TABLES: [&str; 12] = [
+const TABLES: [&str; 15] = [
     "authors",
     "sessions",
     "api_keys",
@@ -306,6 +328,9 @@ const TABLES: [&str; 12] = [
     "comments",
     "idempotency_keys",
     "changes",
+    "media_files",
+    "media_items",
+    "media_variants",
 ];
 
 const PASSWORD: &str = "a long enough password";
@@ -343,6 +368,38 @@ fn mask(paths: &[&str]) -> Option<FieldMask> {
     Some(FieldMask {
         paths: paths.iter().map(|path| path.to_string()).collect(),
     })
+}
+
+/// An upload of an image of its own: a two-frame GIF, which is ready at
+/// once (an animation gets no variants), so that no background job writes
+/// while a later cell is measured.
+fn matrix_upload(n: u64) -> tokio_stream::Iter<std::vec::IntoIter<v1::UploadMediaRequest>> {
+    use image::{Delay, Frame, Rgba, RgbaImage};
+    let frame = |shade: u8| {
+        let pixels =
+            RgbaImage::from_pixel(4, 4, Rgba([(n % 256) as u8, (n / 256) as u8, shade, 255]));
+        Frame::from_parts(pixels, 0, 0, Delay::from_numer_denom_ms(100, 1))
+    };
+    let mut gif = Vec::new();
+    {
+        let mut encoder = image::codecs::gif::GifEncoder::new(&mut gif);
+        encoder
+            .encode_frames([frame(0), frame(255)])
+            .expect("a GIF");
+    }
+    tokio_stream::iter(vec![
+        v1::UploadMediaRequest {
+            part: Some(v1::upload_media_request::Part::Header(
+                v1::UploadMediaHeader {
+                    filename: format!("matrix-{n}.gif"),
+                    ..Default::default()
+                },
+            )),
+        },
+        v1::UploadMediaRequest {
+            part: Some(v1::upload_media_request::Part::Chunk(gif)),
+        },
+    ])
 }
 
 fn request_id() -> String {
@@ -587,6 +644,7 @@ impl Fixture {
         let tags = || self.engine.tags();
         let authors = || self.engine.authors();
         let comments = || self.engine.comments();
+        let media = || self.engine.media();
         match case {
             Case::GetPublishedPost => {
                 let req = by_id(&self.adas_published.id);
@@ -985,8 +1043,68 @@ impl Fixture {
                 self.measure(self.engine.changes().watch_changes(request(req, bearer)))
                     .await
             }
+            Case::UploadMedia => {
+                let upload = matrix_upload(n);
+                self.measure(media().upload_media(request(upload, bearer)))
+                    .await
+            }
+            Case::GetMedia => {
+                let item = self.carls_media().await;
+                let req = v1::GetMediaRequest { id: item.id };
+                self.measure(media().get_media(request(req, bearer))).await
+            }
+            Case::ListMedia => {
+                let req = v1::ListMediaRequest::default();
+                self.measure(media().list_media(request(req, bearer))).await
+            }
+            Case::UpdateCarlsMedia => {
+                let item = self.carls_media().await;
+                let req = v1::UpdateMediaRequest {
+                    item: Some(v1::MediaItem {
+                        id: item.id,
+                        alt_text: format!("Alt {n}"),
+                        ..Default::default()
+                    }),
+                    update_mask: mask(&["alt_text"]),
+                };
+                self.measure(media().update_media(request(req, bearer)))
+                    .await
+            }
+            Case::DeleteCarlsMedia => {
+                let item = self.carls_media().await;
+                let req = v1::DeleteMediaRequest {
+                    id: item.id,
+                    etag: String::new(),
+                };
+                self.measure(media().delete_media(request(req, bearer)))
+                    .await
+            }
+            Case::ReadMediaFile => {
+                let item = self.carls_media().await;
+                let req = v1::ReadMediaFileRequest { path: item.path };
+                self.measure(async {
+                    let response = media().read_media_file(request(req, bearer)).await?;
+                    let mut stream = response.into_inner();
+                    while stream.message().await?.is_some() {}
+                    Ok(Response::new(()))
+                })
+                .await
+            }
             Case::WatchChangesOfADraft => self.watch_a_draft(bearer, n).await,
         }
+    }
+
+    /// A media item carl uploaded just now.
+    async fn carls_media(&self) -> v1::MediaItem {
+        let carls_session = &self.sessions[&(v1::AuthorRole::Contributor as i32)].1;
+        self.engine
+            .media()
+            .upload_media(authed(matrix_upload(self.unique()), carls_session))
+            .await
+            .expect("carl uploads")
+            .into_inner()
+            .item
+            .expect("item")
     }
 
     /// A draft's whole life (created, edited, scheduled, withdrawn, deleted)

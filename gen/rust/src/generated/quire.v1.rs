@@ -2520,6 +2520,1005 @@ pub mod comment_service_server {
         const NAME: &'static str = SERVICE_NAME;
     }
 }
+/// An image in the media library.
+///
+/// The engine stores each distinct file once (by the SHA-256 of its bytes as
+/// cleaned at upload: orientation applied, metadata stripped) and makes its
+/// variants, at a set of widths in AVIF, WebP and a JPEG or PNG fallback, in the
+/// background after the upload; until they exist, pages use the original.
+#[derive(Clone, PartialEq, ::prost::Message)]
+pub struct MediaItem {
+    /// Output only. Immutable identifier (a UUID), assigned on upload.
+    #[prost(string, tag = "1")]
+    pub id: ::prost::alloc::string::String,
+    /// Output only. The file's name as uploaded, for display (at most 200
+    /// characters; the type comes from the bytes, never from this name).
+    #[prost(string, tag = "2")]
+    pub filename: ::prost::alloc::string::String,
+    /// Output only. The original's media type: `image/jpeg`, `image/png`,
+    /// `image/webp`, `image/gif` or `image/avif`.
+    #[prost(string, tag = "3")]
+    pub content_type: ::prost::alloc::string::String,
+    /// Output only. The original's size in bytes, as stored.
+    #[prost(int64, tag = "4")]
+    pub byte_size: i64,
+    /// Output only. The original's width in pixels, upright.
+    #[prost(int32, tag = "5")]
+    pub width: i32,
+    /// Output only. The original's height in pixels, upright.
+    #[prost(int32, tag = "6")]
+    pub height: i32,
+    /// Output only. Lower-case hex SHA-256 of the stored original: the same
+    /// file uploaded twice is stored once.
+    #[prost(string, tag = "7")]
+    pub sha256: ::prost::alloc::string::String,
+    /// Output only. The path the web serves the original under:
+    /// `/media/{sha256}/original.{ext}` (content-hashed, so it never changes).
+    #[prost(string, tag = "8")]
+    pub path: ::prost::alloc::string::String,
+    /// Alternative text, at most 300 characters. Required for the item to
+    /// appear in a published post.
+    #[prost(string, tag = "9")]
+    pub alt_text: ::prost::alloc::string::String,
+    /// Caption shown under the image, at most 500 characters of plain text.
+    #[prost(string, tag = "10")]
+    pub caption: ::prost::alloc::string::String,
+    /// Where the subject is, so crops keep it in view. Unset means the centre.
+    #[prost(message, optional, tag = "11")]
+    pub focal_point: ::core::option::Option<FocalPoint>,
+    /// Output only. Whether the variants exist yet.
+    #[prost(enumeration = "MediaState", tag = "12")]
+    pub state: i32,
+    /// Output only. The variants, by format then width; empty until READY.
+    #[prost(message, repeated, tag = "13")]
+    pub variants: ::prost::alloc::vec::Vec<MediaVariant>,
+    /// Output only. The author who uploaded it.
+    #[prost(string, tag = "14")]
+    pub uploader_id: ::prost::alloc::string::String,
+    /// Output only. When it was uploaded.
+    #[prost(message, optional, tag = "15")]
+    pub create_time: ::core::option::Option<::prost_types::Timestamp>,
+    /// Output only. When its alt text, caption or focal point last changed.
+    #[prost(message, optional, tag = "16")]
+    pub update_time: ::core::option::Option<::prost_types::Timestamp>,
+    /// Output only (and echoed back on updates). Opaque version for optimistic
+    /// concurrency.
+    #[prost(string, tag = "17")]
+    pub etag: ::prost::alloc::string::String,
+}
+/// A point in an image, as fractions of its width and height from the top
+/// left corner.
+#[derive(Clone, Copy, PartialEq, ::prost::Message)]
+pub struct FocalPoint {
+    /// From 0 (left edge) to 1 (right edge).
+    #[prost(float, tag = "1")]
+    pub x: f32,
+    /// From 0 (top edge) to 1 (bottom edge).
+    #[prost(float, tag = "2")]
+    pub y: f32,
+}
+/// One resized, re-encoded copy of an image.
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct MediaVariant {
+    /// Width in pixels (never more than the original's).
+    #[prost(int32, tag = "1")]
+    pub width: i32,
+    /// Height in pixels (the original's aspect ratio).
+    #[prost(int32, tag = "2")]
+    pub height: i32,
+    /// `image/avif`, `image/webp`, `image/jpeg` or `image/png`.
+    #[prost(string, tag = "3")]
+    pub content_type: ::prost::alloc::string::String,
+    /// Size in bytes.
+    #[prost(int64, tag = "4")]
+    pub byte_size: i64,
+    /// The path the web serves it under: `/media/{sha256}/{width}.{ext}`,
+    /// where `sha256` is the original's.
+    #[prost(string, tag = "5")]
+    pub path: ::prost::alloc::string::String,
+}
+/// Whether an item's variants exist.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::prost::Enumeration)]
+#[repr(i32)]
+pub enum MediaState {
+    /// Not used.
+    Unspecified = 0,
+    /// Uploaded; the variants are being made. Pages show the original.
+    Processing = 1,
+    /// The variants exist.
+    Ready = 2,
+    /// Making the variants failed for good (the reason is in `failure`); pages
+    /// show the original.
+    Failed = 3,
+}
+impl MediaState {
+    /// String value of the enum field names used in the ProtoBuf definition.
+    ///
+    /// The values are not transformed in any way and thus are considered stable
+    /// (if the ProtoBuf definition does not change) and safe for programmatic use.
+    pub fn as_str_name(&self) -> &'static str {
+        match self {
+            Self::Unspecified => "MEDIA_STATE_UNSPECIFIED",
+            Self::Processing => "MEDIA_STATE_PROCESSING",
+            Self::Ready => "MEDIA_STATE_READY",
+            Self::Failed => "MEDIA_STATE_FAILED",
+        }
+    }
+    /// Creates an enum from field names used in the ProtoBuf definition.
+    pub fn from_str_name(value: &str) -> ::core::option::Option<Self> {
+        match value {
+            "MEDIA_STATE_UNSPECIFIED" => Some(Self::Unspecified),
+            "MEDIA_STATE_PROCESSING" => Some(Self::Processing),
+            "MEDIA_STATE_READY" => Some(Self::Ready),
+            "MEDIA_STATE_FAILED" => Some(Self::Failed),
+            _ => None,
+        }
+    }
+}
+/// One message of an UploadMedia stream.
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct UploadMediaRequest {
+    /// The first message carries the header, every later one a chunk.
+    #[prost(oneof = "upload_media_request::Part", tags = "1, 2")]
+    pub part: ::core::option::Option<upload_media_request::Part>,
+}
+/// Nested message and enum types in `UploadMediaRequest`.
+pub mod upload_media_request {
+    /// The first message carries the header, every later one a chunk.
+    #[derive(Clone, PartialEq, Eq, Hash, ::prost::Oneof)]
+    pub enum Part {
+        /// What is being uploaded.
+        #[prost(message, tag = "1")]
+        Header(super::UploadMediaHeader),
+        /// The next bytes of the file, at most 1 MiB.
+        #[prost(bytes, tag = "2")]
+        Chunk(::prost::alloc::vec::Vec<u8>),
+    }
+}
+/// The first message of an UploadMedia stream.
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct UploadMediaHeader {
+    /// The file's name, for display (at most 200 characters).
+    #[prost(string, tag = "1")]
+    pub filename: ::prost::alloc::string::String,
+    /// Alternative text, at most 300 characters.
+    #[prost(string, tag = "2")]
+    pub alt_text: ::prost::alloc::string::String,
+    /// Caption, at most 500 characters.
+    #[prost(string, tag = "3")]
+    pub caption: ::prost::alloc::string::String,
+}
+/// Response of MediaService.UploadMedia.
+#[derive(Clone, PartialEq, ::prost::Message)]
+pub struct UploadMediaResponse {
+    /// The item: new, or the one already holding the same image.
+    #[prost(message, optional, tag = "1")]
+    pub item: ::core::option::Option<MediaItem>,
+    /// Whether the library already held the image.
+    #[prost(bool, tag = "2")]
+    pub existed: bool,
+}
+/// Request of MediaService.GetMedia.
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct GetMediaRequest {
+    /// Required. The item's id.
+    #[prost(string, tag = "1")]
+    pub id: ::prost::alloc::string::String,
+}
+/// Response of MediaService.GetMedia.
+#[derive(Clone, PartialEq, ::prost::Message)]
+pub struct GetMediaResponse {
+    /// The item.
+    #[prost(message, optional, tag = "1")]
+    pub item: ::core::option::Option<MediaItem>,
+}
+/// Request of MediaService.ListMedia.
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct ListMediaRequest {
+    /// Maximum number of items to return, 1 to 200; 0 means 50.
+    #[prost(int32, tag = "1")]
+    pub page_size: i32,
+    /// Opaque token from a previous response's `next_page_token`.
+    #[prost(string, tag = "2")]
+    pub page_token: ::prost::alloc::string::String,
+}
+/// Response of MediaService.ListMedia.
+#[derive(Clone, PartialEq, ::prost::Message)]
+pub struct ListMediaResponse {
+    /// The items, newest first.
+    #[prost(message, repeated, tag = "1")]
+    pub items: ::prost::alloc::vec::Vec<MediaItem>,
+    /// Token for the next page; empty on the last page.
+    #[prost(string, tag = "2")]
+    pub next_page_token: ::prost::alloc::string::String,
+}
+/// Request of MediaService.UpdateMedia.
+#[derive(Clone, PartialEq, ::prost::Message)]
+pub struct UpdateMediaRequest {
+    /// Required. The new values, with `id` set to identify the item. When
+    /// `etag` is set and stale, answers ABORTED.
+    #[prost(message, optional, tag = "1")]
+    pub item: ::core::option::Option<MediaItem>,
+    /// Required. The fields to update: `alt_text`, `caption`, `focal_point`,
+    /// or `*`.
+    #[prost(message, optional, tag = "2")]
+    pub update_mask: ::core::option::Option<::prost_types::FieldMask>,
+}
+/// Response of MediaService.UpdateMedia.
+#[derive(Clone, PartialEq, ::prost::Message)]
+pub struct UpdateMediaResponse {
+    /// The updated item.
+    #[prost(message, optional, tag = "1")]
+    pub item: ::core::option::Option<MediaItem>,
+}
+/// Request of MediaService.DeleteMedia.
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct DeleteMediaRequest {
+    /// Required. The item's id.
+    #[prost(string, tag = "1")]
+    pub id: ::prost::alloc::string::String,
+    /// When set and stale, answers ABORTED.
+    #[prost(string, tag = "2")]
+    pub etag: ::prost::alloc::string::String,
+}
+/// Response of MediaService.DeleteMedia.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct DeleteMediaResponse {}
+/// Request of MediaService.ReadMediaFile.
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct ReadMediaFileRequest {
+    /// Required. The file's path, as in MediaItem.path or MediaVariant.path.
+    #[prost(string, tag = "1")]
+    pub path: ::prost::alloc::string::String,
+}
+/// One message of a ReadMediaFile stream.
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct ReadMediaFileResponse {
+    /// The file's media type and size; in the first message only.
+    #[prost(message, optional, tag = "1")]
+    pub info: ::core::option::Option<MediaFileInfo>,
+    /// The next bytes of the file.
+    #[prost(bytes = "vec", tag = "2")]
+    pub chunk: ::prost::alloc::vec::Vec<u8>,
+}
+/// What a media file is, for serving it.
+#[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]
+pub struct MediaFileInfo {
+    /// `image/avif`, `image/webp`, `image/jpeg`, `image/png` or `image/gif`.
+    #[prost(string, tag = "1")]
+    pub content_type: ::prost::alloc::string::String,
+    /// Size in bytes.
+    #[prost(int64, tag = "2")]
+    pub byte_size: i64,
+}
+/// Generated client implementations.
+pub mod media_service_client {
+    #![allow(
+        unused_variables,
+        dead_code,
+        missing_docs,
+        clippy::wildcard_imports,
+        clippy::let_unit_value,
+    )]
+    use tonic::codegen::*;
+    use tonic::codegen::http::Uri;
+    /// The media library. Reading files needs the `content:read` scope or any
+    /// session; the library itself, uploading and changing items need the
+    /// `content:write` scope or a session (authors and contributors change only
+    /// what they uploaded; editors and admins anything); deleting needs the
+    /// `admin` scope, an editor's or admin's session, or the uploader's own.
+    #[derive(Debug, Clone)]
+    pub struct MediaServiceClient<T> {
+        inner: tonic::client::Grpc<T>,
+    }
+    impl MediaServiceClient<tonic::transport::Channel> {
+        /// Attempt to create a new client by connecting to a given endpoint.
+        pub async fn connect<D>(dst: D) -> Result<Self, tonic::transport::Error>
+        where
+            D: TryInto<tonic::transport::Endpoint>,
+            D::Error: Into<StdError>,
+        {
+            let conn = tonic::transport::Endpoint::new(dst)?.connect().await?;
+            Ok(Self::new(conn))
+        }
+    }
+    impl<T> MediaServiceClient<T>
+    where
+        T: tonic::client::GrpcService<tonic::body::Body>,
+        T::Error: Into<StdError>,
+        T::ResponseBody: Body<Data = Bytes> + std::marker::Send + 'static,
+        <T::ResponseBody as Body>::Error: Into<StdError> + std::marker::Send,
+    {
+        pub fn new(inner: T) -> Self {
+            let inner = tonic::client::Grpc::new(inner);
+            Self { inner }
+        }
+        pub fn with_origin(inner: T, origin: Uri) -> Self {
+            let inner = tonic::client::Grpc::with_origin(inner, origin);
+            Self { inner }
+        }
+        pub fn with_interceptor<F>(
+            inner: T,
+            interceptor: F,
+        ) -> MediaServiceClient<InterceptedService<T, F>>
+        where
+            F: tonic::service::Interceptor,
+            T::ResponseBody: Default,
+            T: tonic::codegen::Service<
+                http::Request<tonic::body::Body>,
+                Response = http::Response<
+                    <T as tonic::client::GrpcService<tonic::body::Body>>::ResponseBody,
+                >,
+            >,
+            <T as tonic::codegen::Service<
+                http::Request<tonic::body::Body>,
+            >>::Error: Into<StdError> + std::marker::Send + std::marker::Sync,
+        {
+            MediaServiceClient::new(InterceptedService::new(inner, interceptor))
+        }
+        /// Compress requests with the given encoding.
+        ///
+        /// This requires the server to support it otherwise it might respond with an
+        /// error.
+        #[must_use]
+        pub fn send_compressed(mut self, encoding: CompressionEncoding) -> Self {
+            self.inner = self.inner.send_compressed(encoding);
+            self
+        }
+        /// Enable decompressing responses.
+        #[must_use]
+        pub fn accept_compressed(mut self, encoding: CompressionEncoding) -> Self {
+            self.inner = self.inner.accept_compressed(encoding);
+            self
+        }
+        /// Limits the maximum size of a decoded message.
+        ///
+        /// Default: `4MB`
+        #[must_use]
+        pub fn max_decoding_message_size(mut self, limit: usize) -> Self {
+            self.inner = self.inner.max_decoding_message_size(limit);
+            self
+        }
+        /// Limits the maximum size of an encoded message.
+        ///
+        /// Default: `usize::MAX`
+        #[must_use]
+        pub fn max_encoding_message_size(mut self, limit: usize) -> Self {
+            self.inner = self.inner.max_encoding_message_size(limit);
+            self
+        }
+        /// Uploads an image: a header first, then its bytes in chunks of at most
+        /// 1 MiB (at most 25 MiB in all). The type comes from the bytes; SVG and
+        /// anything that is not a JPEG, PNG, WebP, GIF or AVIF image is refused
+        /// with INVALID_ARGUMENT, as is an image over 50 megapixels (before it is
+        /// decoded) or a truncated one. Idempotent by content: the same file
+        /// uploaded again (a retry, or a second upload) answers the item already in
+        /// the library and stores nothing.
+        pub async fn upload_media(
+            &mut self,
+            request: impl tonic::IntoStreamingRequest<
+                Message = super::UploadMediaRequest,
+            >,
+        ) -> std::result::Result<
+            tonic::Response<super::UploadMediaResponse>,
+            tonic::Status,
+        > {
+            self.inner
+                .ready()
+                .await
+                .map_err(|e| {
+                    tonic::Status::unknown(
+                        format!("Service was not ready: {}", e.into()),
+                    )
+                })?;
+            let codec = tonic_prost::ProstCodec::default();
+            let path = http::uri::PathAndQuery::from_static(
+                "/quire.v1.MediaService/UploadMedia",
+            );
+            let mut req = request.into_streaming_request();
+            req.extensions_mut()
+                .insert(GrpcMethod::new("quire.v1.MediaService", "UploadMedia"));
+            self.inner.client_streaming(req, path, codec).await
+        }
+        /// Gets an item by id.
+        pub async fn get_media(
+            &mut self,
+            request: impl tonic::IntoRequest<super::GetMediaRequest>,
+        ) -> std::result::Result<
+            tonic::Response<super::GetMediaResponse>,
+            tonic::Status,
+        > {
+            self.inner
+                .ready()
+                .await
+                .map_err(|e| {
+                    tonic::Status::unknown(
+                        format!("Service was not ready: {}", e.into()),
+                    )
+                })?;
+            let codec = tonic_prost::ProstCodec::default();
+            let path = http::uri::PathAndQuery::from_static(
+                "/quire.v1.MediaService/GetMedia",
+            );
+            let mut req = request.into_request();
+            req.extensions_mut()
+                .insert(GrpcMethod::new("quire.v1.MediaService", "GetMedia"));
+            self.inner.unary(req, path, codec).await
+        }
+        /// Lists the library, newest first.
+        pub async fn list_media(
+            &mut self,
+            request: impl tonic::IntoRequest<super::ListMediaRequest>,
+        ) -> std::result::Result<
+            tonic::Response<super::ListMediaResponse>,
+            tonic::Status,
+        > {
+            self.inner
+                .ready()
+                .await
+                .map_err(|e| {
+                    tonic::Status::unknown(
+                        format!("Service was not ready: {}", e.into()),
+                    )
+                })?;
+            let codec = tonic_prost::ProstCodec::default();
+            let path = http::uri::PathAndQuery::from_static(
+                "/quire.v1.MediaService/ListMedia",
+            );
+            let mut req = request.into_request();
+            req.extensions_mut()
+                .insert(GrpcMethod::new("quire.v1.MediaService", "ListMedia"));
+            self.inner.unary(req, path, codec).await
+        }
+        /// Updates an item's alt text, caption or focal point.
+        pub async fn update_media(
+            &mut self,
+            request: impl tonic::IntoRequest<super::UpdateMediaRequest>,
+        ) -> std::result::Result<
+            tonic::Response<super::UpdateMediaResponse>,
+            tonic::Status,
+        > {
+            self.inner
+                .ready()
+                .await
+                .map_err(|e| {
+                    tonic::Status::unknown(
+                        format!("Service was not ready: {}", e.into()),
+                    )
+                })?;
+            let codec = tonic_prost::ProstCodec::default();
+            let path = http::uri::PathAndQuery::from_static(
+                "/quire.v1.MediaService/UpdateMedia",
+            );
+            let mut req = request.into_request();
+            req.extensions_mut()
+                .insert(GrpcMethod::new("quire.v1.MediaService", "UpdateMedia"));
+            self.inner.unary(req, path, codec).await
+        }
+        /// Deletes an item. Refused with FAILED_PRECONDITION while a post uses it
+        /// (the violation names the posts).
+        pub async fn delete_media(
+            &mut self,
+            request: impl tonic::IntoRequest<super::DeleteMediaRequest>,
+        ) -> std::result::Result<
+            tonic::Response<super::DeleteMediaResponse>,
+            tonic::Status,
+        > {
+            self.inner
+                .ready()
+                .await
+                .map_err(|e| {
+                    tonic::Status::unknown(
+                        format!("Service was not ready: {}", e.into()),
+                    )
+                })?;
+            let codec = tonic_prost::ProstCodec::default();
+            let path = http::uri::PathAndQuery::from_static(
+                "/quire.v1.MediaService/DeleteMedia",
+            );
+            let mut req = request.into_request();
+            req.extensions_mut()
+                .insert(GrpcMethod::new("quire.v1.MediaService", "DeleteMedia"));
+            self.inner.unary(req, path, codec).await
+        }
+        /// Reads the bytes of an original or a variant by its path, in chunks, for
+        /// serving. Needs the `content:read` scope or any session.
+        pub async fn read_media_file(
+            &mut self,
+            request: impl tonic::IntoRequest<super::ReadMediaFileRequest>,
+        ) -> std::result::Result<
+            tonic::Response<tonic::codec::Streaming<super::ReadMediaFileResponse>>,
+            tonic::Status,
+        > {
+            self.inner
+                .ready()
+                .await
+                .map_err(|e| {
+                    tonic::Status::unknown(
+                        format!("Service was not ready: {}", e.into()),
+                    )
+                })?;
+            let codec = tonic_prost::ProstCodec::default();
+            let path = http::uri::PathAndQuery::from_static(
+                "/quire.v1.MediaService/ReadMediaFile",
+            );
+            let mut req = request.into_request();
+            req.extensions_mut()
+                .insert(GrpcMethod::new("quire.v1.MediaService", "ReadMediaFile"));
+            self.inner.server_streaming(req, path, codec).await
+        }
+    }
+}
+/// Generated server implementations.
+pub mod media_service_server {
+    #![allow(
+        unused_variables,
+        dead_code,
+        missing_docs,
+        clippy::wildcard_imports,
+        clippy::let_unit_value,
+    )]
+    use tonic::codegen::*;
+    /// Generated trait containing gRPC methods that should be implemented for use with MediaServiceServer.
+    #[async_trait]
+    pub trait MediaService: std::marker::Send + std::marker::Sync + 'static {
+        /// Uploads an image: a header first, then its bytes in chunks of at most
+        /// 1 MiB (at most 25 MiB in all). The type comes from the bytes; SVG and
+        /// anything that is not a JPEG, PNG, WebP, GIF or AVIF image is refused
+        /// with INVALID_ARGUMENT, as is an image over 50 megapixels (before it is
+        /// decoded) or a truncated one. Idempotent by content: the same file
+        /// uploaded again (a retry, or a second upload) answers the item already in
+        /// the library and stores nothing.
+        async fn upload_media(
+            &self,
+            request: tonic::Request<tonic::Streaming<super::UploadMediaRequest>>,
+        ) -> std::result::Result<
+            tonic::Response<super::UploadMediaResponse>,
+            tonic::Status,
+        >;
+        /// Gets an item by id.
+        async fn get_media(
+            &self,
+            request: tonic::Request<super::GetMediaRequest>,
+        ) -> std::result::Result<
+            tonic::Response<super::GetMediaResponse>,
+            tonic::Status,
+        >;
+        /// Lists the library, newest first.
+        async fn list_media(
+            &self,
+            request: tonic::Request<super::ListMediaRequest>,
+        ) -> std::result::Result<
+            tonic::Response<super::ListMediaResponse>,
+            tonic::Status,
+        >;
+        /// Updates an item's alt text, caption or focal point.
+        async fn update_media(
+            &self,
+            request: tonic::Request<super::UpdateMediaRequest>,
+        ) -> std::result::Result<
+            tonic::Response<super::UpdateMediaResponse>,
+            tonic::Status,
+        >;
+        /// Deletes an item. Refused with FAILED_PRECONDITION while a post uses it
+        /// (the violation names the posts).
+        async fn delete_media(
+            &self,
+            request: tonic::Request<super::DeleteMediaRequest>,
+        ) -> std::result::Result<
+            tonic::Response<super::DeleteMediaResponse>,
+            tonic::Status,
+        >;
+        /// Server streaming response type for the ReadMediaFile method.
+        type ReadMediaFileStream: tonic::codegen::tokio_stream::Stream<
+                Item = std::result::Result<super::ReadMediaFileResponse, tonic::Status>,
+            >
+            + std::marker::Send
+            + 'static;
+        /// Reads the bytes of an original or a variant by its path, in chunks, for
+        /// serving. Needs the `content:read` scope or any session.
+        async fn read_media_file(
+            &self,
+            request: tonic::Request<super::ReadMediaFileRequest>,
+        ) -> std::result::Result<
+            tonic::Response<Self::ReadMediaFileStream>,
+            tonic::Status,
+        >;
+    }
+    /// The media library. Reading files needs the `content:read` scope or any
+    /// session; the library itself, uploading and changing items need the
+    /// `content:write` scope or a session (authors and contributors change only
+    /// what they uploaded; editors and admins anything); deleting needs the
+    /// `admin` scope, an editor's or admin's session, or the uploader's own.
+    #[derive(Debug)]
+    pub struct MediaServiceServer<T> {
+        inner: Arc<T>,
+        accept_compression_encodings: EnabledCompressionEncodings,
+        send_compression_encodings: EnabledCompressionEncodings,
+        max_decoding_message_size: Option<usize>,
+        max_encoding_message_size: Option<usize>,
+    }
+    impl<T> MediaServiceServer<T> {
+        pub fn new(inner: T) -> Self {
+            Self::from_arc(Arc::new(inner))
+        }
+        pub fn from_arc(inner: Arc<T>) -> Self {
+            Self {
+                inner,
+                accept_compression_encodings: Default::default(),
+                send_compression_encodings: Default::default(),
+                max_decoding_message_size: None,
+                max_encoding_message_size: None,
+            }
+        }
+        pub fn with_interceptor<F>(
+            inner: T,
+            interceptor: F,
+        ) -> InterceptedService<Self, F>
+        where
+            F: tonic::service::Interceptor,
+        {
+            InterceptedService::new(Self::new(inner), interceptor)
+        }
+        /// Enable decompressing requests with the given encoding.
+        #[must_use]
+        pub fn accept_compressed(mut self, encoding: CompressionEncoding) -> Self {
+            self.accept_compression_encodings.enable(encoding);
+            self
+        }
+        /// Compress responses with the given encoding, if the client supports it.
+        #[must_use]
+        pub fn send_compressed(mut self, encoding: CompressionEncoding) -> Self {
+            self.send_compression_encodings.enable(encoding);
+            self
+        }
+        /// Limits the maximum size of a decoded message.
+        ///
+        /// Default: `4MB`
+        #[must_use]
+        pub fn max_decoding_message_size(mut self, limit: usize) -> Self {
+            self.max_decoding_message_size = Some(limit);
+            self
+        }
+        /// Limits the maximum size of an encoded message.
+        ///
+        /// Default: `usize::MAX`
+        #[must_use]
+        pub fn max_encoding_message_size(mut self, limit: usize) -> Self {
+            self.max_encoding_message_size = Some(limit);
+            self
+        }
+    }
+    impl<T, B> tonic::codegen::Service<http::Request<B>> for MediaServiceServer<T>
+    where
+        T: MediaService,
+        B: Body + std::marker::Send + 'static,
+        B::Error: Into<StdError> + std::marker::Send + 'static,
+    {
+        type Response = http::Response<tonic::body::Body>;
+        type Error = std::convert::Infallible;
+        type Future = BoxFuture<Self::Response, Self::Error>;
+        fn poll_ready(
+            &mut self,
+            _cx: &mut Context<'_>,
+        ) -> Poll<std::result::Result<(), Self::Error>> {
+            Poll::Ready(Ok(()))
+        }
+        fn call(&mut self, req: http::Request<B>) -> Self::Future {
+            match req.uri().path() {
+                "/quire.v1.MediaService/UploadMedia" => {
+                    #[allow(non_camel_case_types)]
+                    struct UploadMediaSvc<T: MediaService>(pub Arc<T>);
+                    impl<
+                        T: MediaService,
+                    > tonic::server::ClientStreamingService<super::UploadMediaRequest>
+                    for UploadMediaSvc<T> {
+                        type Response = super::UploadMediaResponse;
+                        type Future = BoxFuture<
+                            tonic::Response<Self::Response>,
+                            tonic::Status,
+                        >;
+                        fn call(
+                            &mut self,
+                            request: tonic::Request<
+                                tonic::Streaming<super::UploadMediaRequest>,
+                            >,
+                        ) -> Self::Future {
+                            let inner = Arc::clone(&self.0);
+                            let fut = async move {
+                                <T as MediaService>::upload_media(&inner, request).await
+                            };
+                            Box::pin(fut)
+                        }
+                    }
+                    let accept_compression_encodings = self.accept_compression_encodings;
+                    let send_compression_encodings = self.send_compression_encodings;
+                    let max_decoding_message_size = self.max_decoding_message_size;
+                    let max_encoding_message_size = self.max_encoding_message_size;
+                    let inner = self.inner.clone();
+                    let fut = async move {
+                        let method = UploadMediaSvc(inner);
+                        let codec = tonic_prost::ProstCodec::default();
+                        let mut grpc = tonic::server::Grpc::new(codec)
+                            .apply_compression_config(
+                                accept_compression_encodings,
+                                send_compression_encodings,
+                            )
+                            .apply_max_message_size_config(
+                                max_decoding_message_size,
+                                max_encoding_message_size,
+                            );
+                        let res = grpc.client_streaming(method, req).await;
+                        Ok(res)
+                    };
+                    Box::pin(fut)
+                }
+                "/quire.v1.MediaService/GetMedia" => {
+                    #[allow(non_camel_case_types)]
+                    struct GetMediaSvc<T: MediaService>(pub Arc<T>);
+                    impl<
+                        T: MediaService,
+                    > tonic::server::UnaryService<super::GetMediaRequest>
+                    for GetMediaSvc<T> {
+                        type Response = super::GetMediaResponse;
+                        type Future = BoxFuture<
+                            tonic::Response<Self::Response>,
+                            tonic::Status,
+                        >;
+                        fn call(
+                            &mut self,
+                            request: tonic::Request<super::GetMediaRequest>,
+                        ) -> Self::Future {
+                            let inner = Arc::clone(&self.0);
+                            let fut = async move {
+                                <T as MediaService>::get_media(&inner, request).await
+                            };
+                            Box::pin(fut)
+                        }
+                    }
+                    let accept_compression_encodings = self.accept_compression_encodings;
+                    let send_compression_encodings = self.send_compression_encodings;
+                    let max_decoding_message_size = self.max_decoding_message_size;
+                    let max_encoding_message_size = self.max_encoding_message_size;
+                    let inner = self.inner.clone();
+                    let fut = async move {
+                        let method = GetMediaSvc(inner);
+                        let codec = tonic_prost::ProstCodec::default();
+                        let mut grpc = tonic::server::Grpc::new(codec)
+                            .apply_compression_config(
+                                accept_compression_encodings,
+                                send_compression_encodings,
+                            )
+                            .apply_max_message_size_config(
+                                max_decoding_message_size,
+                                max_encoding_message_size,
+                            );
+                        let res = grpc.unary(method, req).await;
+                        Ok(res)
+                    };
+                    Box::pin(fut)
+                }
+                "/quire.v1.MediaService/ListMedia" => {
+                    #[allow(non_camel_case_types)]
+                    struct ListMediaSvc<T: MediaService>(pub Arc<T>);
+                    impl<
+                        T: MediaService,
+                    > tonic::server::UnaryService<super::ListMediaRequest>
+                    for ListMediaSvc<T> {
+                        type Response = super::ListMediaResponse;
+                        type Future = BoxFuture<
+                            tonic::Response<Self::Response>,
+                            tonic::Status,
+                        >;
+                        fn call(
+                            &mut self,
+                            request: tonic::Request<super::ListMediaRequest>,
+                        ) -> Self::Future {
+                            let inner = Arc::clone(&self.0);
+                            let fut = async move {
+                                <T as MediaService>::list_media(&inner, request).await
+                            };
+                            Box::pin(fut)
+                        }
+                    }
+                    let accept_compression_encodings = self.accept_compression_encodings;
+                    let send_compression_encodings = self.send_compression_encodings;
+                    let max_decoding_message_size = self.max_decoding_message_size;
+                    let max_encoding_message_size = self.max_encoding_message_size;
+                    let inner = self.inner.clone();
+                    let fut = async move {
+                        let method = ListMediaSvc(inner);
+                        let codec = tonic_prost::ProstCodec::default();
+                        let mut grpc = tonic::server::Grpc::new(codec)
+                            .apply_compression_config(
+                                accept_compression_encodings,
+                                send_compression_encodings,
+                            )
+                            .apply_max_message_size_config(
+                                max_decoding_message_size,
+                                max_encoding_message_size,
+                            );
+                        let res = grpc.unary(method, req).await;
+                        Ok(res)
+                    };
+                    Box::pin(fut)
+                }
+                "/quire.v1.MediaService/UpdateMedia" => {
+                    #[allow(non_camel_case_types)]
+                    struct UpdateMediaSvc<T: MediaService>(pub Arc<T>);
+                    impl<
+                        T: MediaService,
+                    > tonic::server::UnaryService<super::UpdateMediaRequest>
+                    for UpdateMediaSvc<T> {
+                        type Response = super::UpdateMediaResponse;
+                        type Future = BoxFuture<
+                            tonic::Response<Self::Response>,
+                            tonic::Status,
+                        >;
+                        fn call(
+                            &mut self,
+                            request: tonic::Request<super::UpdateMediaRequest>,
+                        ) -> Self::Future {
+                            let inner = Arc::clone(&self.0);
+                            let fut = async move {
+                                <T as MediaService>::update_media(&inner, request).await
+                            };
+                            Box::pin(fut)
+                        }
+                    }
+                    let accept_compression_encodings = self.accept_compression_encodings;
+                    let send_compression_encodings = self.send_compression_encodings;
+                    let max_decoding_message_size = self.max_decoding_message_size;
+                    let max_encoding_message_size = self.max_encoding_message_size;
+                    let inner = self.inner.clone();
+                    let fut = async move {
+                        let method = UpdateMediaSvc(inner);
+                        let codec = tonic_prost::ProstCodec::default();
+                        let mut grpc = tonic::server::Grpc::new(codec)
+                            .apply_compression_config(
+                                accept_compression_encodings,
+                                send_compression_encodings,
+                            )
+                            .apply_max_message_size_config(
+                                max_decoding_message_size,
+                                max_encoding_message_size,
+                            );
+                        let res = grpc.unary(method, req).await;
+                        Ok(res)
+                    };
+                    Box::pin(fut)
+                }
+                "/quire.v1.MediaService/DeleteMedia" => {
+                    #[allow(non_camel_case_types)]
+                    struct DeleteMediaSvc<T: MediaService>(pub Arc<T>);
+                    impl<
+                        T: MediaService,
+                    > tonic::server::UnaryService<super::DeleteMediaRequest>
+                    for DeleteMediaSvc<T> {
+                        type Response = super::DeleteMediaResponse;
+                        type Future = BoxFuture<
+                            tonic::Response<Self::Response>,
+                            tonic::Status,
+                        >;
+                        fn call(
+                            &mut self,
+                            request: tonic::Request<super::DeleteMediaRequest>,
+                        ) -> Self::Future {
+                            let inner = Arc::clone(&self.0);
+                            let fut = async move {
+                                <T as MediaService>::delete_media(&inner, request).await
+                            };
+                            Box::pin(fut)
+                        }
+                    }
+                    let accept_compression_encodings = self.accept_compression_encodings;
+                    let send_compression_encodings = self.send_compression_encodings;
+                    let max_decoding_message_size = self.max_decoding_message_size;
+                    let max_encoding_message_size = self.max_encoding_message_size;
+                    let inner = self.inner.clone();
+                    let fut = async move {
+                        let method = DeleteMediaSvc(inner);
+                        let codec = tonic_prost::ProstCodec::default();
+                        let mut grpc = tonic::server::Grpc::new(codec)
+                            .apply_compression_config(
+                                accept_compression_encodings,
+                                send_compression_encodings,
+                            )
+                            .apply_max_message_size_config(
+                                max_decoding_message_size,
+                                max_encoding_message_size,
+                            );
+                        let res = grpc.unary(method, req).await;
+                        Ok(res)
+                    };
+                    Box::pin(fut)
+                }
+                "/quire.v1.MediaService/ReadMediaFile" => {
+                    #[allow(non_camel_case_types)]
+                    struct ReadMediaFileSvc<T: MediaService>(pub Arc<T>);
+                    impl<
+                        T: MediaService,
+                    > tonic::server::ServerStreamingService<super::ReadMediaFileRequest>
+                    for ReadMediaFileSvc<T> {
+                        type Response = super::ReadMediaFileResponse;
+                        type ResponseStream = T::ReadMediaFileStream;
+                        type Future = BoxFuture<
+                            tonic::Response<Self::ResponseStream>,
+                            tonic::Status,
+                        >;
+                        fn call(
+                            &mut self,
+                            request: tonic::Request<super::ReadMediaFileRequest>,
+                        ) -> Self::Future {
+                            let inner = Arc::clone(&self.0);
+                            let fut = async move {
+                                <T as MediaService>::read_media_file(&inner, request).await
+                            };
+                            Box::pin(fut)
+                        }
+                    }
+                    let accept_compression_encodings = self.accept_compression_encodings;
+                    let send_compression_encodings = self.send_compression_encodings;
+                    let max_decoding_message_size = self.max_decoding_message_size;
+                    let max_encoding_message_size = self.max_encoding_message_size;
+                    let inner = self.inner.clone();
+                    let fut = async move {
+                        let method = ReadMediaFileSvc(inner);
+                        let codec = tonic_prost::ProstCodec::default();
+                        let mut grpc = tonic::server::Grpc::new(codec)
+                            .apply_compression_config(
+                                accept_compression_encodings,
+                                send_compression_encodings,
+                            )
+                            .apply_max_message_size_config(
+                                max_decoding_message_size,
+                                max_encoding_message_size,
+                            );
+                        let res = grpc.server_streaming(method, req).await;
+                        Ok(res)
+                    };
+                    Box::pin(fut)
+                }
+                _ => {
+                    Box::pin(async move {
+                        let mut response = http::Response::new(
+                            tonic::body::Body::default(),
+                        );
+                        let headers = response.headers_mut();
+                        headers
+                            .insert(
+                                tonic::Status::GRPC_STATUS,
+                                (tonic::Code::Unimplemented as i32).into(),
+                            );
+                        headers
+                            .insert(
+                                http::header::CONTENT_TYPE,
+                                tonic::metadata::GRPC_CONTENT_TYPE,
+                            );
+                        Ok(response)
+                    })
+                }
+            }
+        }
+    }
+    impl<T> Clone for MediaServiceServer<T> {
+        fn clone(&self) -> Self {
+            let inner = self.inner.clone();
+            Self {
+                inner,
+                accept_compression_encodings: self.accept_compression_encodings,
+                send_compression_encodings: self.send_compression_encodings,
+                max_decoding_message_size: self.max_decoding_message_size,
+                max_encoding_message_size: self.max_encoding_message_size,
+            }
+        }
+    }
+    /// Generated gRPC service name
+    pub const SERVICE_NAME: &str = "quire.v1.MediaService";
+    impl<T> tonic::server::NamedService for MediaServiceServer<T> {
+        const NAME: &'static str = SERVICE_NAME;
+    }
+}
 /// An earlier version of a post's content, kept by every update.
 #[derive(Clone, PartialEq, ::prost::Message)]
 pub struct PostRevision {
