@@ -1,5 +1,5 @@
 import { type NextRequest, NextResponse } from 'next/server';
-import { actionOriginAllowed } from '@/lib/action-origin';
+import { requestFromOwnSite } from '@/lib/action-origin';
 
 /**
  * Runs only for Server Action calls (requests carrying `next-action`; see
@@ -9,10 +9,7 @@ import { actionOriginAllowed } from '@/lib/action-origin';
  * with a warning) is refused with a clean 403 before Next.js sees it.
  */
 export function proxy(request: NextRequest) {
-  const host = request.headers.get('x-forwarded-host') ?? request.headers.get('host');
-  // Inlined at build time from next.config.ts, like Next.js's own allow-list.
-  const allowed = (process.env.QUIRE_ALLOWED_ORIGINS ?? '').split(',').map((h) => h.trim()).filter(Boolean);
-  if (!actionOriginAllowed(request.headers.get('origin'), host, allowed)) {
+  if (!requestFromOwnSite(request.headers)) {
     return new NextResponse('Forbidden: this Server Action may only be called from the site itself.', { status: 403 });
   }
   return NextResponse.next();

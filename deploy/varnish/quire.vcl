@@ -32,6 +32,7 @@ include "quire-site.vcl";
 # (VCL has no constants: the values are written where they are used.)
 #   tagged pages:         ttl 1d, grace 6h (grace is used only while the web is down)
 #   /_next/static/:       ttl 365d (content-hashed names never change)
+#   /media/:              the same (files named by their original's SHA-256)
 #   404 without tags:     1s (absorbs floods of missing URLs; nothing to purge)
 #   not cacheable:        hit-for-miss 60s (requests go straight to the web
 #                         instead of queueing behind one another)
@@ -154,8 +155,9 @@ sub vcl_backend_response {
         return (deliver);
     }
 
-    if (bereq.url ~ "^/_next/static/" && beresp.status == 200 && !beresp.http.Set-Cookie) {
-        # Content-hashed file names: a changed file gets a new URL.
+    if (bereq.url ~ "^/(_next/static|media)/" && beresp.status == 200 && !beresp.http.Set-Cookie) {
+        # Content-hashed file names (build files; media files, named by their
+        # original's SHA-256): a changed file gets a new URL.
         set beresp.ttl = 365d;
         set beresp.grace = 1d;
         set beresp.http.Cache-Control = "public, max-age=31536000, immutable";
@@ -218,7 +220,7 @@ sub vcl_deliver {
     }
 
     if (!obj.uncacheable) {
-        if (req.url ~ "^/_next/static/") {
+        if (req.url ~ "^/(_next/static|media)/" && resp.status == 200) {
             set resp.http.Cache-Control = "public, max-age=31536000, immutable";
         } else {
             # Browsers revalidate every time (cheap: the edge answers 304 from

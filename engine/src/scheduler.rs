@@ -1,6 +1,7 @@
 //! Background duties of every replica: publishing scheduled posts when their
 //! time comes (each exactly once, whichever replica claims it), rendering
-//! again the posts an older renderer made (after an upgrade), and pruning
+//! again the posts an older renderer made (after an upgrade) or that show a
+//! media item that changed, and pruning
 //! expired sessions, idempotency keys and old change records.
 
 use std::time::Duration;
@@ -34,8 +35,9 @@ pub async fn run(store: Store, shutdown: CancellationToken) {
     loop {
         tokio::select! {
             () = shutdown.cancelled() => return,
-            // Only an upgrade makes renders stale, and upgrades restart engines:
-            // once none are left, this replica stops looking.
+            // Batch after batch while stale posts are left (after an upgrade),
+            // then once per publish tick: a post also goes stale when a media
+            // item it shows changes (variants made, alt text edited).
             _ = rerender.tick(), if !rendered_all => {
                 match rerender_stale(&store).await {
                     Ok(more) => rendered_all = !more,
@@ -46,6 +48,7 @@ pub async fn run(store: Store, shutdown: CancellationToken) {
                 if let Err(error) = publish_due(&store).await {
                     tracing::warn!(error = %error, "publishing scheduled posts failed; retrying");
                 }
+                rendered_all = false;
             }
             _ = prune.tick() => {
                 if let Err(error) = prune_old(&store).await {

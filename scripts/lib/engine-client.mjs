@@ -5,23 +5,25 @@ import { register } from 'tsx/esm/api';
 
 register();
 
-const [{ createClient }, { createGrpcTransport }, posts, tags, authors, comments, health] = await Promise.all([
+const [{ createClient }, { createGrpcTransport }, posts, tags, authors, comments, media, health] = await Promise.all([
   import('@connectrpc/connect'),
   import('@connectrpc/connect-node'),
   import('@quire/gen/quire/v1/post_service_pb'),
   import('@quire/gen/quire/v1/tag_service_pb'),
   import('@quire/gen/quire/v1/author_service_pb'),
   import('@quire/gen/quire/v1/comment_service_pb'),
+  import('@quire/gen/quire/v1/media_service_pb'),
   import('@quire/gen/grpc/health/v1/health_pb'),
 ]);
 
 export const { PostKind, PostView, PostStatus } = await import('@quire/gen/quire/v1/post_pb');
 export const { AuthorRole } = await import('@quire/gen/quire/v1/author_pb');
 export const { CommentStatus } = await import('@quire/gen/quire/v1/comment_pb');
+export const { MediaState } = await import('@quire/gen/quire/v1/media_pb');
 export const { HealthCheckResponse_ServingStatus: ServingStatus } = health;
 
 /**
- * Clients for every content service and for health, authenticated with
+ * Clients for every content service, the media library and health, authenticated with
  * `credential` (an API key or a session token).
  * @param {string} engineUrl
  * @param {string} credential
@@ -42,6 +44,7 @@ export function engineClients(engineUrl, credential) {
     tags: createClient(tags.TagService, transport),
     authors: createClient(authors.AuthorService, transport),
     comments: createClient(comments.CommentService, transport),
+    media: createClient(media.MediaService, transport),
     health: createClient(health.Health, transport),
   };
 }

@@ -26,3 +26,14 @@ function hostMatches(host: string, pattern: string): boolean {
   if (pattern.startsWith('*.')) return host.endsWith(pattern.slice(1)) && host.length > pattern.length - 1;
   return host === pattern;
 }
+
+/**
+ * Whether a request comes from a page of ours, by `actionOriginAllowed`
+ * applied to its headers and the allowed hosts (`QUIRE_ALLOWED_ORIGINS`,
+ * inlined at build time from next.config.ts, like Next.js's own allow-list).
+ */
+export function requestFromOwnSite(headers: Headers): boolean {
+  const host = headers.get('x-forwarded-host') ?? headers.get('host');
+  const allowed = (process.env.QUIRE_ALLOWED_ORIGINS ?? '').split(',').map((h) => h.trim()).filter(Boolean);
+  return actionOriginAllowed(headers.get('origin'), host, allowed);
+}

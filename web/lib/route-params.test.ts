@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isSlug, PLACEHOLDER_PARAM, parsePageNumber } from './route-params';
+import { isSlug, mediaPath, PLACEHOLDER_PARAM, parsePageNumber } from './route-params';
 
 describe('isSlug', () => {
   it('accepts the engine’s slugs', () => {
@@ -29,6 +29,29 @@ describe('parsePageNumber', () => {
   it('rejects anything else, so one page has one URL', () => {
     for (const value of ['0', '01', '-1', '1.5', 'two', '', '10001', '999999', PLACEHOLDER_PARAM]) {
       expect(parsePageNumber(value)).toBeUndefined();
+    }
+  });
+});
+
+describe('mediaPath', () => {
+  const hash = 'ab'.repeat(32);
+
+  it('accepts originals and sized variants of the library', () => {
+    expect(mediaPath(hash, 'original.jpg')).toBe(`/media/${hash}/original.jpg`);
+    expect(mediaPath(hash, '1280.avif')).toBe(`/media/${hash}/1280.avif`);
+  });
+
+  it('refuses anything else', () => {
+    for (const [h, name] of [
+      [hash.toUpperCase(), 'original.jpg'],
+      [hash.slice(2), 'original.jpg'],
+      [hash, '0640.webp'],
+      [hash, '640.svg'],
+      [hash, '..%2Fsecrets'],
+      [hash, 'original.jpg.html'],
+      [hash, '123456.webp'],
+    ]) {
+      expect(mediaPath(h, name)).toBeUndefined();
     }
   });
 });

@@ -30,3 +30,12 @@ export function parsePageNumber(value: string): number | undefined {
  * rendered on their first request instead.
  */
 export const PLACEHOLDER_PARAM = '_';
+
+/**
+ * A media file's path from `/media/<sha256>/<name>` (the engine's rule:
+ * `original.<ext>` or `<width>.<ext>`), or undefined.
+ */
+export function mediaPath(hash: string, name: string): string | undefined {
+  const valid = /^[0-9a-f]{64}$/.test(hash) && /^(?:original|[1-9][0-9]{0,4})\.(?:jpg|png|webp|gif|avif)$/.test(name);
+  return valid ? `/media/${hash}/${name}` : undefined;
+}

@@ -4,11 +4,15 @@
 use std::time::Instant;
 
 use quire_proto::v1;
+use sqlx::PgConnection;
 use uuid::Uuid;
 
 use super::error::{ContentError, ContentResult};
 use crate::domain::call_deadline;
-use crate::render;
+use crate::media;
+use crate::render::{self, Library, LibraryImage, LibraryVariant};
+use crate::store::Store;
+use crate::store::media as media_store;
 use crate::store::posts::PostContent;
 
 /// Validated new values for a post's writable fields; `None` leaves a field
@@ -61,14 +65,21 @@ impl PostEdit {
     }
 }
 
+/// Renders `content.markdown` into the derived fields, its images of the
+/// media library (looked up on `conn`) as pictures.
+pub async fn render_into(conn: &mut PgConnection, content: &mut PostContent) -> ContentResult<()> {
+    let library = library_for(conn, &content.markdown).await?;
+    render_with(content, library).await
+}
+
 /// Renders `content.markdown` into the derived fields, on the render pool
 /// and by the call's deadline:
 /// highlighting a long post takes milliseconds of CPU that must not stall
 /// the async workers serving other calls.
-pub async fn render_into(content: &mut PostContent) -> ContentResult<()> {
+pub async fn render_with(content: &mut PostContent, library: Library) -> ContentResult<()> {
     let markdown = content.markdown.clone();
     let deadline = call_deadline().unwrap_or_else(|| Instant::now() + render::RENDER_BUDGET);
-    let rendered = render::pool::run(move || render::render_until(&markdown, deadline))
+    let rendered = render::pool::run(move || render::render_until(&markdown, &library, deadline))
         .await
         .map_err(ContentError::Render)?
         .map_err(|refused| ContentError::invalid("post.markdown", refused.to_string()))?;
@@ -80,6 +91,56 @@ pub async fn render_into(content: &mut PostContent) -> ContentResult<()> {
     content.reading_time_minutes = rendered.reading_time_minutes;
     content.render_version = render::VERSION;
     Ok(())
+}
+
+/// [`library_for`] on a connection of `store` held for the lookup alone
+/// (none is taken when the Markdown names no item).
+pub async fn library_of(store: &Store, markdown: &str) -> ContentResult<Library> {
+    if render::library_hashes(markdown).is_empty() {
+        return Ok(Library::default());
+    }
+    library_for(&mut *store.acquire().await?, markdown).await
+}
+
+/// The media library's items that `markdown` names (no query when it names
+/// none). Variants are listed once the item is ready, all of them at once.
+pub async fn library_for(conn: &mut PgConnection, markdown: &str) -> ContentResult<Library> {
+    let hashes: Vec<Vec<u8>> = render::library_hashes(markdown)
+        .iter()
+        .filter_map(|hash| hex::decode(hash).ok())
+        .collect();
+    let mut library = Library::default();
+    if hashes.is_empty() {
+        return Ok(library);
+    }
+    let items = media_store::by_originals(conn, &hashes).await?;
+    let ready: Vec<Uuid> = items
+        .iter()
+        .filter(|item| item.state == media_store::READY)
+        .map(|item| item.id)
+        .collect();
+    let variants = media_store::variants(conn, &ready).await?;
+    let pixels = |value: i32| u32::try_from(value).unwrap_or(0);
+    // The earliest item of an original wins (two uploads can clean to one).
+    for item in items.into_iter().rev() {
+        let image = LibraryImage {
+            original: media::original_path(&item),
+            width: pixels(item.width),
+            height: pixels(item.height),
+            variants: variants
+                .iter()
+                .filter(|variant| variant.item_id == item.id)
+                .map(|variant| LibraryVariant {
+                    width: pixels(variant.width),
+                    content_type: variant.content_type.clone(),
+                    path: media::path(&item.original_sha256, &variant.name),
+                })
+                .collect(),
+            alt_text: item.alt_text,
+        };
+        library.insert(hex::encode(&item.original_sha256), image);
+    }
+    Ok(library)
 }
 
 /// Content for a new post by `author`, before its edit applies.

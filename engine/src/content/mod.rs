@@ -12,7 +12,7 @@ mod edit;
 mod error;
 pub mod posts;
 
-pub use edit::{PostEdit, render_into};
+pub use edit::{PostEdit, library_of};
 pub use error::{ContentError, ContentResult};
 
 use crate::store::posts::PostRecord;

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::Written;
-use super::edit::{PostEdit, blank, render_into};
+use super::edit::{PostEdit, blank, library_of, render_into, render_with};
 use super::error::{ContentError, ContentResult};
 use crate::auth::{Caller, policy};
 use crate::changes::record;
@@ -42,8 +42,10 @@ pub struct NewPost {
 }
 
 /// Checks that `caller` may create `edit` by `author` (and move it to
-/// `target`), and renders it.
+/// `target`), and renders it (a connection is held only to look up the
+/// media library's images it names, if any).
 pub async fn prepare(
+    store: &Store,
     caller: &Caller,
     author: Uuid,
     edit: PostEdit,
@@ -56,7 +58,8 @@ pub async fn prepare(
     if target.is_some() {
         policy::publish_post(caller, content.author_id)?;
     }
-    render_into(&mut content).await?;
+    let library = library_of(store, &content.markdown).await?;
+    render_with(&mut content, library).await?;
     Ok(NewPost { content, target })
 }
 
@@ -92,13 +95,16 @@ pub async fn update(
     }
     let mut content = posts::content_of(tx, &current).await?;
     if edit.apply_to(&mut content) {
-        render_into(&mut content).await?;
+        render_into(tx, &mut content).await?;
     }
     if content.author_id != current.author_id {
         policy::create_post(caller, content.author_id)?;
         ensure_author_exists(tx, content.author_id).await?;
     }
     let mut updated = write_revision(tx, caller, &current, &content).await?;
+    if target.is_none() && is_live(&updated) {
+        check_publishable(&updated)?;
+    }
     let mut change_kind = kind::POST_UPDATED;
     if let Some(target) = target
         && let Some(moved) = move_to(tx, &updated, target).await?
@@ -175,8 +181,11 @@ pub async fn restore(
     content.meta_title = revision.meta_title;
     content.meta_description = revision.meta_description;
     content.canonical_url = revision.canonical_url;
-    render_into(&mut content).await?;
+    render_into(tx, &mut content).await?;
     let updated = write_revision(tx, caller, &current, &content).await?;
+    if is_live(&updated) {
+        check_publishable(&updated)?;
+    }
     let change = record::post_changed(kind::POST_UPDATED, Some(&current), &updated);
     recorded(tx, updated, change).await
 }
@@ -212,7 +221,7 @@ pub async fn rerender_stale(store: &Store, limit: i64) -> ContentResult<usize> {
         let current = posts::get_by_id(&mut tx, id, View::Full).await?;
         let mut content = posts::content_of(&mut tx, &current).await?;
         let before = content.clone();
-        match render_into(&mut content).await {
+        match render_into(&mut tx, &mut content).await {
             Ok(()) => {}
             Err(ContentError::Invalid(violations)) => {
                 tracing::warn!(post_id = %id, reason = ?violations, "the current renderer refuses this post; its earlier rendering is kept");
@@ -279,6 +288,9 @@ async fn move_to(
     post: &PostRecord,
     target: Target,
 ) -> ContentResult<Option<PostRecord>> {
+    if matches!(target, Target::Published | Target::Scheduled(_)) {
+        check_publishable(post)?;
+    }
     let (new_status, time) = match target {
         Target::Published if post.status == status::PUBLISHED => return Ok(None),
         Target::Published => (status::PUBLISHED, Some(Utc::now())),
@@ -291,6 +303,33 @@ async fn move_to(
     }
     posts::set_status(tx, post.id, new_status, time).await?;
     Ok(Some(posts::get_by_id(tx, post.id, View::Full).await?))
+}
+
+/// Whether readers see `post` now or at its scheduled time.
+fn is_live(post: &PostRecord) -> bool {
+    post.status == status::PUBLISHED || post.status == status::SCHEDULED
+}
+
+/// What a post readers see must have: alt text for every image, its cover's
+/// included, so that a reader who cannot see them is told what they show.
+fn check_publishable(post: &PostRecord) -> ContentResult<()> {
+    let mut violations = crate::domain::FieldViolations::new();
+    if let Some(src) = crate::render::images_without_alt(&post.html).first() {
+        violations.add(
+            "post.markdown",
+            format!(
+                "the image {src} has no alt text: describe it between the brackets of \
+                 ![…]({src}), or give the media library item alt text, before publishing"
+            ),
+        );
+    }
+    if !post.cover_image_url.is_empty() && post.cover_image_alt.trim().is_empty() {
+        violations.add(
+            "post.cover_image_alt",
+            "is required before publishing a post with a cover image",
+        );
+    }
+    violations.into_result().map_err(ContentError::from)
 }
 
 fn kind_of(target: Target) -> i16 {

@@ -3,6 +3,7 @@
 use quire_proto::v1;
 
 use crate::domain::{Etag, timestamp};
+use crate::media;
 use crate::render::TocItem;
 use crate::store::authors::AuthorRecord;
 use crate::store::comments::CommentRecord;
@@ -159,19 +160,11 @@ pub fn comment(record: CommentRecord, with_email: bool) -> v1::Comment {
     }
 }
 
-/// The path the web serves a media file under: content-hashed by the
-/// original's SHA-256, so it never changes.
-pub fn media_path(original_sha256: &[u8], name: &str) -> String {
-    format!("/media/{}/{name}", hex::encode(original_sha256))
-}
-
 /// A media item with its variants (those of `variants` that are its own).
 pub fn media_item(record: MediaRecord, variants: &[VariantRecord]) -> v1::MediaItem {
-    let extension = crate::media::Format::from_content_type(&record.content_type)
-        .map_or("bin", crate::media::Format::extension);
     v1::MediaItem {
         id: record.id.to_string(),
-        path: media_path(&record.original_sha256, &format!("original.{extension}")),
+        path: media::original_path(&record),
         variants: variants
             .iter()
             .filter(|variant| variant.item_id == record.id)
@@ -180,7 +173,7 @@ pub fn media_item(record: MediaRecord, variants: &[VariantRecord]) -> v1::MediaI
                 height: variant.height,
                 content_type: variant.content_type.clone(),
                 byte_size: variant.byte_size,
-                path: media_path(&record.original_sha256, &variant.name),
+                path: media::path(&record.original_sha256, &variant.name),
             })
             .collect(),
         sha256: hex::encode(&record.original_sha256),

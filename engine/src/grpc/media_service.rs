@@ -319,6 +319,11 @@ impl MediaApi {
             },
         };
         media_store::describe(&mut tx, id, current.revision, &described).await?;
+        if described.alt_text != current.alt_text {
+            // Posts showing the item without alt text of their own show this.
+            let path = crate::media::path(&current.original_sha256, "");
+            crate::store::posts::mark_render_stale(&mut tx, &path).await?;
+        }
         let updated = media_store::get(&mut tx, id).await?;
         let variants = media_store::variants(&mut tx, &[id]).await?;
         tx.commit().await.map_err(StoreError::from)?;
@@ -352,7 +357,7 @@ impl MediaApi {
         // show a broken one once published.
         let users = media_store::posts_using(
             &mut tx,
-            &mapping::media_path(&current.original_sha256, ""),
+            &crate::media::path(&current.original_sha256, ""),
             USERS_NAMED,
         )
         .await?;
@@ -373,7 +378,7 @@ impl MediaApi {
         request: v1::ReadMediaFileRequest,
     ) -> ApiResult<Vec<v1::ReadMediaFileResponse>> {
         policy::read_published(&caller)?;
-        let (sha256, name) = parse_path(&request.path).ok_or_else(|| {
+        let (sha256, name) = crate::media::parse_path(&request.path).ok_or_else(|| {
             ApiError::invalid("path", "is not a media path (/media/{sha256}/{name})")
         })?;
         let mut conn = self.store.acquire().await?;
@@ -394,17 +399,6 @@ impl MediaApi {
             })
             .collect())
     }
-}
-
-/// The original's SHA-256 and the file name of a `/media/{sha256}/{name}` path.
-fn parse_path(path: &str) -> Option<(Vec<u8>, &str)> {
-    let (hash, name) = path.strip_prefix("/media/")?.split_once('/')?;
-    let sha256 = hex::decode(hash).ok().filter(|bytes| bytes.len() == 32)?;
-    let (stem, extension) = name.split_once('.')?;
-    let stem_ok = stem == "original"
-        || (!stem.is_empty() && stem.len() <= 5 && stem.bytes().all(|b| b.is_ascii_digit()));
-    let known = ["jpg", "png", "webp", "gif", "avif"].contains(&extension);
-    (stem_ok && known).then_some((sha256, name))
 }
 
 type FileStream = Pin<Box<dyn Stream<Item = Result<v1::ReadMediaFileResponse, Status>> + Send>>;
@@ -470,21 +464,5 @@ impl MediaService for MediaApi {
         Ok(Response::new(Box::pin(tokio_stream::iter(
             messages.into_iter().map(Ok),
         ))))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn only_media_paths_parse() {
-        let hash = "ab".repeat(32);
-        assert!(parse_path(&format!("/media/{hash}/original.jpg")).is_some());
-        assert!(parse_path(&format!("/media/{hash}/640.avif")).is_some());
-        assert!(parse_path(&format!("/media/{hash}/640.svg")).is_none());
-        assert!(parse_path(&format!("/media/{hash}/../x.jpg")).is_none());
-        assert!(parse_path("/media/abcd/original.jpg").is_none());
-        assert!(parse_path(&format!("/other/{hash}/original.jpg")).is_none());
     }
 }

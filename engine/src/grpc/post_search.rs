@@ -282,11 +282,13 @@ impl PostApi {
                 "must not contain NUL characters",
             ));
         }
+        let library = crate::content::library_of(&self.store, &request.markdown).await?;
         let deadline = call_deadline().unwrap_or_else(|| Instant::now() + render::RENDER_BUDGET);
-        let rendered = render::pool::run(move || render::render_until(&request.markdown, deadline))
-            .await
-            .map_err(ApiError::internal)?
-            .map_err(|refused| ApiError::invalid("markdown", refused.to_string()))?;
+        let rendered =
+            render::pool::run(move || render::render_until(&request.markdown, &library, deadline))
+                .await
+                .map_err(ApiError::internal)?
+                .map_err(|refused| ApiError::invalid("markdown", refused.to_string()))?;
         Ok(v1::PreviewPostResponse {
             html: rendered.html,
             toc: mapping::toc(rendered.toc),

@@ -145,8 +145,14 @@ impl PostApi {
             &mut violations,
         );
         violations.into_result()?;
-        let new =
-            content::posts::prepare(&caller, author.unwrap_or_default(), edit, target).await?;
+        let new = content::posts::prepare(
+            &self.store,
+            &caller,
+            author.unwrap_or_default(),
+            edit,
+            target,
+        )
+        .await?;
         let mut once = match self.begin(key).await? {
             Begun::Replayed(response) => return Ok(response),
             Begun::Fresh(once) => once,

@@ -126,6 +126,9 @@ impl Worker {
                         .await?;
                 }
                 media_store::finish_job(&mut tx, id, READY, "").await?;
+                // Posts showing the item render again, as pictures of these.
+                let path = super::path(&job.original_sha256, "");
+                crate::store::posts::mark_render_stale(&mut tx, &path).await?;
                 tracing::info!(item = %id, variants = made.len(), "media variants made");
             }
             Ok(Err(error)) => {

@@ -29,6 +29,7 @@ mod highlight;
 mod html_text;
 mod markdown;
 mod nesting;
+mod pictures;
 pub mod pool;
 mod raw_html;
 mod sanitize;
@@ -38,6 +39,9 @@ use std::time::{Duration, Instant};
 
 pub use highlight::{HighlightTheme, highlight_css};
 pub use nesting::MAX_NESTING;
+pub use pictures::{
+    Library, LibraryImage, LibraryVariant, MAX_LIBRARY_IMAGES, images_without_alt, library_hashes,
+};
 pub use sanitize::{allows_attribute, allows_element, clean as sanitize};
 
 /// The renderer's output version, stored with every post it renders. Raise it
@@ -126,23 +130,35 @@ pub struct TocItem {
 
 /// Renders a Markdown post body within [`RENDER_BUDGET`].
 pub fn render(markdown: &str) -> Result<Rendered, Refused> {
-    render_until(markdown, Instant::now() + RENDER_BUDGET)
+    render_with(markdown, &Library::default())
 }
 
-/// Renders a Markdown post body, giving up ([`Refused::TooSlow`]) once
-/// `deadline` passes (the caller's, when it is earlier than the budget).
+/// Renders a Markdown post body within [`RENDER_BUDGET`], its images of
+/// `library` as pictures.
+pub fn render_with(markdown: &str, library: &Library) -> Result<Rendered, Refused> {
+    render_until(markdown, library, Instant::now() + RENDER_BUDGET)
+}
+
+/// Renders a Markdown post body, its images of `library` as pictures
+/// ([`pictures`]), giving up ([`Refused::TooSlow`]) once `deadline` passes
+/// (the caller's, when it is earlier than the budget).
 ///
 /// Every input, however malformed or hostile, renders to something that has
 /// been through the sanitiser, in time linear in its size, and at most
 /// [`MAX_HTML_BYTES`] long: formatting stops as soon as the HTML outgrows
 /// that ([`Refused::TooLarge`]), and a body nested too deeply is refused
 /// ([`Refused::TooDeep`]) before the sanitiser sees it.
-pub fn render_until(markdown: &str, deadline: Instant) -> Result<Rendered, Refused> {
+pub fn render_until(
+    markdown: &str,
+    library: &Library,
+    deadline: Instant,
+) -> Result<Rendered, Refused> {
     let deadline = deadline.min(Instant::now() + RENDER_BUDGET);
     let arena = comrak::Arena::new();
     let root = markdown::parse(&arena, markdown);
     let mut outline = markdown::outline(root, deadline).map_err(refusal)?;
     outline.toc.truncate(MAX_TOC_ENTRIES);
+    pictures::place(root, library);
     let mut html = safe_html(root, markdown::RawHtml::Passed, deadline)?;
     if !shows_every_heading(&html, &outline.toc) {
         // Raw HTML hid part of the post from the browser (malformed, or a
@@ -284,11 +300,18 @@ mod tests {
         let body = "*emphasis* and `code` and [a link](https://example.com)\n\n".repeat(5_000);
         let started = Instant::now();
         assert_eq!(
-            render_until(&body, Instant::now()).err(),
+            render_until(&body, &Library::default(), Instant::now()).err(),
             Some(Refused::TooSlow)
         );
         assert!(started.elapsed() < Duration::from_secs(1));
-        assert!(render_until(&body, Instant::now() + Duration::from_secs(60)).is_ok());
+        assert!(
+            render_until(
+                &body,
+                &Library::default(),
+                Instant::now() + Duration::from_secs(60)
+            )
+            .is_ok()
+        );
     }
 
     #[test]
@@ -296,11 +319,15 @@ mod tests {
         let body = "<div><p>Some <b>raw</b> HTML.</p></div>\n\n".repeat(20_000);
         let started = Instant::now();
         assert_eq!(
-            render_until(&body, Instant::now()).err(),
+            render_until(&body, &Library::default(), Instant::now()).err(),
             Some(Refused::TooSlow)
         );
         assert!(started.elapsed() < Duration::from_secs(1));
-        let rendered = render_until(&body, Instant::now() + Duration::from_secs(60));
+        let rendered = render_until(
+            &body,
+            &Library::default(),
+            Instant::now() + Duration::from_secs(60),
+        );
         assert_eq!(rendered.map(|r| r.word_count), Ok(3 * 20_000));
     }
 

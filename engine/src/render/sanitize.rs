@@ -25,6 +25,8 @@ const TAGS: &[&str] = &[
     "a", "blockquote", "br", "code", "del", "em", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "img",
     "input", "li", "ol", "p", "pre", "section", "span", "strong", "sup", "table", "tbody", "td",
     "th", "thead", "tr", "ul",
+    // Written for images of the media library (`pictures`).
+    "picture", "source",
     // Benign HTML authors write by hand.
     "abbr", "b", "caption", "dd", "details", "div", "dl", "dt", "figcaption", "figure", "i", "ins",
     "kbd", "mark", "q", "s", "samp", "small", "sub", "summary", "tfoot", "u", "var", "wbr",
@@ -49,9 +51,10 @@ pub(super) const CONTENT_DROPPED: &[&str] = &[
 const GLOBAL_ATTRIBUTES: &[&str] = &["title", "lang", "dir"];
 
 /// Attributes allowed per element. None of them is a URL except `a[href]` and
-/// `img[src]`, which ammonia checks against `URL_SCHEMES`: ammonia only checks
-/// the attributes it knows to hold URLs, so allowing another (`cite`,
-/// `poster`) would let `javascript:` through it.
+/// `img[src]`, which ammonia checks against `URL_SCHEMES`, and `srcset`, which
+/// `keep_attribute` confines to the media library: ammonia only checks the
+/// attributes it knows to hold URLs, so allowing another (`cite`, `poster`)
+/// would let `javascript:` through it.
 const ELEMENT_ATTRIBUTES: &[(&str, &[&str])] = &[
     // Footnote references have ids; heading anchors have an aria-label.
     (
@@ -71,7 +74,13 @@ const ELEMENT_ATTRIBUTES: &[(&str, &[&str])] = &[
     ("h4", &["id"]),
     ("h5", &["id"]),
     ("h6", &["id"]),
-    ("img", &["src", "alt", "width", "height"]),
+    (
+        "img",
+        &[
+            "src", "alt", "width", "height", "srcset", "sizes", "loading", "decoding",
+        ],
+    ),
+    ("source", &["type", "srcset", "sizes"]),
     // Task lists; `type` becomes `checkbox` and `disabled` is forced, see `build`.
     ("input", &["type", "checked", "class"]),
     ("ul", &["class"]),
@@ -204,6 +213,14 @@ fn keep_attribute<'v>(element: &str, attribute: &str, value: &'v str) -> Option<
         // has no business pointing at `mailto:`.
         "src" if element == "img" && has_scheme(value, "mailto") => None,
         "type" if element == "input" => Some(Cow::Borrowed("checkbox")),
+        "type" => value.starts_with("image/").then_some(Cow::Borrowed(value)),
+        // Only the library's own files, which `pictures` lists.
+        "srcset" => value
+            .split(',')
+            .all(|candidate| candidate.trim_start().starts_with("/media/"))
+            .then_some(Cow::Borrowed(value)),
+        "loading" => matches!(value, "lazy" | "eager").then_some(Cow::Borrowed(value)),
+        "decoding" => matches!(value, "async" | "sync" | "auto").then_some(Cow::Borrowed(value)),
         _ => Some(Cow::Borrowed(value)),
     }
 }

@@ -64,6 +64,20 @@ const SELECT: &str = "SELECT i.id, i.original_sha256, f.content_type, f.byte_siz
         i.state, i.create_time, i.update_time, i.revision
     FROM media_items i JOIN media_files f ON f.sha256 = i.original_sha256 ";
 
+/// The items whose originals have these SHA-256s (a post's images), the
+/// earliest of each first.
+#[tracing::instrument(name = "db.media.by_originals", level = "debug", skip_all, fields(db.system = "postgresql", otel.kind = "client"))]
+pub async fn by_originals(
+    conn: &mut PgConnection,
+    original_sha256s: &[Vec<u8>],
+) -> Result<Vec<MediaRecord>, StoreError> {
+    let sql = format!("{SELECT} WHERE i.original_sha256 = ANY($1) ORDER BY i.create_time, i.id");
+    Ok(sqlx::query_as::<_, MediaRecord>(&sql)
+        .bind(original_sha256s)
+        .fetch_all(conn)
+        .await?)
+}
+
 /// Stores `bytes` under their SHA-256, unless a file with it exists.
 #[tracing::instrument(name = "db.media.put_file", level = "debug", skip_all, fields(db.system = "postgresql", otel.kind = "client"))]
 pub async fn put_file(

@@ -704,6 +704,21 @@ pub async fn lock_stale_renders(
     .await?)
 }
 
+/// Marks every post whose Markdown names `path` (a prefix: a media item's
+/// files) as rendered by no renderer, so that the background render takes
+/// it up: what the renderer knows of the item (its variants, alt text)
+/// changed.
+#[tracing::instrument(name = "db.posts.mark_render_stale", level = "debug", skip_all, fields(db.system = "postgresql", otel.kind = "client"))]
+pub async fn mark_render_stale(conn: &mut PgConnection, path: &str) -> Result<u64, StoreError> {
+    Ok(sqlx::query(
+        "UPDATE posts SET render_version = 0 WHERE strpos(markdown, $1) > 0 AND render_version > 0",
+    )
+    .bind(path)
+    .execute(conn)
+    .await?
+    .rows_affected())
+}
+
 /// Writes a locked post's derived fields, rendered again from its unchanged
 /// Markdown: not an edit, so neither its revision, its version (the etag a
 /// writer holds stays good) nor its update time changes.

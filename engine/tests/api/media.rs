@@ -121,6 +121,20 @@ async fn read_file(
     Ok((content_type, bytes))
 }
 
+async fn delete_item(engine: &TestEngine, id: &str, credential: &str) -> Result<(), Status> {
+    engine
+        .media()
+        .delete_media(authed(
+            v1::DeleteMediaRequest {
+                id: id.to_owned(),
+                etag: String::new(),
+            },
+            credential,
+        ))
+        .await
+        .map(drop)
+}
+
 /// The item once its variants exist (or it failed), within `limit`.
 async fn settled(engine: &TestEngine, id: &str, limit: Duration) -> v1::MediaItem {
     let deadline = tokio::time::Instant::now() + limit;
@@ -333,28 +347,12 @@ async fn an_item_a_post_uses_is_not_deleted() {
         .await;
 
     // Another author may neither describe nor delete Ada's upload.
-    let status = engine
-        .media()
-        .delete_media(authed(
-            v1::DeleteMediaRequest {
-                id: item.id.clone(),
-                etag: String::new(),
-            },
-            &bob_session,
-        ))
+    let status = delete_item(&engine, &item.id, &bob_session)
         .await
         .unwrap_err();
     assert_eq!(status.code(), Code::PermissionDenied);
 
-    let status = engine
-        .media()
-        .delete_media(authed(
-            v1::DeleteMediaRequest {
-                id: item.id.clone(),
-                etag: String::new(),
-            },
-            &ada_session,
-        ))
+    let status = delete_item(&engine, &item.id, &ada_session)
         .await
         .unwrap_err();
     assert_eq!(status.code(), Code::FailedPrecondition);
@@ -404,17 +402,7 @@ async fn an_item_a_post_uses_is_not_deleted() {
         .await
         .unwrap();
     settled(&engine, &item.id, Duration::from_secs(120)).await;
-    engine
-        .media()
-        .delete_media(authed(
-            v1::DeleteMediaRequest {
-                id: item.id.clone(),
-                etag: String::new(),
-            },
-            &ada_session,
-        ))
-        .await
-        .unwrap();
+    delete_item(&engine, &item.id, &ada_session).await.unwrap();
     let files: i64 = sqlx::query_scalar("SELECT count(*) FROM media_files")
         .fetch_one(engine.store.pool())
         .await
@@ -424,6 +412,139 @@ async fn an_item_a_post_uses_is_not_deleted() {
         .await
         .unwrap_err();
     assert_eq!(status.code(), Code::NotFound);
+}
+
+/// The HTML of the post `slug` as readers get it (through the engine's read
+/// cache).
+async fn post_html(engine: &TestEngine, slug: &str) -> String {
+    engine
+        .posts()
+        .get_post(authed(
+            v1::GetPostRequest {
+                key: Some(v1::get_post_request::Key::Slug(slug.to_owned())),
+                view: v1::PostView::Full as i32,
+            },
+            &engine.admin_key,
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .post
+        .unwrap()
+        .html
+}
+
+/// GetPost's HTML once `done` holds of it, within `limit`.
+async fn post_html_until(
+    engine: &TestEngine,
+    slug: &str,
+    limit: Duration,
+    done: impl Fn(&str) -> bool,
+) -> String {
+    let deadline = tokio::time::Instant::now() + limit;
+    loop {
+        let html = post_html(engine, slug).await;
+        if done(&html) || tokio::time::Instant::now() > deadline {
+            return html;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_library_image_renders_as_a_picture_and_needs_alt_text_to_publish() {
+    let engine = TestEngine::start().await;
+    let (ada, _) = engine.author("ada", v1::AuthorRole::Author).await;
+    let jpeg = encoded(&photo(700, 450), ImageFormat::Jpeg);
+    let mut messages = vec![header("harbour.jpg", "")];
+    messages.extend(chunks(&jpeg, 256 * 1024));
+    let item = upload_messages(&engine, &engine.admin_key, messages)
+        .await
+        .unwrap()
+        .item
+        .unwrap();
+    let markdown = format!("Intro.\n\n![]({})\n", item.path);
+    let post = engine.draft(&ada, "harbour", "Harbour", &markdown).await;
+    // Until the variants exist, the original, sized so nothing shifts.
+    assert!(
+        post.html.contains(r#"width="700" height="450""#),
+        "{}",
+        post.html
+    );
+
+    // Neither the Markdown nor the library describes the image: not published.
+    // With the draft's etag: re-rendering it is not an edit, so it stays good.
+    let publish = v1::PublishPostRequest {
+        id: post.id.clone(),
+        etag: post.etag.clone(),
+        ..Default::default()
+    };
+    let status = engine
+        .posts()
+        .publish_post(authed(publish.clone(), &engine.admin_key))
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
+    assert_eq!(violated_fields(&status), vec!["post.markdown"]);
+    assert!(
+        format!("{status:?}").contains("has no alt text"),
+        "{status:?}"
+    );
+
+    // Once the variants exist the post, already cached, shows them; the
+    // library's alt text reaches it too, and it publishes.
+    let ready = settled(&engine, &item.id, Duration::from_secs(120)).await;
+    assert_eq!(ready.state, v1::MediaState::Ready as i32);
+    assert!(post_html(&engine, "harbour").await.contains("<img"));
+    engine
+        .media()
+        .update_media(authed(
+            v1::UpdateMediaRequest {
+                item: Some(v1::MediaItem {
+                    id: item.id.clone(),
+                    alt_text: "A harbour at dusk".into(),
+                    ..Default::default()
+                }),
+                update_mask: Some(prost_types::FieldMask {
+                    paths: vec!["alt_text".into()],
+                }),
+            },
+            &engine.admin_key,
+        ))
+        .await
+        .unwrap();
+    let html = post_html_until(&engine, "harbour", Duration::from_secs(10), |html| {
+        html.contains("<picture>") && html.contains("A harbour at dusk")
+    })
+    .await;
+    let hash = &item.sha256;
+    for expected in [
+        format!(r#"<source type="image/avif" srcset="/media/{hash}/320.avif 320w"#),
+        format!("/media/{hash}/700.webp 700w"),
+        format!(r#"src="/media/{hash}/700.jpg""#),
+        r#"alt="A harbour at dusk" width="700" height="450" loading="eager""#.to_owned(),
+    ] {
+        assert!(html.contains(&expected), "{expected} in {html}");
+    }
+    // Every file the picture names is served, as its type.
+    for variant in &ready.variants {
+        assert!(html.contains(&variant.path), "{} in {html}", variant.path);
+        let (content_type, bytes) = read_file(&engine, &engine.admin_key, &variant.path)
+            .await
+            .unwrap();
+        assert_eq!(content_type, variant.content_type);
+        assert_eq!(bytes.len() as i64, variant.byte_size);
+    }
+    let published = engine
+        .posts()
+        .publish_post(authed(publish, &engine.admin_key))
+        .await
+        .unwrap()
+        .into_inner()
+        .post
+        .unwrap();
+    assert_eq!(published.status, v1::PostStatus::Published as i32);
+    assert!(published.html.contains("<picture>"));
 }
 
 #[tokio::test]

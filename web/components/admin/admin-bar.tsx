@@ -24,6 +24,11 @@ export async function AdminBar() {
               New post
             </Link>
           </li>
+          <li>
+            <Link href={adminRoutes.media()} className={linkClass}>
+              Media
+            </Link>
+          </li>
           {permissions.moderate && (
             <li>
               <Link href={adminRoutes.comments()} className={linkClass}>

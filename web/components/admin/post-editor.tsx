@@ -48,11 +48,14 @@ export function PostEditor({
     setConflictSettled(false);
   }
 
-  const change = (field: PostField, value: string) => {
+  const change = (field: PostField, value: string | ((current: string) => string)) => {
     if (field === 'slug') setSlugEdited(true);
-    // The slug follows the title until it is edited by hand.
-    const suggested = field === 'title' && !slugEdited ? { slug: suggestSlug(value) } : {};
-    setValues((current) => ({ ...current, [field]: value, ...suggested }));
+    setValues((current) => {
+      const next = typeof value === 'function' ? value(current[field]) : value;
+      // The slug follows the title until it is edited by hand.
+      const suggested = field === 'title' && !slugEdited ? { slug: suggestSlug(next) } : {};
+      return { ...current, [field]: next, ...suggested };
+    });
   };
 
   const onSubmit = (event: FormEvent<HTMLFormElement>) => {

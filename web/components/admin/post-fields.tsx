@@ -1,17 +1,19 @@
 import type { ChangeEvent } from 'react';
 import type { PostField, PostFormValues } from '@/lib/admin/post-form';
 import { Field } from './field';
+import { MarkdownField } from './markdown-field';
 import { MarkdownPreview } from './markdown-preview';
 
 /** The editor's state as its fields need it: the values, the engine's errors, and a change handler. */
 export type EditorForm = {
   values: PostFormValues;
   errors: Partial<Record<PostField, string>>;
-  change: (field: PostField, value: string) => void;
+  /** A new value, or a change to the latest one (an upload that ends while the writer types). */
+  change: (field: PostField, value: string | ((current: string) => string)) => void;
 };
 
-/** How a field is typed: one line, an address, a name typed exactly, a few lines, or Markdown. */
-type InputKind = 'line' | 'url' | 'exact' | 'lines' | 'markdown';
+/** How a field is typed: one line, an address, a name typed exactly, or a few lines. */
+type InputKind = 'line' | 'url' | 'exact' | 'lines';
 
 const INPUT_ATTRIBUTES = {
   line: {},
@@ -30,7 +32,14 @@ export function PostFields({ form, slugEdited }: { form: EditorForm; slugEdited:
       </TextField>
 
       <div className="grid gap-6 lg:grid-cols-2">
-        <TextField form={form} field="markdown" kind="markdown" id="post-markdown" label="Body (Markdown)" />
+        <MarkdownField
+          id="post-markdown"
+          name="markdown"
+          label="Body (Markdown)"
+          value={form.values.markdown}
+          error={form.errors.markdown}
+          onChange={(value) => form.change('markdown', value)}
+        />
         <MarkdownPreview markdown={form.values.markdown} />
       </div>
 
@@ -96,8 +105,6 @@ function TextField({
         switch (kind) {
           case 'lines':
             return <textarea {...control} {...bound} rows={3} />;
-          case 'markdown':
-            return <textarea {...control} {...bound} rows={18} className={`${control.className} font-mono text-sm`} />;
           default:
             return <input {...control} {...bound} {...INPUT_ATTRIBUTES[kind]} />;
         }

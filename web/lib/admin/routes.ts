@@ -13,5 +13,6 @@ export const adminRoutes = {
   editPost: (id: string, notice?: string) => `/admin/posts/${encodeURIComponent(id)}${notice ? `?notice=${notice}` : ''}`,
   preview: (id: string) => `/admin/preview/${encodeURIComponent(id)}`,
   comments: () => '/admin/comments',
+  media: () => '/admin/media',
   login: () => '/admin/login',
 } as const;

@@ -3,6 +3,7 @@ import { type Client, createClient } from '@connectrpc/connect';
 import { AuthorService } from '@quire/gen/quire/v1/author_service_pb';
 import { ChangeService } from '@quire/gen/quire/v1/change_service_pb';
 import { CommentService } from '@quire/gen/quire/v1/comment_service_pb';
+import { MediaService } from '@quire/gen/quire/v1/media_service_pb';
 import { PostService } from '@quire/gen/quire/v1/post_service_pb';
 import { TagService } from '@quire/gen/quire/v1/tag_service_pb';
 import { Health } from '@quire/gen/grpc/health/v1/health_pb';
@@ -21,6 +22,7 @@ export type EngineClients = {
   authors: Client<typeof AuthorService>;
   comments: Client<typeof CommentService>;
   changes: Client<typeof ChangeService>;
+  media: Client<typeof MediaService>;
   /** gRPC's health checking protocol (grpc.health.v1), for the web's own health (health.ts). */
   health: Client<typeof Health>;
 };
@@ -36,6 +38,7 @@ export function engine(): EngineClients {
     authors: createClient(AuthorService, transport),
     comments: createClient(CommentService, transport),
     changes: createClient(ChangeService, transport),
+    media: createClient(MediaService, transport),
     health: createClient(Health, transport),
   };
   return clients;
