@@ -63,6 +63,9 @@ export function contentSecurityPolicy(): string {
 
 export type Header = { key: string; value: string };
 
+/** The Content-Security-Policy of media library files: nothing may load or run. */
+export const MEDIA_FILE_CSP = "default-src 'none'; sandbox";
+
 export function securityHeaders(): Header[] {
   return [
     { key: 'Content-Security-Policy', value: contentSecurityPolicy() },
@@ -126,6 +129,9 @@ const nextConfig: NextConfig = {
   async headers() {
     return [
       { source: '/:path*', headers: securityHeaders() },
+      // Media library files (app/media): images only, never a document: a file opened on its own runs nothing.
+      // Later rules win for the same header.
+      { source: '/media/:path*', headers: [{ key: 'Content-Security-Policy', value: MEDIA_FILE_CSP }] },
       ...publicFileSources().map((source) => ({ source, headers: [{ key: 'xkey', value: BUILD_FILES_KEY }] })),
     ];
   },

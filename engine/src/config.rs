@@ -135,6 +135,10 @@ pub struct ApiLimits {
     /// `QUIRE_REQUEST_TIMEOUT_MS`: the longest any unary call may run (default 10000);
     /// a shorter client deadline (`grpc-timeout`) wins.
     pub request_timeout: Duration,
+    /// `QUIRE_UPLOAD_TIMEOUT_MS`: the longest an UploadMedia call may run, its
+    /// file streaming in from a writer's connection (default 120000: 25 MiB at
+    /// under 2 Mbit/s); a shorter client deadline wins.
+    pub upload_timeout: Duration,
     /// `QUIRE_MAX_MESSAGE_BYTES`: largest request or response message (default 4 MiB).
     pub max_message_bytes: usize,
     /// `QUIRE_SESSION_TTL_HOURS`: how long a sign-in lasts (default 336, two weeks).
@@ -278,6 +282,12 @@ impl Settings {
                 &lookup,
                 "QUIRE_REQUEST_TIMEOUT_MS",
                 "10000",
+                |v| bounded(v, 10, 3_600_000),
+            )?),
+            upload_timeout: Duration::from_millis(parse_with(
+                &lookup,
+                "QUIRE_UPLOAD_TIMEOUT_MS",
+                "120000",
                 |v| bounded(v, 10, 3_600_000),
             )?),
             max_message_bytes: parse_with(&lookup, "QUIRE_MAX_MESSAGE_BYTES", "4194304", |v| {

@@ -281,7 +281,10 @@ impl Application {
             // Shed what the engine cannot take on before it queues up.
             .layer(AdmissionLayer::new(limits.admission))
             // Innermost: the deadline, and the statuses tonic gives transport failures.
-            .layer(TransportStatusLayer::new(limits.request_timeout))
+            .layer(TransportStatusLayer::new(
+                limits.request_timeout,
+                limits.upload_timeout,
+            ))
             .add_service(health_service)
             .add_service(reflection_v1)
             .add_service(reflection_v1alpha)

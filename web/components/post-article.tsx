@@ -27,7 +27,14 @@ export function PostArticle({ post }: { post: PostDetail }) {
         <h1 dir="auto" className="font-serif text-4xl font-semibold tracking-tight text-balance sm:text-5xl">{post.title}</h1>
         <PostMeta author={post.author} publishTime={post.publishTime} readingTimeMinutes={post.readingTimeMinutes} />
       </header>
-      {post.coverImageUrl && (
+      {post.coverImageHtml ? (
+        // A library image: the engine's <picture> of its sizes (fetched first, its own width and height).
+        <div
+          className="[&_img]:aspect-video [&_img]:w-full [&_img]:rounded-lg [&_img]:bg-surface [&_img]:object-cover"
+          dangerouslySetInnerHTML={{ __html: post.coverImageHtml }}
+        />
+      ) : (
+        post.coverImageUrl && (
         // The likely LCP element: fetched early, drawn in a fixed 16:9 box so nothing shifts.
         <img
           src={post.coverImageUrl}
@@ -38,6 +45,7 @@ export function PostArticle({ post }: { post: PostDetail }) {
           decoding="async"
           className="aspect-video w-full rounded-lg bg-surface object-cover"
         />
+        )
       )}
       <TableOfContents entries={post.toc} />
       <div dir="auto" className="prose prose-quire max-w-none sm:prose-lg" dangerouslySetInnerHTML={{ __html: post.html }} />

@@ -42,7 +42,7 @@ describe('mediaPath', () => {
   });
 
   it('refuses anything else', () => {
-    for (const [h, name] of [
+    const refused: [string, string][] = [
       [hash.toUpperCase(), 'original.jpg'],
       [hash.slice(2), 'original.jpg'],
       [hash, '0640.webp'],
@@ -50,7 +50,8 @@ describe('mediaPath', () => {
       [hash, '..%2Fsecrets'],
       [hash, 'original.jpg.html'],
       [hash, '123456.webp'],
-    ]) {
+    ];
+    for (const [h, name] of refused) {
       expect(mediaPath(h, name)).toBeUndefined();
     }
   });

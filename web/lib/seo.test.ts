@@ -13,6 +13,7 @@ const post: PostDetail = {
   readingTimeMinutes: 1,
   coverImageUrl: '',
   coverImageAlt: '',
+  coverImageHtml: '',
   publishTime: '2026-01-02T03:04:05.000Z',
   updateTime: '2026-01-03T00:00:00.000Z',
   author: { slug: 'ada', displayName: 'Ada Lovelace', bio: '', avatarUrl: '' },
@@ -56,6 +57,12 @@ describe('postMetadata', () => {
     expect(metadata.description).toBe('SEO text');
     expect(metadata.alternates?.canonical).toBe('https://elsewhere.example/hello');
     expect(metadata.openGraph?.images).toEqual([{ url: 'https://cdn.example.com/cover.jpg', alt: 'A cover' }]);
+  });
+
+  it('makes a media library cover absolute', () => {
+    const path = `/media/${'ab'.repeat(32)}/original.jpg`;
+    const metadata = postMetadata({ ...post, coverImageUrl: path, coverImageAlt: 'A cover' }, site);
+    expect(metadata.openGraph?.images).toEqual([{ url: `https://blog.example.com${path}`, alt: 'A cover' }]);
   });
 });
 

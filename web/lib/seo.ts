@@ -44,7 +44,7 @@ export function canonicalUrlOf(post: Pick<PostDetail, 'slug' | 'seo'>, site: Sit
 /** The post's cover image, or the image generated for it (app/og/[slug]). */
 export function socialImageOf(post: Pick<PostDetail, 'slug' | 'title' | 'coverImageUrl' | 'coverImageAlt'>, site: Site) {
   return post.coverImageUrl
-    ? { url: post.coverImageUrl, alt: post.coverImageAlt || post.title }
+    ? { url: absolute(site, post.coverImageUrl), alt: post.coverImageAlt || post.title }
     : { url: absolute(site, routes.ogImage(post.slug)), alt: post.title, ...OG_IMAGE_SIZE };
 }
 

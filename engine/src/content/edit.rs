@@ -34,9 +34,9 @@ pub struct PostEdit {
 }
 
 impl PostEdit {
-    /// Applies the edit onto `content`; returns whether the Markdown must be
-    /// rendered again (it changed, was never rendered, or was rendered by an
-    /// older renderer).
+    /// Applies the edit onto `content`; returns whether it must be rendered
+    /// again (its Markdown or cover changed, it was never rendered, or it was
+    /// rendered by an older renderer).
     #[must_use]
     pub fn apply_to(self, content: &mut PostContent) -> bool {
         fn set<T>(target: &mut T, value: Option<T>) {
@@ -56,27 +56,38 @@ impl PostEdit {
         set(&mut content.title, self.title);
         set(&mut content.tags, self.tags);
         set(&mut content.author_id, self.author_id);
+        let cover_before = (
+            content.cover_image_url.clone(),
+            content.cover_image_alt.clone(),
+        );
         set(&mut content.cover_image_url, self.cover_image_url);
         set(&mut content.cover_image_alt, self.cover_image_alt);
+        let cover_changed = cover_before
+            != (
+                content.cover_image_url.clone(),
+                content.cover_image_alt.clone(),
+            );
         set(&mut content.meta_title, self.meta_title);
         set(&mut content.meta_description, self.meta_description);
         set(&mut content.canonical_url, self.canonical_url);
-        markdown_changed || content.render_version < render::VERSION
+        markdown_changed || cover_changed || content.render_version < render::VERSION
     }
 }
 
-/// Renders `content.markdown` into the derived fields, its images of the
-/// media library (looked up on `conn`) as pictures.
+/// Renders `content.markdown` and its cover into the derived fields, its
+/// images of the media library (looked up on `conn`) as pictures.
 pub async fn render_into(conn: &mut PgConnection, content: &mut PostContent) -> ContentResult<()> {
-    let library = library_for(conn, &content.markdown).await?;
+    let library = library_for(conn, &library_text(content)).await?;
     render_with(content, library).await
 }
 
-/// Renders `content.markdown` into the derived fields, on the render pool
+/// Renders `content.markdown` and its cover into the derived fields, on the render pool
 /// and by the call's deadline:
 /// highlighting a long post takes milliseconds of CPU that must not stall
 /// the async workers serving other calls.
 pub async fn render_with(content: &mut PostContent, library: Library) -> ContentResult<()> {
+    content.cover_html =
+        render::cover_picture(&content.cover_image_url, &content.cover_image_alt, &library);
     let markdown = content.markdown.clone();
     let deadline = call_deadline().unwrap_or_else(|| Instant::now() + render::RENDER_BUDGET);
     let rendered = render::pool::run(move || render::render_until(&markdown, &library, deadline))
@@ -91,6 +102,11 @@ pub async fn render_with(content: &mut PostContent, library: Library) -> Content
     content.reading_time_minutes = rendered.reading_time_minutes;
     content.render_version = render::VERSION;
     Ok(())
+}
+
+/// Where a post names library items: its Markdown and its cover.
+pub fn library_text(content: &PostContent) -> String {
+    format!("{}\n{}", content.cover_image_url, content.markdown)
 }
 
 /// [`library_for`] on a connection of `store` held for the lookup alone

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::Written;
-use super::edit::{PostEdit, blank, library_of, render_into, render_with};
+use super::edit::{PostEdit, blank, library_of, library_text, render_into, render_with};
 use super::error::{ContentError, ContentResult};
 use crate::auth::{Caller, policy};
 use crate::changes::record;
@@ -58,7 +58,7 @@ pub async fn prepare(
     if target.is_some() {
         policy::publish_post(caller, content.author_id)?;
     }
-    let library = library_of(store, &content.markdown).await?;
+    let library = library_of(store, &library_text(&content)).await?;
     render_with(&mut content, library).await?;
     Ok(NewPost { content, target })
 }
@@ -237,7 +237,8 @@ pub async fn rerender_stale(store: &Store, limit: i64) -> ContentResult<usize> {
             && content.toc == before.toc
             && content.excerpt == before.excerpt
             && content.plain_text == before.plain_text
-            && content.word_count == before.word_count;
+            && content.word_count == before.word_count
+            && content.cover_html == before.cover_html;
         if !unchanged {
             let rendered = posts::get_by_id(&mut tx, id, View::Full).await?;
             let change = record::post_changed(kind::POST_UPDATED, Some(&current), &rendered);

@@ -63,6 +63,7 @@ pub fn post(record: PostRecord) -> v1::Post {
         etag: Etag::of_version(record.version).to_string(),
         cover_image_url: record.cover_image_url,
         cover_image_alt: record.cover_image_alt,
+        cover_image_html: record.cover_html,
         seo: Some(v1::PostSeo {
             meta_title: record.meta_title,
             meta_description: record.meta_description,

@@ -105,7 +105,7 @@ impl MediaApi {
         }
         let cleaned = match self
             .worker
-            .run(move || media::clean(&upload))
+            .run_upload(move || media::clean(&upload))
             .await
             .map_err(ApiError::internal)?
         {
@@ -401,6 +401,9 @@ impl MediaApi {
     }
 }
 
+/// UploadMedia's HTTP/2 path, which the server's call deadline knows.
+pub const UPLOAD_PATH: &str = "/quire.v1.MediaService/UploadMedia";
+
 type FileStream = Pin<Box<dyn Stream<Item = Result<v1::ReadMediaFileResponse, Status>> + Send>>;
 
 #[tonic::async_trait]
@@ -464,5 +467,14 @@ impl MediaService for MediaApi {
         Ok(Response::new(Box::pin(tokio_stream::iter(
             messages.into_iter().map(Ok),
         ))))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_upload_path_is_the_generated_one() {
+        let service = quire_proto::v1::media_service_server::SERVICE_NAME;
+        assert_eq!(super::UPLOAD_PATH, format!("/{service}/UploadMedia"));
     }
 }

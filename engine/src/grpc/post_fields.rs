@@ -95,7 +95,7 @@ pub fn parse(
             violations,
             "post.cover_image_url",
             value,
-            check_optional_url(value, URL_MAX),
+            check_cover_url(value),
         );
     }
     if fields.has("cover_image_alt") {
@@ -174,4 +174,22 @@ pub fn parse_tags(
         }
     }
     valid.then_some(parsed)
+}
+
+/// A cover is an absolute http(s) URL or a media library original's path.
+fn check_cover_url(value: &str) -> Result<(), String> {
+    let library_original =
+        crate::media::parse_path(value).is_some_and(|(_, name)| name.starts_with("original."));
+    if library_original {
+        return Ok(());
+    }
+    check_optional_url(value, URL_MAX).map_err(|error| {
+        if error.starts_with("must be an absolute") {
+            "must be an absolute http:// or https:// URL, or a media library path \
+             (/media/<sha256>/original.<ext>)"
+                .to_owned()
+        } else {
+            error
+        }
+    })
 }

@@ -21,13 +21,24 @@ const TOO_LARGE: &str = "decoded message length too large";
 /// Applies the server's per-call deadline and corrects the statuses above.
 #[derive(Clone)]
 pub struct TransportStatusLayer {
-    deadline: Duration,
+    deadlines: Deadlines,
+}
+
+/// The server's limits on a call's duration.
+#[derive(Debug, Clone, Copy)]
+struct Deadlines {
+    call: Duration,
+    /// UploadMedia's: its request streams in at the writer's pace.
+    upload: Duration,
 }
 
 impl TransportStatusLayer {
-    /// Calls taking longer than `deadline` answer DEADLINE_EXCEEDED (and stop).
-    pub fn new(deadline: Duration) -> Self {
-        Self { deadline }
+    /// Calls taking longer than `call` (UploadMedia: `upload`) answer
+    /// DEADLINE_EXCEEDED (and stop).
+    pub fn new(call: Duration, upload: Duration) -> Self {
+        Self {
+            deadlines: Deadlines { call, upload },
+        }
     }
 }
 
@@ -37,7 +48,7 @@ impl<S> Layer<S> for TransportStatusLayer {
     fn layer(&self, inner: S) -> Self::Service {
         TransportStatus {
             inner,
-            deadline: self.deadline,
+            deadlines: self.deadlines,
         }
     }
 }
@@ -46,7 +57,7 @@ impl<S> Layer<S> for TransportStatusLayer {
 #[derive(Clone)]
 pub struct TransportStatus<S> {
     inner: S,
-    deadline: Duration,
+    deadlines: Deadlines,
 }
 
 impl<S, B> Service<http::Request<B>> for TransportStatus<S>
@@ -70,7 +81,11 @@ where
             .get("grpc-timeout")
             .and_then(|value| value.to_str().ok())
             .and_then(parse_grpc_timeout);
-        let deadline = self.deadline;
+        let deadline = if request.uri().path() == super::media_service::UPLOAD_PATH {
+            self.deadlines.upload
+        } else {
+            self.deadlines.call
+        };
         let call_deadline =
             Instant::now() + client_deadline.map_or(deadline, |client| client.min(deadline));
         let future = with_deadline(call_deadline, self.inner.call(request));

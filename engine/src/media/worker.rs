@@ -1,8 +1,9 @@
 //! Where media work runs, and the durable job that makes variants.
 //!
-//! Media work (an upload's cleaning, an item's variants) runs on the render
-//! pool (lower CPU priority), one piece at a time per engine: a 24-megapixel
-//! photo decodes to ~100 MB, so two at once would double the peak.
+//! Media work runs on the render pool (lower CPU priority) in two lanes per
+//! engine, one piece at a time in each: uploads' cleaning, which a writer
+//! waits for and so never queues behind the background job, and the variant
+//! job. A 24-megapixel photo decodes to ~100 MB: the peak is two of those.
 //!
 //! The variant job's state is the item's row: PROCESSING until its variants
 //! are stored. An engine claims the oldest waiting item with a short lease
@@ -34,30 +35,31 @@ const POLL_INTERVAL: Duration = Duration::from_secs(2);
 /// the engine making its variants must not kill every engine forever.
 const MAX_ATTEMPTS: i32 = 3;
 
-/// Runs media work and the variant job.
+/// Runs uploads' media work and the variant job.
 pub struct Worker {
-    one_at_a_time: Semaphore,
+    /// The upload lane (the variant job is one task, so one at a time by itself).
+    one_upload_at_a_time: Semaphore,
     wake: Notify,
 }
 
 impl Default for Worker {
     fn default() -> Self {
         Self {
-            one_at_a_time: Semaphore::new(1),
+            one_upload_at_a_time: Semaphore::new(1),
             wake: Notify::new(),
         }
     }
 }
 
 impl Worker {
-    /// Runs `work` (CPU-heavy) on the render pool, after the media work
-    /// before it.
-    pub async fn run<T: Send + 'static>(
+    /// Runs an upload's `work` (CPU-heavy) on the render pool, after the
+    /// uploads before it.
+    pub async fn run_upload<T: Send + 'static>(
         &self,
         work: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, RenderLost> {
         let _permit = self
-            .one_at_a_time
+            .one_upload_at_a_time
             .acquire()
             .await
             .expect("the semaphore is never closed");
@@ -112,7 +114,7 @@ impl Worker {
             return Ok(true);
         };
         let bytes = job.bytes;
-        let made = renewing(store, id, self.run(move || variants::make(&bytes, format))).await?;
+        let made = renewing(store, id, pool::run(move || variants::make(&bytes, format))).await?;
         let mut tx = store.begin().await?;
         match made {
             Ok(Ok(made)) => {

@@ -104,7 +104,12 @@ pub(super) fn place<'a>(root: &'a AstNode<'a>, library: &Library) {
         } else {
             written_alt.as_str()
         };
-        let markup = picture(image, alt, index == 0);
+        let loading = if index == 0 {
+            Loading::Eager
+        } else {
+            Loading::Lazy
+        };
+        let markup = picture(image, alt, loading);
         for child in node.children().collect::<Vec<_>>() {
             child.detach();
         }
@@ -112,9 +117,39 @@ pub(super) fn place<'a>(root: &'a AstNode<'a>, library: &Library) {
     }
 }
 
+/// The `<picture>` of a post's cover when `url` names an item of `library`
+/// (fetched first: it is likely the largest thing above the fold), else
+/// empty. The alt text is the post's, else the library's.
+pub fn cover_picture(url: &str, alt: &str, library: &Library) -> String {
+    let Some(image) = library.get(url) else {
+        return String::new();
+    };
+    let alt = if alt.trim().is_empty() {
+        image.alt_text.as_str()
+    } else {
+        alt
+    };
+    picture(image, alt, Loading::Priority)
+}
+
+/// When the browser fetches an image.
+#[derive(Debug, Clone, Copy)]
+enum Loading {
+    /// At once, before other images (`fetchpriority="high"`).
+    Priority,
+    /// At once.
+    Eager,
+    /// When it nears the viewport.
+    Lazy,
+}
+
 /// The `<picture>` (or, without variants, the `<img>`) of `image`.
-fn picture(image: &LibraryImage, alt: &str, first: bool) -> String {
-    let loading = if first { "eager" } else { "lazy" };
+fn picture(image: &LibraryImage, alt: &str, loading: Loading) -> String {
+    let loading = match loading {
+        Loading::Priority => r#"loading="eager" fetchpriority="high""#,
+        Loading::Eager => r#"loading="eager""#,
+        Loading::Lazy => r#"loading="lazy""#,
+    };
     let srcset = |content_type: &str| {
         image
             .variants
@@ -155,7 +190,7 @@ fn picture(image: &LibraryImage, alt: &str, first: bool) -> String {
         .map_or(image.original.as_str(), |variant| variant.path.as_str());
     let _ = write!(
         html,
-        r#"<img src="{src}" alt="{alt}" width="{}" height="{}" loading="{loading}" decoding="async""#,
+        r#"<img src="{src}" alt="{alt}" width="{}" height="{}" {loading} decoding="async""#,
         image.width,
         image.height,
         alt = escape_attribute(alt),
@@ -252,6 +287,35 @@ mod tests {
         let mut library = Library::default();
         library.insert(HASH.into(), image);
         library
+    }
+
+    #[test]
+    fn a_library_cover_is_a_picture_fetched_first() {
+        let library = library(item(&[(640, "avif"), (640, "webp"), (640, "jpg")]));
+        let cover = cover_picture(&format!("/media/{HASH}/original.jpg"), "", &library);
+        assert!(cover.starts_with("<picture>"), "{cover}");
+        assert!(
+            cover.contains(r#"loading="eager" fetchpriority="high""#),
+            "{cover}"
+        );
+        assert!(
+            cover.contains(r#"alt="A harbour at dusk""#),
+            "the library's alt text: {cover}"
+        );
+        let written = cover_picture(
+            &format!("/media/{HASH}/original.jpg"),
+            "Boats \"here\"",
+            &library,
+        );
+        assert!(
+            written.contains(r#"alt="Boats &quot;here&quot;""#),
+            "{written}"
+        );
+        assert_eq!(
+            cover_picture("https://example.com/cover.jpg", "x", &library),
+            ""
+        );
+        assert_eq!(cover_picture("", "", &library), "");
     }
 
     #[test]

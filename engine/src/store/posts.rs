@@ -41,6 +41,8 @@ pub struct PostRecord {
     pub author_avatar_url: String,
     pub cover_image_url: String,
     pub cover_image_alt: String,
+    /// The cover's `<picture>` when it is a library item, else empty.
+    pub cover_html: String,
     pub meta_title: String,
     pub meta_description: String,
     pub canonical_url: String,
@@ -72,7 +74,7 @@ macro_rules! post_columns {
             $body,
             ", p.excerpt, p.word_count, p.reading_time_minutes, p.author_id,
                a.slug AS author_slug, a.display_name AS author_display_name, a.bio AS author_bio,
-               a.avatar_url AS author_avatar_url, p.cover_image_url, p.cover_image_alt, p.meta_title,
+               a.avatar_url AS author_avatar_url, p.cover_image_url, p.cover_image_alt, p.cover_html, p.meta_title,
                p.meta_description, p.canonical_url, p.publish_time, p.sort_time, p.revision, p.version,
                p.comment_count, p.create_time, p.update_time,
                ARRAY(SELECT t.slug FROM post_tags pt JOIN tags t ON t.slug = pt.tag_slug
@@ -275,6 +277,8 @@ pub struct PostContent {
     pub author_id: Uuid,
     pub cover_image_url: String,
     pub cover_image_alt: String,
+    /// Derived: the cover's `<picture>` when it is a library item, else empty.
+    pub cover_html: String,
     pub meta_title: String,
     pub meta_description: String,
     pub canonical_url: String,
@@ -296,8 +300,8 @@ pub async fn insert(
     let query = sqlx::query(
         "INSERT INTO posts (id, slug, kind, status, title, markdown, html, toc, excerpt, plain_text, word_count,
              reading_time_minutes, author_id, cover_image_url, cover_image_alt, meta_title, meta_description,
-             canonical_url, render_version, sort_time)
-         VALUES ($1, $2, $3, 1, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, now())",
+             canonical_url, render_version, cover_html, sort_time)
+         VALUES ($1, $2, $3, 1, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, now())",
     )
     .bind(id);
     bind_content(query, content)
@@ -344,6 +348,7 @@ pub async fn content_of(
         author_id: post.author_id,
         cover_image_url: post.cover_image_url.clone(),
         cover_image_alt: post.cover_image_alt.clone(),
+        cover_html: post.cover_html.clone(),
         meta_title: post.meta_title.clone(),
         meta_description: post.meta_description.clone(),
         canonical_url: post.canonical_url.clone(),
@@ -381,7 +386,7 @@ pub async fn update(
         "UPDATE posts SET slug = $2, kind = $3, title = $4, markdown = $5, html = $6, toc = $7, excerpt = $8,
              plain_text = $9, word_count = $10, reading_time_minutes = $11, author_id = $12, cover_image_url = $13,
              cover_image_alt = $14, meta_title = $15, meta_description = $16, canonical_url = $17,
-             render_version = $18, revision = $19, version = version + 1, update_time = now()
+             render_version = $18, cover_html = $19, revision = $20, version = version + 1, update_time = now()
          WHERE id = $1",
     )
     .bind(current.id);
@@ -426,7 +431,7 @@ pub async fn delete(conn: &mut PgConnection, id: Uuid) -> Result<(), StoreError>
 }
 
 /// Binds the content columns in the order both INSERT and UPDATE list them
-/// (after the id: slug, kind, title, … canonical_url).
+/// (after the id: slug, kind, title, … canonical_url, render_version, cover_html).
 fn bind_content<'q>(query: PgQuery<'q>, content: &'q PostContent) -> PgQuery<'q> {
     query
         .bind(&content.slug)
@@ -446,6 +451,7 @@ fn bind_content<'q>(query: PgQuery<'q>, content: &'q PostContent) -> PgQuery<'q>
         .bind(&content.meta_description)
         .bind(&content.canonical_url)
         .bind(content.render_version)
+        .bind(&content.cover_html)
 }
 
 type PgQuery<'q> = sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>;
@@ -704,14 +710,15 @@ pub async fn lock_stale_renders(
     .await?)
 }
 
-/// Marks every post whose Markdown names `path` (a prefix: a media item's
+/// Marks every post whose Markdown or cover names `path` (a prefix: a media item's
 /// files) as rendered by no renderer, so that the background render takes
 /// it up: what the renderer knows of the item (its variants, alt text)
 /// changed.
 #[tracing::instrument(name = "db.posts.mark_render_stale", level = "debug", skip_all, fields(db.system = "postgresql", otel.kind = "client"))]
 pub async fn mark_render_stale(conn: &mut PgConnection, path: &str) -> Result<u64, StoreError> {
     Ok(sqlx::query(
-        "UPDATE posts SET render_version = 0 WHERE strpos(markdown, $1) > 0 AND render_version > 0",
+        "UPDATE posts SET render_version = 0
+         WHERE (strpos(markdown, $1) > 0 OR starts_with(cover_image_url, $1)) AND render_version > 0",
     )
     .bind(path)
     .execute(conn)
@@ -730,7 +737,7 @@ pub async fn set_rendered(
 ) -> Result<(), StoreError> {
     sqlx::query(
         "UPDATE posts SET html = $2, toc = $3, excerpt = $4, plain_text = $5, word_count = $6,
-             reading_time_minutes = $7, render_version = $8
+             reading_time_minutes = $7, render_version = $8, cover_html = $9
          WHERE id = $1",
     )
     .bind(id)
@@ -741,6 +748,7 @@ pub async fn set_rendered(
     .bind(content.word_count)
     .bind(content.reading_time_minutes)
     .bind(content.render_version)
+    .bind(&content.cover_html)
     .execute(conn)
     .await?;
     Ok(())

@@ -547,6 +547,124 @@ async fn a_library_image_renders_as_a_picture_and_needs_alt_text_to_publish() {
     assert!(published.html.contains("<picture>"));
 }
 
+/// Sets `post`'s cover to `url` (with `alt`), as its author's editor would.
+async fn set_cover(
+    engine: &TestEngine,
+    post: &v1::Post,
+    url: &str,
+    alt: &str,
+) -> Result<v1::Post, Status> {
+    let update = v1::UpdatePostRequest {
+        post: Some(v1::Post {
+            id: post.id.clone(),
+            cover_image_url: url.to_owned(),
+            cover_image_alt: alt.to_owned(),
+            ..Default::default()
+        }),
+        update_mask: Some(prost_types::FieldMask {
+            paths: vec!["cover_image_url".into(), "cover_image_alt".into()],
+        }),
+        ..Default::default()
+    };
+    let response = engine
+        .posts()
+        .update_post(authed(update, &engine.admin_key))
+        .await?;
+    Ok(response.into_inner().post.unwrap())
+}
+
+#[tokio::test]
+async fn a_library_cover_renders_as_a_picture_fetched_first() {
+    let engine = TestEngine::start().await;
+    let (ada, _) = engine.author("ada", v1::AuthorRole::Author).await;
+    let jpeg = encoded(&photo(800, 450), ImageFormat::Jpeg);
+    let item = upload(&engine, &engine.admin_key, "cover.jpg", &jpeg)
+        .await
+        .unwrap()
+        .item
+        .unwrap();
+    let post = engine.draft(&ada, "covered", "Covered", "Body.").await;
+
+    // Only a library original or an absolute URL is a cover; nothing is written otherwise.
+    let hash = &item.sha256;
+    for bad in [
+        "/media/abcd/original.jpg".to_owned(),
+        format!("/media/{hash}/640.webp"),
+        format!("/media/{}/original.jpg", hash.to_uppercase()),
+        "cover.jpg".to_owned(),
+    ] {
+        let status = set_cover(&engine, &post, &bad, "A cover")
+            .await
+            .unwrap_err();
+        assert_eq!(status.code(), Code::InvalidArgument, "{bad}: {status:?}");
+        assert_eq!(
+            violated_fields(&status),
+            vec!["post.cover_image_url"],
+            "{bad}"
+        );
+    }
+    let external = set_cover(&engine, &post, "https://cdn.example.com/c.jpg", "A cover")
+        .await
+        .unwrap();
+    assert_eq!(
+        external.cover_image_html, "",
+        "a cover elsewhere is the web's to show"
+    );
+    assert_eq!(external.revision, 2, "the refused covers wrote nothing");
+
+    let covered = set_cover(&engine, &post, &item.path, "Boats in a harbour")
+        .await
+        .unwrap();
+    assert!(
+        covered
+            .cover_image_html
+            .contains(r#"width="800" height="450""#),
+        "{}",
+        covered.cover_image_html
+    );
+    // Once the sizes exist the cover is a picture of them, without another edit.
+    settled(&engine, &item.id, Duration::from_secs(120)).await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    let cover = loop {
+        let current = engine
+            .posts()
+            .get_post(authed(
+                v1::GetPostRequest {
+                    key: Some(v1::get_post_request::Key::Id(post.id.clone())),
+                    view: v1::PostView::Full as i32,
+                },
+                &engine.admin_key,
+            ))
+            .await
+            .unwrap()
+            .into_inner()
+            .post
+            .unwrap();
+        if current.cover_image_html.contains("<picture>") {
+            break current.cover_image_html;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no <picture> cover: {}",
+            current.cover_image_html
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    for expected in [
+        format!(r#"<source type="image/avif" srcset="/media/{hash}/320.avif 320w"#),
+        format!(r#"src="/media/{hash}/800.jpg""#),
+        r#"alt="Boats in a harbour" width="800" height="450" loading="eager" fetchpriority="high""#
+            .to_owned(),
+    ] {
+        assert!(cover.contains(&expected), "{expected} in {cover}");
+    }
+    // The cover holds the item: it is not deleted under the post.
+    let status = delete_item(&engine, &item.id, &engine.admin_key)
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::FailedPrecondition, "{status:?}");
+}
+
 #[tokio::test]
 async fn variants_an_engine_stopped_making_are_made_by_the_next() {
     let mut first = TestEngine::start().await;

@@ -1,5 +1,6 @@
 import type { ChangeEvent } from 'react';
 import type { PostField, PostFormValues } from '@/lib/admin/post-form';
+import { CoverPicker } from './cover-picker';
 import { Field } from './field';
 import { MarkdownField } from './markdown-field';
 import { MarkdownPreview } from './markdown-preview';
@@ -49,7 +50,15 @@ export function PostFields({ form, slugEdited }: { form: EditorForm; slugEdited:
 
       <fieldset className={groupClass}>
         <legend className={legendClass}>Cover image</legend>
-        <TextField form={form} field="coverImageUrl" kind="url" id="post-cover-url" label="Image URL" />
+        <TextField form={form} field="coverImageUrl" kind="url" id="post-cover-url" label="Image URL">
+          An image of the media library, or the address of one elsewhere.
+        </TextField>
+        <CoverPicker
+          onPick={(item) => {
+            form.change('coverImageUrl', item.path);
+            form.change('coverImageAlt', (current) => current || item.altText);
+          }}
+        />
         <TextField form={form} field="coverImageAlt" id="post-cover-alt" label="Alternative text">
           Describes the image for readers who cannot see it.
         </TextField>

@@ -13,6 +13,8 @@ import type { Session } from '@/lib/session';
 /** The engine's limits on an upload (media_service.proto): the whole file, and one message of it. */
 export const MAX_UPLOAD_BYTES = 25 * 1024 * 1024;
 const CHUNK_BYTES = 1024 * 1024;
+/** The engine's limit on an upload's duration (QUIRE_UPLOAD_TIMEOUT_MS): the file streams in at the writer's pace. */
+const UPLOAD_TIMEOUT_MS = 120_000;
 const LIBRARY_PAGE_SIZE = 60;
 
 /** An item as the library page and the editor need it. */
@@ -51,7 +53,9 @@ export async function uploadMedia(
   filename: string,
   body: ReadableStream<Uint8Array>,
 ): Promise<Outcome<{ item: LibraryItem; existed: boolean }>> {
-  const outcome = await outcomeOf(engine().media.uploadMedia(uploadMessages(filename, body), asSession(session.token)));
+  const outcome = await outcomeOf(
+    engine().media.uploadMedia(uploadMessages(filename, body), { ...asSession(session.token), timeoutMs: UPLOAD_TIMEOUT_MS }),
+  );
   if (outcome.kind !== 'ok') return outcome;
   const { item, existed } = outcome.value;
   if (!item) return { kind: 'unavailable', message: 'UploadMedia answered without an item' };

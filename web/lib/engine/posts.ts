@@ -35,7 +35,7 @@ export type TagLink = Pick<TagRef, 'slug' | 'name'>;
 /** What a listing shows of a post: generated fields, with times as ISO 8601 strings. */
 export type PostSummary = Pick<
   Post,
-  'id' | 'slug' | 'title' | 'excerpt' | 'readingTimeMinutes' | 'coverImageUrl' | 'coverImageAlt'
+  'id' | 'slug' | 'title' | 'excerpt' | 'readingTimeMinutes' | 'coverImageUrl' | 'coverImageAlt' | 'coverImageHtml'
 > & {
   /** ISO 8601, or undefined for a post that was never published. */
   publishTime: string | undefined;
@@ -214,6 +214,7 @@ export function toSummary(post: Post): PostSummary {
     readingTimeMinutes: post.readingTimeMinutes,
     coverImageUrl: post.coverImageUrl,
     coverImageAlt: post.coverImageAlt,
+    coverImageHtml: post.coverImageHtml,
     publishTime: isoTime(post.publishTime),
     author: post.author ? { slug: post.author.slug, displayName: post.author.displayName } : undefined,
     tags: post.tags.map(({ slug, name }) => ({ slug, name })),

@@ -34,6 +34,22 @@ export type FeedEntry = {
   imageUrl: string | undefined;
 };
 
+/**
+ * `html` with the media library's paths in `src` and `srcset` made absolute
+ * under `origin`: a feed is read away from the site, where `/media/…` means
+ * nothing. (The engine writes those attributes, with double quotes, and only
+ * library paths survive in a `srcset`.)
+ */
+export function absoluteMediaUrls(html: string, origin: string): string {
+  const absolute = (path: string) => new URL(path, origin).toString();
+  return html
+    .replace(/(\ssrc=")(\/media\/[^"]*)"/g, (_, attribute: string, path: string) => `${attribute}${absolute(path)}"`)
+    .replace(/(\ssrcset=")([^"]*)"/g, (_, attribute: string, set: string) => {
+      const entries = set.split(',').map((entry) => entry.trim().replace(/^\/media\/\S*/, (path) => absolute(path)));
+      return `${attribute}${entries.join(', ')}"`;
+    });
+}
+
 export function feedFromPosts(
   posts: PostDetail[],
   site: Site,
@@ -47,12 +63,12 @@ export function feedFromPosts(
       url: absolute(routes.post(post.slug)),
       title: post.title,
       summary: post.seo.metaDescription || post.excerpt,
-      contentHtml: post.html,
+      contentHtml: absoluteMediaUrls(post.html, site.url),
       published: post.publishTime,
       updated: post.updateTime ?? post.publishTime,
       author: post.author && { name: post.author.displayName, url: absolute(routes.author(post.author.slug)) },
       categories: post.tags.map((postTag) => postTag.name),
-      imageUrl: post.coverImageUrl || undefined,
+      imageUrl: post.coverImageUrl ? absolute(post.coverImageUrl) : undefined,
     }),
   );
   const updated = entries

@@ -2,7 +2,7 @@ import { XMLParser } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
 import type { PostDetail } from '@/lib/engine/posts';
 import { renderAtom } from './atom';
-import { feedFromPosts } from './feed';
+import { absoluteMediaUrls, feedFromPosts } from './feed';
 import { renderJsonFeed } from './json-feed';
 import { renderRss } from './rss';
 import {
@@ -27,6 +27,7 @@ function detail(slug: string, fields: Partial<PostDetail> = {}): PostDetail {
     readingTimeMinutes: 2,
     coverImageUrl: '',
     coverImageAlt: '',
+    coverImageHtml: '',
     publishTime: '2026-01-02T03:04:05.000Z',
     updateTime: '2026-01-05T00:00:00.000Z',
     author: { slug: 'ada', displayName: 'Ada Lovelace', bio: '', avatarUrl: '' },
@@ -70,6 +71,20 @@ describe('feedFromPosts', () => {
     expect(feed.title).toBe('Rust · Field Notes');
     expect(feed.homeUrl).toBe('https://blog.example.com/tag/rust');
     expect(feed.feedUrls.atom).toBe('https://blog.example.com/tag/rust/feed/atom.xml');
+  });
+});
+
+describe('absoluteMediaUrls', () => {
+  const hash = 'ab'.repeat(32);
+
+  it('makes library paths in src and srcset absolute and leaves the rest', () => {
+    const html =
+      `<p>See /media/${hash}/original.jpg</p><picture><source type="image/avif" srcset="/media/${hash}/320.avif 320w, /media/${hash}/640.avif 640w" sizes="46rem">` +
+      `<img src="/media/${hash}/640.jpg" alt="x" srcset="/media/${hash}/320.jpg 320w"></picture><img src="https://cdn.example.com/a.png" alt="y">`;
+    expect(absoluteMediaUrls(html, 'https://blog.example.com')).toBe(
+      `<p>See /media/${hash}/original.jpg</p><picture><source type="image/avif" srcset="https://blog.example.com/media/${hash}/320.avif 320w, https://blog.example.com/media/${hash}/640.avif 640w" sizes="46rem">` +
+        `<img src="https://blog.example.com/media/${hash}/640.jpg" alt="x" srcset="https://blog.example.com/media/${hash}/320.jpg 320w"></picture><img src="https://cdn.example.com/a.png" alt="y">`,
+    );
   });
 });
 

@@ -1153,8 +1153,10 @@ pub struct Post {
     /// optimistic concurrency: writes that carry a stale etag answer ABORTED.
     #[prost(string, tag = "18")]
     pub etag: ::prost::alloc::string::String,
-    /// Absolute URL of the cover image, shown at the top of the post and used as
-    /// its Open Graph image. At most 2048 characters, http or https.
+    /// The cover image, shown at the top of the post and used as its Open Graph
+    /// image: an absolute http or https URL, or the path of a media library
+    /// original (`/media/<sha256>/original.<ext>`, from MediaItem.path). At most
+    /// 2048 characters.
     #[prost(string, tag = "19")]
     pub cover_image_url: ::prost::alloc::string::String,
     /// Alternative text of the cover image, at most 300 characters.
@@ -1173,6 +1175,13 @@ pub struct Post {
     /// Output only. Number of approved comments.
     #[prost(int32, tag = "24")]
     pub comment_count: i32,
+    /// Output only. The cover as HTML when cover_image_url is a media library
+    /// path: a `<picture>` of its AVIF and WebP sizes with a JPEG or PNG
+    /// fallback, its width and height, fetched with high priority. Empty
+    /// otherwise (show cover_image_url yourself). Made by the engine, safe to
+    /// insert as it is.
+    #[prost(string, tag = "25")]
+    pub cover_image_html: ::prost::alloc::string::String,
 }
 /// Search engine and social sharing metadata of a post.
 #[derive(Clone, PartialEq, Eq, Hash, ::prost::Message)]

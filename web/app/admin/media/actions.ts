@@ -1,7 +1,7 @@
 'use server';
 
 import { revalidatePath } from 'next/cache';
-import { deleteMedia, describeMedia } from '@/lib/admin/media';
+import { deleteMedia, describeMedia, type LibraryItem, listLibrary } from '@/lib/admin/media';
 import { adminRoutes } from '@/lib/admin/routes';
 import { textField } from '@/lib/form-data';
 import { readSession } from '@/lib/session';
@@ -64,4 +64,13 @@ export async function changeMediaItem(_state: MediaItemState, formData: FormData
     default:
       return { status: 'failed', message: UNAVAILABLE };
   }
+}
+
+/** The library's newest images, for the editor's cover picker; or the sentence to show. */
+export async function libraryChoices(): Promise<{ items: LibraryItem[] } | { error: string }> {
+  const session = await readSession();
+  if (!session) return { error: SIGNED_OUT };
+  const outcome = await listLibrary(session);
+  if (outcome.kind === 'ok') return { items: outcome.value.items };
+  return { error: outcome.kind === 'unauthenticated' ? SIGNED_OUT : UNAVAILABLE };
 }

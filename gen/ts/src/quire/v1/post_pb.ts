@@ -16,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file quire/v1/post.proto.
  */
 export const file_quire_v1_post: GenFile = /*@__PURE__*/
-  fileDesc("ChNxdWlyZS92MS9wb3N0LnByb3RvEghxdWlyZS52MSKIBQoEUG9zdBIKCgJpZBgBIAEoCRIMCgRzbHVnGAIgASgJEiAKBGtpbmQYAyABKA4yEi5xdWlyZS52MS5Qb3N0S2luZBINCgV0aXRsZRgEIAEoCRIQCghtYXJrZG93bhgFIAEoCRIMCgRodG1sGAYgASgJEh8KA3RvYxgHIAMoCzISLnF1aXJlLnYxLlRvY0VudHJ5Eg8KB2V4Y2VycHQYCCABKAkSEgoKd29yZF9jb3VudBgJIAEoBRIcChRyZWFkaW5nX3RpbWVfbWludXRlcxgKIAEoBRIeCgR0YWdzGAsgAygLMhAucXVpcmUudjEuVGFnUmVmEhEKCWF1dGhvcl9pZBgMIAEoCRIjCgZhdXRob3IYDSABKAsyEy5xdWlyZS52MS5BdXRob3JSZWYSJAoGc3RhdHVzGA4gASgOMhQucXVpcmUudjEuUG9zdFN0YXR1cxIwCgxwdWJsaXNoX3RpbWUYDyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC2NyZWF0ZV90aW1lGBAgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgt1cGRhdGVfdGltZRgRIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDAoEZXRhZxgSIAEoCRIXCg9jb3Zlcl9pbWFnZV91cmwYEyABKAkSFwoPY292ZXJfaW1hZ2VfYWx0GBQgASgJEh4KA3NlbxgVIAEoCzIRLnF1aXJlLnYxLlBvc3RTZW8SEAoIcmV2aXNpb24YFiABKAMSFgoOcHJldmlvdXNfc2x1Z3MYFyADKAkSFQoNY29tbWVudF9jb3VudBgYIAEoBSJOCgdQb3N0U2VvEhIKCm1ldGFfdGl0bGUYASABKAkSGAoQbWV0YV9kZXNjcmlwdGlvbhgCIAEoCRIVCg1jYW5vbmljYWxfdXJsGAMgASgJIjcKCFRvY0VudHJ5Eg0KBWxldmVsGAEgASgFEg4KBmFuY2hvchgCIAEoCRIMCgR0ZXh0GAMgASgJKk0KCFBvc3RLaW5kEhkKFVBPU1RfS0lORF9VTlNQRUNJRklFRBAAEhIKDlBPU1RfS0lORF9QT1NUEAESEgoOUE9TVF9LSU5EX1BBR0UQAiqQAQoKUG9zdFN0YXR1cxIbChdQT1NUX1NUQVRVU19VTlNQRUNJRklFRBAAEhUKEVBPU1RfU1RBVFVTX0RSQUZUEAESGQoVUE9TVF9TVEFUVVNfU0NIRURVTEVEEAISGQoVUE9TVF9TVEFUVVNfUFVCTElTSEVEEAMSGAoUUE9TVF9TVEFUVVNfQVJDSElWRUQQBCpOCghQb3N0VmlldxIZChVQT1NUX1ZJRVdfVU5TUEVDSUZJRUQQABITCg9QT1NUX1ZJRVdfQkFTSUMQARISCg5QT1NUX1ZJRVdfRlVMTBACYgZwcm90bzM", [file_google_protobuf_timestamp, file_quire_v1_author, file_quire_v1_tag]);
+  fileDesc("ChNxdWlyZS92MS9wb3N0LnByb3RvEghxdWlyZS52MSKiBQoEUG9zdBIKCgJpZBgBIAEoCRIMCgRzbHVnGAIgASgJEiAKBGtpbmQYAyABKA4yEi5xdWlyZS52MS5Qb3N0S2luZBINCgV0aXRsZRgEIAEoCRIQCghtYXJrZG93bhgFIAEoCRIMCgRodG1sGAYgASgJEh8KA3RvYxgHIAMoCzISLnF1aXJlLnYxLlRvY0VudHJ5Eg8KB2V4Y2VycHQYCCABKAkSEgoKd29yZF9jb3VudBgJIAEoBRIcChRyZWFkaW5nX3RpbWVfbWludXRlcxgKIAEoBRIeCgR0YWdzGAsgAygLMhAucXVpcmUudjEuVGFnUmVmEhEKCWF1dGhvcl9pZBgMIAEoCRIjCgZhdXRob3IYDSABKAsyEy5xdWlyZS52MS5BdXRob3JSZWYSJAoGc3RhdHVzGA4gASgOMhQucXVpcmUudjEuUG9zdFN0YXR1cxIwCgxwdWJsaXNoX3RpbWUYDyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC2NyZWF0ZV90aW1lGBAgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgt1cGRhdGVfdGltZRgRIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASDAoEZXRhZxgSIAEoCRIXCg9jb3Zlcl9pbWFnZV91cmwYEyABKAkSFwoPY292ZXJfaW1hZ2VfYWx0GBQgASgJEh4KA3NlbxgVIAEoCzIRLnF1aXJlLnYxLlBvc3RTZW8SEAoIcmV2aXNpb24YFiABKAMSFgoOcHJldmlvdXNfc2x1Z3MYFyADKAkSFQoNY29tbWVudF9jb3VudBgYIAEoBRIYChBjb3Zlcl9pbWFnZV9odG1sGBkgASgJIk4KB1Bvc3RTZW8SEgoKbWV0YV90aXRsZRgBIAEoCRIYChBtZXRhX2Rlc2NyaXB0aW9uGAIgASgJEhUKDWNhbm9uaWNhbF91cmwYAyABKAkiNwoIVG9jRW50cnkSDQoFbGV2ZWwYASABKAUSDgoGYW5jaG9yGAIgASgJEgwKBHRleHQYAyABKAkqTQoIUG9zdEtpbmQSGQoVUE9TVF9LSU5EX1VOU1BFQ0lGSUVEEAASEgoOUE9TVF9LSU5EX1BPU1QQARISCg5QT1NUX0tJTkRfUEFHRRACKpABCgpQb3N0U3RhdHVzEhsKF1BPU1RfU1RBVFVTX1VOU1BFQ0lGSUVEEAASFQoRUE9TVF9TVEFUVVNfRFJBRlQQARIZChVQT1NUX1NUQVRVU19TQ0hFRFVMRUQQAhIZChVQT1NUX1NUQVRVU19QVUJMSVNIRUQQAxIYChRQT1NUX1NUQVRVU19BUkNISVZFRBAEKk4KCFBvc3RWaWV3EhkKFVBPU1RfVklFV19VTlNQRUNJRklFRBAAEhMKD1BPU1RfVklFV19CQVNJQxABEhIKDlBPU1RfVklFV19GVUxMEAJiBnByb3RvMw", [file_google_protobuf_timestamp, file_quire_v1_author, file_quire_v1_tag]);
 
 /**
  * A piece of content: a blog post, or a standalone page such as "about".
@@ -166,8 +166,10 @@ export type Post = Message<"quire.v1.Post"> & {
   etag: string;
 
   /**
-   * Absolute URL of the cover image, shown at the top of the post and used as
-   * its Open Graph image. At most 2048 characters, http or https.
+   * The cover image, shown at the top of the post and used as its Open Graph
+   * image: an absolute http or https URL, or the path of a media library
+   * original (`/media/<sha256>/original.<ext>`, from MediaItem.path). At most
+   * 2048 characters.
    *
    * @generated from field: string cover_image_url = 19;
    */
@@ -208,6 +210,17 @@ export type Post = Message<"quire.v1.Post"> & {
    * @generated from field: int32 comment_count = 24;
    */
   commentCount: number;
+
+  /**
+   * Output only. The cover as HTML when cover_image_url is a media library
+   * path: a `<picture>` of its AVIF and WebP sizes with a JPEG or PNG
+   * fallback, its width and height, fetched with high priority. Empty
+   * otherwise (show cover_image_url yourself). Made by the engine, safe to
+   * insert as it is.
+   *
+   * @generated from field: string cover_image_html = 25;
+   */
+  coverImageHtml: string;
 };
 
 /**

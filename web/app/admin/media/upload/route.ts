@@ -43,6 +43,7 @@ export async function POST(request: Request) {
     case 'not-found':
     case 'conflict':
     case 'unavailable':
+      console.error(`media upload failed: ${outcome.kind === 'unavailable' ? outcome.message : outcome.kind}`);
       return answer(503, { error: 'The upload could not be stored right now: try again.' });
   }
 }

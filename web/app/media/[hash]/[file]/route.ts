@@ -8,10 +8,10 @@ import { mediaPath } from '@/lib/route-params';
  * year without asking again. Never cached by the web itself (the engine
  * streams them; the edge holds the copies). Only raster images are ever
  * stored, and they are served as their own type with `nosniff` under a CSP
- * that forbids everything, so a file opened on its own runs nothing.
+ * that forbids everything (next.config.ts, `MEDIA_FILE_CSP`), so a file
+ * opened on its own runs nothing.
  */
 const IMMUTABLE = 'public, max-age=31536000, immutable';
-const FILE_CSP = "default-src 'none'; sandbox";
 
 export async function GET(request: Request, { params }: { params: Promise<{ hash: string; file: string }> }) {
   await connection();
@@ -35,7 +35,6 @@ export async function GET(request: Request, { params }: { params: Promise<{ hash
       'cache-control': IMMUTABLE,
       etag,
       'x-content-type-options': 'nosniff',
-      'content-security-policy': FILE_CSP,
     },
   });
 }
