@@ -78,7 +78,7 @@ test('a pool larger than PostgreSQL allows is named "too many clients", and call
     ),
   );
   const outcomes = await Promise.all(calls);
-  assert.ok(outcomes.includes('ok'), `some calls are served: ${outcomes}`);
+  assert.ok(outcomes.includes('ok'), `some calls are served: ${outcomes}; the engine said:\n${engine.output().slice(-3000)}`);
   const named = await waitUntil(15_000, () => /too many clients/.test(engine.output()));
   assert.ok(named, `a "too many clients" log line in:\n${engine.output().slice(-3000)}`);
   assert.match(engine.output(), /QUIRE_DB_POOL_SIZE/, 'the log names the setting to change');
@@ -96,7 +96,7 @@ test('an engine PostgreSQL lets hold no connection reports NOT_SERVING and fails
     );
     return { code, ms: Date.now() - started };
   };
-  assert.equal(await status(), ServingStatus.SERVING);
+  assert.equal(await status(), ServingStatus.SERVING, `not SERVING before the test; the engine said:\n${engine.output().slice(-3000)}`);
   // Every slot of the role taken (by no one): the engine's connections are cut, and new ones refused.
   await asAdmin(`ALTER ROLE "${role}" CONNECTION LIMIT 0`);
   try {

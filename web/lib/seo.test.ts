@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { PostDetail } from '@/lib/engine/posts';
-import { blogPostingJsonLd, jsonLdText, listingMetadata, postMetadata } from './seo';
+import { blogPostingJsonLd, coverImageUrlOf, jsonLdText, listingMetadata, postMetadata } from './seo';
 
 const site = { name: 'Field Notes', description: 'Notes from the field.', url: 'https://blog.example.com' };
 
@@ -57,6 +57,10 @@ describe('postMetadata', () => {
     expect(metadata.description).toBe('SEO text');
     expect(metadata.alternates?.canonical).toBe('https://elsewhere.example/hello');
     expect(metadata.openGraph?.images).toEqual([{ url: 'https://cdn.example.com/cover.jpg', alt: 'A cover' }]);
+  });
+
+  it('passes other covers on as the engine took them, even ones a URL parser refuses', () => {
+    expect(coverImageUrlOf('https://%zz/cover.jpg', site)).toBe('https://%zz/cover.jpg');
   });
 
   it('makes a media library cover absolute', () => {

@@ -41,10 +41,18 @@ export function canonicalUrlOf(post: Pick<PostDetail, 'slug' | 'seo'>, site: Sit
   return post.seo.canonicalUrl || absolute(site, routes.post(post.slug));
 }
 
+/**
+ * A cover's absolute URL: a media library path (`/media/…`) under the site;
+ * any other cover is an absolute URL already, passed on as the engine took it.
+ */
+export function coverImageUrlOf(coverImageUrl: string, site: Site): string {
+  return coverImageUrl.startsWith('/') ? absolute(site, coverImageUrl) : coverImageUrl;
+}
+
 /** The post's cover image, or the image generated for it (app/og/[slug]). */
 export function socialImageOf(post: Pick<PostDetail, 'slug' | 'title' | 'coverImageUrl' | 'coverImageAlt'>, site: Site) {
   return post.coverImageUrl
-    ? { url: absolute(site, post.coverImageUrl), alt: post.coverImageAlt || post.title }
+    ? { url: coverImageUrlOf(post.coverImageUrl, site), alt: post.coverImageAlt || post.title }
     : { url: absolute(site, routes.ogImage(post.slug)), alt: post.title, ...OG_IMAGE_SIZE };
 }
 

@@ -311,11 +311,13 @@ fn is_live(post: &PostRecord) -> bool {
     post.status == status::PUBLISHED || post.status == status::SCHEDULED
 }
 
-/// What a post readers see must have: alt text for every image, its cover's
-/// included, so that a reader who cannot see them is told what they show.
+/// What a post readers see must have: alt text for every image of the media
+/// library, its cover's included, so that a reader who cannot see them is
+/// told what they show. (Images from elsewhere are not judged: a post
+/// imported with them stays editable.)
 fn check_publishable(post: &PostRecord) -> ContentResult<()> {
     let mut violations = crate::domain::FieldViolations::new();
-    if let Some(src) = crate::render::images_without_alt(&post.html).first() {
+    if let Some(src) = crate::render::library_images_without_alt(&post.html).first() {
         violations.add(
             "post.markdown",
             format!(
@@ -324,10 +326,11 @@ fn check_publishable(post: &PostRecord) -> ContentResult<()> {
             ),
         );
     }
-    if !post.cover_image_url.is_empty() && post.cover_image_alt.trim().is_empty() {
+    if !crate::render::library_images_without_alt(&post.cover_html).is_empty() {
         violations.add(
             "post.cover_image_alt",
-            "is required before publishing a post with a cover image",
+            "is required before publishing with this cover: describe it here, or give the \
+             media library item alt text",
         );
     }
     violations.into_result().map_err(ContentError::from)

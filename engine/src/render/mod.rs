@@ -40,8 +40,8 @@ use std::time::{Duration, Instant};
 pub use highlight::{HighlightTheme, highlight_css};
 pub use nesting::MAX_NESTING;
 pub use pictures::{
-    Library, LibraryImage, LibraryVariant, MAX_LIBRARY_IMAGES, cover_picture, images_without_alt,
-    library_hashes,
+    Library, LibraryImage, LibraryVariant, MAX_LIBRARY_IMAGES, cover_picture, library_hashes,
+    library_images_without_alt,
 };
 pub use sanitize::{allows_attribute, allows_element, clean as sanitize};
 

@@ -212,10 +212,12 @@ fn escape_attribute(value: &str) -> String {
         .replace('>', "&gt;")
 }
 
-/// The `src` of every image in `html` (a rendered body) that has no alt
-/// text: a published body may have none. Read with the HTML tokenizer, so an
-/// `alt` in an attribute's value or in text is not mistaken for one.
-pub fn images_without_alt(html: &str) -> Vec<String> {
+/// The `src` of every media library image in `html` (a rendered body or
+/// cover) that has no alt text: a published post may have none. Images from
+/// elsewhere are not judged (a post imported with them stays editable). Read
+/// with the HTML tokenizer, so an `alt` in an attribute's value or in text is
+/// not mistaken for one.
+pub fn library_images_without_alt(html: &str) -> Vec<String> {
     use html5ever::tendril::StrTendril;
     use html5ever::tokenizer::{
         BufferQueue, TagKind, Token, TokenSink, TokenSinkResult, Tokenizer, TokenizerOpts,
@@ -235,8 +237,11 @@ pub fn images_without_alt(html: &str) -> Vec<String> {
                         .find(|attribute| &*attribute.name.local == name)
                         .map(|attribute| attribute.value.to_string())
                 };
-                if value("alt").is_none_or(|alt| alt.trim().is_empty()) {
-                    self.0.borrow_mut().push(value("src").unwrap_or_default());
+                let src = value("src").unwrap_or_default();
+                if library_hash(&src).is_some()
+                    && value("alt").is_none_or(|alt| alt.trim().is_empty())
+                {
+                    self.0.borrow_mut().push(src);
                 }
             }
             TokenSinkResult::Continue
@@ -356,7 +361,7 @@ mod tests {
         assert!(html.contains(r#"alt="A harbour at dusk""#), "{html}");
         assert!(html.contains(r#"alt="Second""#), "{html}");
         assert!(html.contains(r#"loading="eager""#) && html.contains(r#"loading="lazy""#));
-        assert!(images_without_alt(&html).is_empty());
+        assert!(library_images_without_alt(&html).is_empty());
     }
 
     #[test]
@@ -374,13 +379,18 @@ mod tests {
     }
 
     #[test]
-    fn images_without_alt_text_are_found() {
-        let html = super::super::render("![](https://example.com/a.png) ![b](/b.png)")
-            .expect("renders")
-            .html;
-        assert_eq!(images_without_alt(&html), vec!["https://example.com/a.png"]);
-        let hand_written = r#"<p>alt="x" <img src="/c.png" title='alt="y"'></p>"#;
-        assert_eq!(images_without_alt(hand_written), vec!["/c.png"]);
+    fn library_images_without_alt_text_are_found() {
+        let markdown = format!(
+            "![](https://example.com/a.png) ![](/media/{HASH}/original.jpg) ![b](/media/{HASH}/640.webp)"
+        );
+        let html = super::super::render(&markdown).expect("renders").html;
+        assert_eq!(
+            library_images_without_alt(&html),
+            vec![format!("/media/{HASH}/original.jpg")]
+        );
+        let hand_written =
+            format!(r#"<p>alt="x" <img src="/media/{HASH}/original.jpg" title='alt="y"'></p>"#);
+        assert_eq!(library_images_without_alt(&hand_written).len(), 1);
     }
 
     #[test]

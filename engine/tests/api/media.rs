@@ -414,9 +414,8 @@ async fn an_item_a_post_uses_is_not_deleted() {
     assert_eq!(status.code(), Code::NotFound);
 }
 
-/// The HTML of the post `slug` as readers get it (through the engine's read
-/// cache).
-async fn post_html(engine: &TestEngine, slug: &str) -> String {
+/// The post `slug` as readers get it (through the engine's read cache).
+async fn read_post(engine: &TestEngine, slug: &str) -> v1::Post {
     engine
         .posts()
         .get_post(authed(
@@ -431,21 +430,24 @@ async fn post_html(engine: &TestEngine, slug: &str) -> String {
         .into_inner()
         .post
         .unwrap()
-        .html
 }
 
-/// GetPost's HTML once `done` holds of it, within `limit`.
-async fn post_html_until(
+async fn post_html(engine: &TestEngine, slug: &str) -> String {
+    read_post(engine, slug).await.html
+}
+
+/// The post `slug` once `done` holds of it, or as it is after `limit`.
+async fn post_until(
     engine: &TestEngine,
     slug: &str,
     limit: Duration,
-    done: impl Fn(&str) -> bool,
-) -> String {
+    done: impl Fn(&v1::Post) -> bool,
+) -> v1::Post {
     let deadline = tokio::time::Instant::now() + limit;
     loop {
-        let html = post_html(engine, slug).await;
-        if done(&html) || tokio::time::Instant::now() > deadline {
-            return html;
+        let post = read_post(engine, slug).await;
+        if done(&post) || tokio::time::Instant::now() > deadline {
+            return post;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
@@ -513,10 +515,11 @@ async fn a_library_image_renders_as_a_picture_and_needs_alt_text_to_publish() {
         ))
         .await
         .unwrap();
-    let html = post_html_until(&engine, "harbour", Duration::from_secs(10), |html| {
-        html.contains("<picture>") && html.contains("A harbour at dusk")
+    let html = post_until(&engine, "harbour", Duration::from_secs(10), |post| {
+        post.html.contains("<picture>") && post.html.contains("A harbour at dusk")
     })
-    .await;
+    .await
+    .html;
     let hash = &item.sha256;
     for expected in [
         format!(r#"<source type="image/avif" srcset="/media/{hash}/320.avif 320w"#),
@@ -624,32 +627,11 @@ async fn a_library_cover_renders_as_a_picture_fetched_first() {
     );
     // Once the sizes exist the cover is a picture of them, without another edit.
     settled(&engine, &item.id, Duration::from_secs(120)).await;
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    let cover = loop {
-        let current = engine
-            .posts()
-            .get_post(authed(
-                v1::GetPostRequest {
-                    key: Some(v1::get_post_request::Key::Id(post.id.clone())),
-                    view: v1::PostView::Full as i32,
-                },
-                &engine.admin_key,
-            ))
-            .await
-            .unwrap()
-            .into_inner()
-            .post
-            .unwrap();
-        if current.cover_image_html.contains("<picture>") {
-            break current.cover_image_html;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "no <picture> cover: {}",
-            current.cover_image_html
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
+    let cover = post_until(&engine, "covered", Duration::from_secs(10), |post| {
+        post.cover_image_html.contains("<picture>")
+    })
+    .await
+    .cover_image_html;
     for expected in [
         format!(r#"<source type="image/avif" srcset="/media/{hash}/320.avif 320w"#),
         format!(r#"src="/media/{hash}/800.jpg""#),

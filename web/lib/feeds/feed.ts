@@ -1,5 +1,6 @@
 import type { PostDetail } from '@/lib/engine/posts';
 import { type FeedFormat, routes } from '@/lib/routes';
+import { coverImageUrlOf } from '@/lib/seo';
 import type { Site } from '@/lib/site';
 
 /**
@@ -68,7 +69,7 @@ export function feedFromPosts(
       updated: post.updateTime ?? post.publishTime,
       author: post.author && { name: post.author.displayName, url: absolute(routes.author(post.author.slug)) },
       categories: post.tags.map((postTag) => postTag.name),
-      imageUrl: post.coverImageUrl ? absolute(post.coverImageUrl) : undefined,
+      imageUrl: post.coverImageUrl ? coverImageUrlOf(post.coverImageUrl, site) : undefined,
     }),
   );
   const updated = entries
