@@ -9,7 +9,7 @@ import { after, before, test } from 'node:test';
 import { Code } from '@connectrpc/connect';
 import { chromium } from 'playwright-core';
 import { startEngine } from './engine-process.mjs';
-import { CHROMIUM_LAUNCH } from './web-blog.mjs';
+import { CHROMIUM_LAUNCH, signInThroughForm } from './web-blog.mjs';
 import { AuthorRole, CommentStatus, engineClients, PostStatus } from './web-engine-client.mjs';
 import { startWeb } from './web-process.mjs';
 
@@ -59,15 +59,7 @@ const url = (path) => `${web.url}${path}`;
 
 /** A fresh browser context (its own cookies) signed in as `author` through the login form. */
 async function signIn(author) {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  await page.goto(url('/admin'));
-  await page.waitForURL(url('/admin/login'));
-  await page.getByLabel('Email').fill(author.email);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL(url('/admin'));
-  return { context, page };
+  return signInThroughForm(browser, web.url, author.email, PASSWORD);
 }
 
 /** The session cookie, or undefined. */

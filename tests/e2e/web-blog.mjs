@@ -68,3 +68,30 @@ export async function engineRpcCount(metricsUrl) {
   for (const match of text.matchAll(/^quire_rpc_requests_total\{[^}]*\} (\d+(?:\.\d+)?)$/gm)) total += Number(match[1]);
   return total;
 }
+
+/**
+ * A fresh browser context (its own cookies) signed in through the login form
+ * at `baseUrl`. It types only once React has hydrated the form, so the submit
+ * goes through the Server Action, and a refusal fails at once with the form's
+ * message rather than as a navigation timeout.
+ */
+export async function signInThroughForm(browser, baseUrl, email, password) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${baseUrl}/admin`);
+  await page.waitForURL(`${baseUrl}/admin/login`);
+  await page.waitForFunction(() => {
+    const form = document.querySelector('form');
+    return Boolean(form && Object.keys(form).some((key) => key.startsWith('__reactProps')));
+  });
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  const refusal = page.getByRole('alert').first();
+  const outcome = await Promise.race([
+    page.waitForURL(`${baseUrl}/admin`).then(() => undefined),
+    refusal.waitFor().then(() => refusal.innerText()),
+  ]);
+  if (outcome !== undefined) throw new Error(`signing in as ${email} was refused: ${outcome}`);
+  return { context, page };
+}

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { chromium } from 'playwright-core';
 import { startEngine } from './engine-process.mjs';
-import { CHROMIUM_LAUNCH } from './web-blog.mjs';
+import { CHROMIUM_LAUNCH, signInThroughForm } from './web-blog.mjs';
 import { AuthorRole, engineClients, MediaState } from './web-engine-client.mjs';
 import { startWeb } from './web-process.mjs';
 
@@ -48,14 +48,7 @@ after(async () => {
 const url = (path) => `${web.url}${path}`;
 
 async function signIn() {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  await page.goto(url('/admin/login'));
-  await page.getByLabel('Email').fill(EDITOR.email);
-  await page.getByLabel('Password').fill(PASSWORD);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL(url('/admin'));
-  return { context, page };
+  return signInThroughForm(browser, web.url, EDITOR.email, PASSWORD);
 }
 
 /**
