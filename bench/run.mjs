@@ -15,6 +15,7 @@ import { searchBenchmark, searchReport } from './search.mjs';
 import { webBenchmark, webReport } from './web.mjs';
 import { renderCostBenchmark, renderCostReport } from './render-cost.mjs';
 import { browserBenchmark, browserReport } from './browser.mjs';
+import { mediaBenchmark, mediaReport } from './media.mjs';
 import { faultBenchmark, faultReport } from './faults.mjs';
 import { dropRemainingDatabases } from './lib/scratch.mjs';
 
@@ -68,6 +69,9 @@ async function main() {
   log('Render cost as the blog grows…');
   const renderCost = await timed('render-cost', () => renderCostBenchmark(options));
 
+  log('Media: variants in the engine vs sharp…');
+  const media = await timed('media', () => mediaBenchmark(options));
+
   log('Browser budgets (route JavaScript, Lighthouse through the edge)…');
   const browser = await timed('browser', () => browserBenchmark(options));
 
@@ -97,6 +101,8 @@ async function main() {
     '',
     renderCostReport(renderCost),
     '',
+    mediaReport(media),
+    '',
     browserReport(browser),
     '',
     faultReport(faults),
@@ -109,7 +115,7 @@ async function main() {
   mkdirSync(resultsDir, { recursive: true });
   const name = quick ? 'latest-quick' : 'latest';
   writeFileSync(path.join(resultsDir, `${name}.md`), report);
-  saveJson(path.join(resultsDir, `${name}.json`), { quick, machine, versions: v, elapsedSeconds, seconds, engineRead, compare, search, web, renderCost, browser, faults });
+  saveJson(path.join(resultsDir, `${name}.json`), { quick, machine, versions: v, elapsedSeconds, seconds, engineRead, compare, search, web, renderCost, media, browser, faults });
   console.log(`\n${report}`);
   console.log(`Report written to bench/results/${name}.md`);
 }

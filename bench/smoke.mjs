@@ -67,6 +67,19 @@ export function quickReportChecks(report) {
     checks.push({ name: `web: write-to-fresh, replica ${replica}`, problem });
   }
 
+  const media = report.media?.results ?? [];
+  for (const result of media) {
+    const figures = [result.engineMs, result.sharpMs, result.ready?.p50_ms, result.ready?.p99_ms];
+    const problem = !result.widthsMatch
+      ? 'the engine and sharp made different variants'
+      : figures.every(Number.isFinite)
+        ? null
+        : 'figures are not numbers';
+    checks.push({ name: `media: ${result.megapixels} MP`, problem });
+  }
+  if (!media.length) checks.push({ name: 'media', problem: 'no results' });
+  checks.push({ name: 'media: peak memory', problem: Number.isFinite(report.media?.peakMemoryMiB) ? null : 'not measured' });
+
   const faults = report.faults?.results ?? [];
   for (const result of faults) {
     const problem = !(result.acknowledged > 0)

@@ -7,7 +7,7 @@ use std::task::{Context, Poll};
 use std::time::Instant;
 
 use futures_util::future::BoxFuture;
-use metrics_exporter_prometheus::PrometheusBuilder;
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder};
 use tower::{Layer, Service};
 
 /// Starts the Prometheus endpoint on `addr` (once per process).
@@ -21,6 +21,12 @@ pub fn serve(addr: SocketAddr) -> Result<(), String> {
                     0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
                     0.5, 1.0,
                 ])
+                .map_err(|error| error.to_string())?
+                // Seconds, not milliseconds: a 24 MP photo's variants take a while.
+                .set_buckets_for_metric(
+                    Matcher::Full(crate::media::VARIANTS_SECONDS.to_owned()),
+                    &[0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 25.0, 60.0],
+                )
                 .map_err(|error| error.to_string())?
                 .install()
                 .map_err(|error| error.to_string())

@@ -1,13 +1,16 @@
 //! Pixels to bytes: the encoders of originals and variants, and the quality
 //! each format is written at.
 
+use std::borrow::Cow;
 use std::io::Cursor;
 
 use image::codecs::avif::AvifEncoder;
 use image::codecs::gif::{GifEncoder, Repeat};
 use image::codecs::png::{CompressionType, FilterType, PngEncoder};
 use image::error::{EncodingError, ImageFormatHint};
-use image::{DynamicImage, Frame, ImageEncoder, ImageError, ImageResult};
+use image::{
+    DynamicImage, Frame, GrayImage, ImageEncoder, ImageError, ImageResult, RgbImage, RgbaImage,
+};
 
 use super::Format;
 
@@ -29,29 +32,42 @@ pub const VARIANT_AVIF_SPEED: u8 = 7;
 /// `pixels` as an original in `format` (a GIF goes through [`gif`]).
 pub fn original(pixels: &DynamicImage, format: Format) -> ImageResult<Vec<u8>> {
     match format {
-        Format::Jpeg => jpeg(pixels, ORIGINAL_JPEG_QUALITY),
+        Format::Jpeg => jpeg(pixels, ORIGINAL_JPEG_QUALITY, JpegLayout::Streamed),
         Format::Png | Format::Gif | Format::Avif => png(pixels),
         Format::Webp => webp(pixels, ORIGINAL_WEBP_QUALITY),
     }
 }
 
-/// Baseline-compatible progressive JPEG with optimised Huffman tables.
-pub fn jpeg(pixels: &DynamicImage, quality: u8) -> ImageResult<Vec<u8>> {
+/// How a JPEG is laid out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JpegLayout {
+    /// Progressive with optimised Huffman tables: smaller, and shown
+    /// coarse-to-fine while loading, but the encoder holds every block of the
+    /// image (a 24 MP photo's take ~150 MB).
+    Progressive,
+    /// Baseline with the standard tables, written as it is encoded: for
+    /// originals, whose size in memory matters more than a few percent of bytes.
+    Streamed,
+}
+
+pub fn jpeg(pixels: &DynamicImage, quality: u8, layout: JpegLayout) -> ImageResult<Vec<u8>> {
     let mut bytes = Vec::new();
     let mut encoder = jpeg_encoder::Encoder::new(&mut bytes, quality);
-    encoder.set_optimized_huffman_tables(true);
-    encoder.set_progressive(true);
+    if layout == JpegLayout::Progressive {
+        encoder.set_optimized_huffman_tables(true);
+        encoder.set_progressive(true);
+    }
     let (width, height) = (side(pixels.width())?, side(pixels.height())?);
     let result = if pixels.color().has_color() {
         encoder.encode(
-            pixels.to_rgb8().as_raw(),
+            rgb8(pixels).as_raw(),
             width,
             height,
             jpeg_encoder::ColorType::Rgb,
         )
     } else {
         encoder.encode(
-            pixels.to_luma8().as_raw(),
+            luma8(pixels).as_raw(),
             width,
             height,
             jpeg_encoder::ColorType::Luma,
@@ -75,13 +91,21 @@ pub fn png(pixels: &DynamicImage) -> ImageResult<Vec<u8>> {
 
 /// Lossy WebP (libwebp), with alpha when the image has it.
 pub fn webp(pixels: &DynamicImage, quality: f32) -> ImageResult<Vec<u8>> {
-    let converted = if pixels.color().has_alpha() {
-        DynamicImage::ImageRgba8(pixels.to_rgba8())
-    } else {
-        DynamicImage::ImageRgb8(pixels.to_rgb8())
+    // libwebp takes 8-bit RGB(A) only; pixels already in that layout are not copied.
+    let converted;
+    let input = match pixels {
+        DynamicImage::ImageRgb8(_) | DynamicImage::ImageRgba8(_) => pixels,
+        _ if pixels.color().has_alpha() => {
+            converted = DynamicImage::ImageRgba8(pixels.to_rgba8());
+            &converted
+        }
+        _ => {
+            converted = DynamicImage::ImageRgb8(pixels.to_rgb8());
+            &converted
+        }
     };
     let encoder =
-        webp::Encoder::from_image(&converted).map_err(|error| encoding(Format::Webp, error))?;
+        webp::Encoder::from_image(input).map_err(|error| encoding(Format::Webp, error))?;
     Ok(encoder.encode(quality).to_vec())
 }
 
@@ -90,7 +114,7 @@ pub fn avif(pixels: &DynamicImage, quality: u8, speed: u8) -> ImageResult<Vec<u8
     let mut bytes = Vec::new();
     let encoder = AvifEncoder::new_with_speed_quality(&mut bytes, speed, quality);
     if pixels.color().has_alpha() {
-        let rgba = pixels.to_rgba8();
+        let rgba = rgba8(pixels);
         encoder.write_image(
             rgba.as_raw(),
             rgba.width(),
@@ -98,7 +122,7 @@ pub fn avif(pixels: &DynamicImage, quality: u8, speed: u8) -> ImageResult<Vec<u8
             image::ExtendedColorType::Rgba8,
         )?;
     } else {
-        let rgb = pixels.to_rgb8();
+        let rgb = rgb8(pixels);
         encoder.write_image(
             rgb.as_raw(),
             rgb.width(),
@@ -118,6 +142,28 @@ pub fn gif(frames: Vec<Frame>) -> ImageResult<Vec<u8>> {
         encoder.encode_frames(frames)?;
     }
     Ok(bytes.into_inner())
+}
+
+/// The pixels as 8-bit RGB, borrowed when they already are (a 24 MP copy is 72 MB).
+fn rgb8(pixels: &DynamicImage) -> Cow<'_, RgbImage> {
+    match pixels {
+        DynamicImage::ImageRgb8(rgb) => Cow::Borrowed(rgb),
+        other => Cow::Owned(other.to_rgb8()),
+    }
+}
+
+fn rgba8(pixels: &DynamicImage) -> Cow<'_, RgbaImage> {
+    match pixels {
+        DynamicImage::ImageRgba8(rgba) => Cow::Borrowed(rgba),
+        other => Cow::Owned(other.to_rgba8()),
+    }
+}
+
+fn luma8(pixels: &DynamicImage) -> Cow<'_, GrayImage> {
+    match pixels {
+        DynamicImage::ImageLuma8(luma) => Cow::Borrowed(luma),
+        other => Cow::Owned(other.to_luma8()),
+    }
 }
 
 fn side(pixels: u32) -> ImageResult<u16> {

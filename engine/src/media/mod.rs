@@ -12,6 +12,9 @@ pub use original::{CleanError, Cleaned, Refusal, clean};
 
 use crate::store::media::MediaRecord;
 
+/// The histogram of seconds spent making one item's variants.
+pub const VARIANTS_SECONDS: &str = "quire_media_variants_seconds";
+
 /// Most bytes of one upload (the contract's limit).
 pub const MAX_UPLOAD_BYTES: usize = 25 * 1024 * 1024;
 

@@ -13,13 +13,13 @@
 //! either left nothing or everything.
 
 use std::future::Future;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
 use tokio::sync::{Notify, Semaphore};
 use tokio_util::sync::CancellationToken;
 
-use super::{Format, variants};
+use super::{Format, VARIANTS_SECONDS, variants};
 use crate::render::pool::{self, RenderLost};
 use crate::store::media::{self as media_store, FAILED, READY};
 use crate::store::{Store, StoreError};
@@ -114,7 +114,17 @@ impl Worker {
             return Ok(true);
         };
         let bytes = job.bytes;
-        let made = renewing(store, id, pool::run(move || variants::make(&bytes, format))).await?;
+        let made = renewing(
+            store,
+            id,
+            pool::run(move || {
+                let started = Instant::now();
+                let made = variants::make(&bytes, format);
+                metrics::histogram!(VARIANTS_SECONDS).record(started.elapsed().as_secs_f64());
+                made
+            }),
+        )
+        .await?;
         let mut tx = store.begin().await?;
         match made {
             Ok(Ok(made)) => {
