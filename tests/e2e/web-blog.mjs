@@ -87,7 +87,8 @@ export async function signInThroughForm(browser, baseUrl, email, password) {
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
-  const refusal = page.getByRole('alert').first();
+  // The form's own alert: Next.js's route announcer is an (empty) alert too.
+  const refusal = page.locator('form').getByRole('alert').first();
   const outcome = await Promise.race([
     page.waitForURL(`${baseUrl}/admin`).then(() => undefined),
     refusal.waitFor().then(() => refusal.innerText()),
