@@ -10,6 +10,7 @@ import pg from 'pg';
 import { engineBinary } from './engine-process.mjs';
 import { Code } from '@connectrpc/connect';
 import { engineClients, PostStatus, ServingStatus } from './web-engine-client.mjs';
+import { engineServing } from '../../scripts/lib/engine-client.mjs';
 import { freePort } from '../../scripts/lib/ports.mjs';
 import { commandOutput, startProcess, waitForReady, waitUntil } from '../../scripts/lib/processes.mjs';
 
@@ -60,6 +61,9 @@ before(async () => {
   });
   await waitForReady(engine, { port });
   engine.url = `http://127.0.0.1:${port}`;
+  // The port opens before the engine is ready; until then it fails calls at once (UNAVAILABLE).
+  const serving = await waitUntil(30_000, () => engineServing(engine.url));
+  assert.ok(serving, `the engine never reported SERVING; it said:\n${engine.output().slice(-3000)}`);
 });
 
 after(async () => {
