@@ -104,7 +104,7 @@ async function variantSeconds(metricsUrl) {
   return sum ? Number(sum[1]) : 0;
 }
 
-async function readFile(clients, filePath) {
+async function readMediaFile(clients, filePath) {
   const parts = [];
   for await (const message of clients.media.readMediaFile({ path: filePath })) parts.push(message.chunk);
   return Buffer.concat(parts);
@@ -165,9 +165,10 @@ export async function mediaBenchmark({ root, targetDir, databaseUrl, redisUrl, q
         const upload = await uploadUntilReady(clients, engine.metricsUrl, filename, bytes);
         // sharp starts from the original the engine stored and made its variants from.
         const original = path.join(scratch, `original-${size.megapixels}mp-${n}.jpg`);
-        writeFileSync(original, await readFile(clients, upload.item.path));
+        writeFileSync(original, await readMediaFile(clients, upload.item.path));
         const variants = upload.item.variants.map((v) => ({ width: v.width, format: FORMATS[v.contentType], bytes: Number(v.byteSize) }));
-        uploads.push({ filename, uploadBytes: bytes.length, original, ...upload, variants, item: undefined });
+        const { acknowledgedMs, readyMs, variantMs } = upload;
+        uploads.push({ filename, uploadBytes: bytes.length, original, acknowledgedMs, readyMs, variantMs, variants });
       }
       const sharpMade = await sharpVariants(root, uploads.map((u) => u.original));
       const engineMs = median(uploads.map((u) => u.variantMs));

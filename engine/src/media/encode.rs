@@ -91,22 +91,14 @@ pub fn png(pixels: &DynamicImage) -> ImageResult<Vec<u8>> {
 
 /// Lossy WebP (libwebp), with alpha when the image has it.
 pub fn webp(pixels: &DynamicImage, quality: f32) -> ImageResult<Vec<u8>> {
-    // libwebp takes 8-bit RGB(A) only; pixels already in that layout are not copied.
-    let converted;
-    let input = match pixels {
-        DynamicImage::ImageRgb8(_) | DynamicImage::ImageRgba8(_) => pixels,
-        _ if pixels.color().has_alpha() => {
-            converted = DynamicImage::ImageRgba8(pixels.to_rgba8());
-            &converted
-        }
-        _ => {
-            converted = DynamicImage::ImageRgb8(pixels.to_rgb8());
-            &converted
-        }
+    let encoded = if pixels.color().has_alpha() {
+        let rgba = rgba8(pixels);
+        webp::Encoder::from_rgba(rgba.as_raw(), rgba.width(), rgba.height()).encode(quality)
+    } else {
+        let rgb = rgb8(pixels);
+        webp::Encoder::from_rgb(rgb.as_raw(), rgb.width(), rgb.height()).encode(quality)
     };
-    let encoder =
-        webp::Encoder::from_image(input).map_err(|error| encoding(Format::Webp, error))?;
-    Ok(encoder.encode(quality).to_vec())
+    Ok(encoded.to_vec())
 }
 
 /// AVIF (rav1e), 8-bit, with alpha when the image has it.

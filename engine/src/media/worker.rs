@@ -3,7 +3,8 @@
 //! Media work runs on the render pool (lower CPU priority) in two lanes per
 //! engine, one piece at a time in each: uploads' cleaning, which a writer
 //! waits for and so never queues behind the background job, and the variant
-//! job. A 24-megapixel photo decodes to ~100 MB: the peak is two of those.
+//! job. A 24-megapixel photo decodes to 72 MB; each lane holds one decoded
+//! image at a time (bench/media.mjs measures the engine's peak).
 //!
 //! The variant job's state is the item's row: PROCESSING until its variants
 //! are stored. An engine claims the oldest waiting item with a short lease
