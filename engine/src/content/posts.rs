@@ -19,12 +19,27 @@ use crate::store::{Store, StoreError, Tx, authors};
 pub enum Target {
     /// Published now (a published post stays as it is).
     Published,
+    /// Published now, dated at this (past) time: a post moved from another
+    /// platform keeps the date its readers knew.
+    Backdated(DateTime<Utc>),
     /// Published at this (future) time by the scheduler.
     Scheduled(DateTime<Utc>),
     /// Withdrawn to a draft.
     Draft,
     /// Withdrawn and archived.
     Archived,
+}
+
+impl Target {
+    /// Published at `at`: now when unset, backdated when past, scheduled
+    /// when future.
+    pub fn publish_at(at: Option<DateTime<Utc>>) -> Self {
+        match at {
+            None => Self::Published,
+            Some(time) if time <= Utc::now() => Self::Backdated(time),
+            Some(time) => Self::Scheduled(time),
+        }
+    }
 }
 
 /// Whether `caller` may see `post`: readers see published posts; unpublished
@@ -116,7 +131,8 @@ pub async fn update(
     recorded(tx, updated, change).await
 }
 
-/// Publishes the post `id` now, or schedules it (`Target::Scheduled`).
+/// Publishes the post `id` now, dated `at` when that is past
+/// (`Target::Backdated`), or schedules it for a future `at`.
 pub async fn publish(
     tx: &mut Tx,
     caller: &Caller,
@@ -124,7 +140,7 @@ pub async fn publish(
     etag: Option<Etag>,
     at: Option<DateTime<Utc>>,
 ) -> ContentResult<Written> {
-    let target = at.map_or(Target::Published, Target::Scheduled);
+    let target = Target::publish_at(at);
     transition(tx, caller, id, etag, target).await
 }
 
@@ -289,12 +305,21 @@ async fn move_to(
     post: &PostRecord,
     target: Target,
 ) -> ContentResult<Option<PostRecord>> {
-    if matches!(target, Target::Published | Target::Scheduled(_)) {
+    if matches!(
+        target,
+        Target::Published | Target::Backdated(_) | Target::Scheduled(_)
+    ) {
         check_publishable(post)?;
     }
     let (new_status, time) = match target {
         Target::Published if post.status == status::PUBLISHED => return Ok(None),
         Target::Published => (status::PUBLISHED, Some(Utc::now())),
+        Target::Backdated(time)
+            if post.status == status::PUBLISHED && post.publish_time == Some(time) =>
+        {
+            return Ok(None);
+        }
+        Target::Backdated(time) => (status::PUBLISHED, Some(time)),
         Target::Scheduled(time) => (status::SCHEDULED, Some(time)),
         Target::Draft => (status::DRAFT, None),
         Target::Archived => (status::ARCHIVED, post.publish_time),
@@ -338,7 +363,7 @@ fn check_publishable(post: &PostRecord) -> ContentResult<()> {
 
 fn kind_of(target: Target) -> i16 {
     match target {
-        Target::Published => kind::POST_PUBLISHED,
+        Target::Published | Target::Backdated(_) => kind::POST_PUBLISHED,
         Target::Scheduled(_) => kind::POST_SCHEDULED,
         Target::Draft | Target::Archived => kind::POST_UNPUBLISHED,
     }

@@ -47,23 +47,51 @@ impl Slug {
         Ok(slug)
     }
 
-    /// Derives a slug from a display name ("Rust & WebAssembly!" → "rust-webassembly").
+    /// Derives a slug from a display name ("Rust & WebAssembly!" → "rust-webassembly"),
+    /// transliterating other scripts to ASCII ("Größe" → "grosse", "Привет" →
+    /// "privet", "日本語" → "ri-ben-yu") so every name has a readable URL.
     /// Returns `None` when nothing URL-safe is left.
     pub fn derive(name: &str) -> Option<Self> {
         let mut slug = String::with_capacity(name.len());
-        for c in name.chars().flat_map(char::to_lowercase) {
-            let c = fold_accent(c);
-            if c.is_ascii_alphanumeric() {
-                slug.push(c);
-            } else if !slug.is_empty() && !slug.ends_with('-') {
-                slug.push('-');
+        let mut utf8 = [0u8; 4];
+        for c in name.chars() {
+            // A character without an ASCII spelling separates words.
+            let ascii = if c.is_ascii() {
+                &*c.encode_utf8(&mut utf8)
+            } else {
+                // Syllables (CJK) come as words ("Ri "): one before them too.
+                let spelled = deunicode::deunicode_char(c).unwrap_or(" ");
+                if spelled.ends_with(' ') && !slug.is_empty() && !slug.ends_with('-') {
+                    slug.push('-');
+                }
+                spelled
+            };
+            for b in ascii.bytes() {
+                if b.is_ascii_alphanumeric() {
+                    slug.push(b.to_ascii_lowercase() as char);
+                } else if !slug.is_empty() && !slug.ends_with('-') {
+                    slug.push('-');
+                }
             }
             if slug.len() >= SLUG_MAX {
+                slug.truncate(SLUG_MAX);
                 break;
             }
         }
         let slug = slug.trim_end_matches('-');
         (!slug.is_empty()).then(|| Self(slug.to_owned()))
+    }
+
+    /// The `n`-th slug for a name whose first choice is `self`: `self` for 1,
+    /// else `self-n`, shortened so it stays within [`SLUG_MAX`]. Two different
+    /// names that derive the same slug get distinct ones this way.
+    pub fn numbered(&self, n: u32) -> Self {
+        if n <= 1 {
+            return self.clone();
+        }
+        let suffix = format!("-{n}");
+        let stem = self.0[..self.0.len().min(SLUG_MAX - suffix.len())].trim_end_matches('-');
+        Self(format!("{stem}{suffix}"))
     }
 
     /// The slug as text.
@@ -80,21 +108,6 @@ impl Slug {
 impl std::fmt::Display for Slug {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.0)
-    }
-}
-
-/// Maps common Latin letters with diacritics to their base letter.
-fn fold_accent(c: char) -> char {
-    match c {
-        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' => 'a',
-        'ç' => 'c',
-        'è' | 'é' | 'ê' | 'ë' => 'e',
-        'ì' | 'í' | 'î' | 'ï' => 'i',
-        'ñ' => 'n',
-        'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' => 'o',
-        'ù' | 'ú' | 'û' | 'ü' => 'u',
-        'ý' | 'ÿ' => 'y',
-        other => other,
     }
 }
 
@@ -151,5 +164,38 @@ mod tests {
             "cafe-societe"
         );
         assert!(Slug::derive("!!!").is_none());
+    }
+
+    #[test]
+    fn names_in_any_script_derive_a_slug() {
+        for (name, slug) in [
+            ("Größe", "grosse"),
+            ("Привет", "privet"),
+            ("Ελληνικά", "ellenika"),
+            ("日本語", "ri-ben-yu"),
+            ("a日本", "a-ri-ben"),
+            ("A中国", "a-zhong-guo"),
+            ("C++ & Rust", "c-rust"),
+        ] {
+            assert_eq!(Slug::derive(name).unwrap().as_str(), slug, "{name}");
+        }
+    }
+
+    #[test]
+    fn a_derived_slug_never_exceeds_the_limit() {
+        let long = Slug::derive(&"語".repeat(SLUG_MAX)).unwrap();
+        assert!(Slug::parse(long.as_str()).is_ok(), "{long}");
+        assert!(Slug::parse(long.numbered(12).as_str()).is_ok());
+    }
+
+    #[test]
+    fn numbered_slugs_follow_the_first_choice() {
+        let base = Slug::parse("c").unwrap();
+        assert_eq!(base.numbered(1).as_str(), "c");
+        assert_eq!(base.numbered(2).as_str(), "c-2");
+        let full = Slug::parse(&"a".repeat(SLUG_MAX)).unwrap();
+        let second = full.numbered(2);
+        assert_eq!(second.as_str().len(), SLUG_MAX);
+        assert!(second.as_str().ends_with("a-2"));
     }
 }

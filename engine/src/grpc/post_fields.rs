@@ -138,7 +138,8 @@ pub fn parse(
     edit
 }
 
-/// Parses tag names into (slug, name) pairs, dropping repeats of a slug.
+/// Parses tag names into (first-choice slug, name) pairs, dropping repeats
+/// of a name in any case.
 pub fn parse_tags(
     tags: &[v1::TagRef],
     violations: &mut FieldViolations,
@@ -162,11 +163,12 @@ pub fn parse_tags(
             valid = false;
             continue;
         }
+        // A tag is its name in any case: "Rust" twice is one tag. Two names
+        // deriving one slug stay two tags (the store numbers the second slug).
+        let key = name.to_lowercase();
         match Slug::derive(name) {
-            Some(slug) if !parsed.iter().any(|(existing, _)| existing == slug.as_str()) => {
-                parsed.push((slug.into_string(), name.to_owned()));
-            }
-            Some(_) => {}
+            Some(_) if parsed.iter().any(|(_, known)| known.to_lowercase() == key) => {}
+            Some(slug) => parsed.push((slug.into_string(), name.to_owned())),
             None => {
                 violations.add(field, "must contain at least one letter or digit");
                 valid = false;

@@ -71,7 +71,22 @@ fn parse_target(
         Ok(v1::PostStatus::Unspecified) => None,
         Ok(v1::PostStatus::Draft) if creating => None,
         Ok(v1::PostStatus::Draft) => Some(Target::Draft),
-        Ok(v1::PostStatus::Published) => Some(Target::Published),
+        // With a time, as PublishPost: a past one backdates the post.
+        Ok(v1::PostStatus::Published) => match publish_time.map(from_timestamp) {
+            None => Some(Target::Published),
+            Some(Some(time)) if time <= chrono::Utc::now() => Some(Target::Backdated(time)),
+            Some(Some(_)) => {
+                violations.add(
+                    "publish_time",
+                    "is in the future: set the status SCHEDULED to schedule the post",
+                );
+                None
+            }
+            Some(None) => {
+                violations.add("publish_time", "is not a valid timestamp");
+                None
+            }
+        },
         Ok(v1::PostStatus::Scheduled) => match publish_time.map(from_timestamp) {
             Some(Some(time)) => Some(Target::Scheduled(time)),
             Some(None) => {

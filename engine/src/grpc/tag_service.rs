@@ -164,8 +164,8 @@ impl TagApi {
             Begun::Fresh(once) => once,
         };
         let tx = once.tx();
-        tags::insert(tx, slug.as_str(), name, &tag.description).await?;
-        let created = tags::get(tx, slug.as_str()).await?;
+        let slug = tags::insert(tx, &slug, name, &tag.description).await?;
+        let created = tags::get(tx, &slug).await?;
         let response = v1::CreateTagResponse {
             tag: Some(mapping::tag(created)),
         };

@@ -31,7 +31,7 @@ use super::sanitize::CONTENT_DROPPED;
 /// `<br>`. The rest are unwrapped, their text run into the text around them,
 /// as a browser shows inline elements.
 #[rustfmt::skip]
-const LINE_BREAKING: &[&str] = &[
+pub(super) const LINE_BREAKING: &[&str] = &[
     "address", "article", "aside", "blockquote", "br", "caption", "center", "dd", "details",
     "dialog", "dir", "div", "dl", "dt", "fieldset", "figcaption", "figure", "footer", "form",
     "h1", "h2", "h3", "h4", "h5", "h6", "header", "hgroup", "hr", "legend", "li", "listing",

@@ -214,10 +214,27 @@ pub(super) fn outline<'a>(root: &'a AstNode<'a>, deadline: Instant) -> Result<Ou
                         }
                         let visible = html_text::visible_text(&block.literal);
                         plain_text.push_str(&visible.text);
-                        if footnote_depth == 0 && !visible.prose.is_empty() {
-                            excerpt.push_str(&visible.prose);
-                            excerpt.end_paragraph();
+                        if footnote_depth == 0 {
+                            match more_marker(&block.literal) {
+                                // The prose before the marker is the teaser's last.
+                                Some(at) => {
+                                    excerpt.push_str(
+                                        &html_text::visible_text(&block.literal[..at]).prose,
+                                    );
+                                    excerpt.end_at_more();
+                                }
+                                None if !visible.prose.is_empty() => {
+                                    excerpt.push_str(&visible.prose);
+                                    excerpt.end_paragraph();
+                                }
+                                None => {}
+                            }
                         }
+                    }
+                    NodeValue::HtmlInline(html)
+                        if footnote_depth == 0 && more_marker(html).is_some() =>
+                    {
+                        excerpt.end_at_more();
                     }
                     NodeValue::Heading(heading) => {
                         let text = node.collect_text();
@@ -264,6 +281,13 @@ pub(super) fn outline<'a>(root: &'a AstNode<'a>, deadline: Instant) -> Result<Ou
         plain_text,
         excerpt: excerpt.finish(),
     })
+}
+
+/// Where raw HTML holds WordPress's `<!--more-->` (or `<!--more Read on-->`),
+/// the writer's own end of the excerpt.
+fn more_marker(html: &str) -> Option<usize> {
+    html.find("<!--more")
+        .filter(|&at| matches!(html.as_bytes().get(at + 8), Some(b'-' | b' ' | b'\t')))
 }
 
 /// Ends the current line of `text`, once: blocks nest, and a list item ending
@@ -380,6 +404,20 @@ mod tests {
         let plain =
             outline_of("See ![a cat](https://example.com/c.png)[^n].\n\n[^n]: Cats.\n").plain_text;
         assert_eq!(plain, "See a cat.\nCats.");
+    }
+
+    #[test]
+    fn the_more_marker_ends_the_excerpt_where_the_writer_put_it() {
+        let body = "A teaser.\n\n<!--more-->\n\nThe rest.";
+        assert_eq!(outline_of(body).excerpt, "A teaser.");
+        assert_eq!(outline_of("Inline <!--more--> rest").excerpt, "Inline");
+        assert_eq!(
+            outline_of("<p>Teaser</p><!--more Read on-->\n<p>Rest</p>\n").excerpt,
+            "Teaser"
+        );
+        // Its text stays in the body; a look-alike comment is no marker.
+        assert!(outline_of(body).plain_text.contains("The rest."));
+        assert_eq!(outline_of("One <!--moreover--> two").excerpt, "One two");
     }
 
     #[test]

@@ -14,7 +14,9 @@
 //! 2. the same AST is formatted to HTML, with fenced code highlighted on the
 //!    server by [`highlight`] (CSS classes only, so pages need no inline styles
 //!    and a strict CSP holds);
-//! 3. [`sanitize`] runs the HTML through an allow-list with ammonia. Raw HTML
+//! 3. [`embeds`] turns the author's embedded media into links and the block
+//!    elements the allow-list would unwrap into `<div>`s, then [`sanitize`]
+//!    runs the HTML through an allow-list with ammonia. Raw HTML
 //!    in the Markdown is passed to it rather than escaped, so authors can use
 //!    `<details>`, `<kbd>` or `<sup>`, and everything else is stripped;
 //! 4. [`summary`] turns the plain text into the excerpt, word count and
@@ -25,6 +27,7 @@
 //! [`warm_up`] builds it eagerly so the first post written after start-up
 //! does not pay for it.
 
+mod embeds;
 mod highlight;
 mod html_text;
 mod markdown;
@@ -51,7 +54,8 @@ pub use sanitize::{allows_attribute, allows_element, clean as sanitize};
 /// post made by an older version again, in the background.
 ///
 /// 1: text inside raw HTML blocks is part of the plain text and excerpt.
-pub const VERSION: i32 = 1;
+/// 2: `<!--more-->` ends the excerpt; embeds are links; unlisted blocks divs.
+pub const VERSION: i32 = 2;
 
 /// The most HTML a body may render to. Markdown can amplify: a five-byte
 /// footnote reference renders to ~300 bytes (reference and back-link), an
@@ -185,8 +189,9 @@ fn safe_html<'a>(
     raw_html: markdown::RawHtml,
     deadline: Instant,
 ) -> Result<String, Refused> {
-    let unsafe_html =
-        markdown::to_html(root, raw_html, MAX_HTML_BYTES, deadline).map_err(refusal)?;
+    let unsafe_html = embeds::rewrite(
+        &markdown::to_html(root, raw_html, MAX_HTML_BYTES, deadline).map_err(refusal)?,
+    );
     let depth = nesting::depth(&unsafe_html);
     if depth > MAX_NESTING {
         return Err(Refused::TooDeep { depth });

@@ -28,8 +28,9 @@ const TAGS: &[&str] = &[
     // Written for images of the media library (`pictures`).
     "picture", "source",
     // Benign HTML authors write by hand.
-    "abbr", "b", "caption", "dd", "details", "div", "dl", "dt", "figcaption", "figure", "i", "ins",
-    "kbd", "mark", "q", "s", "samp", "small", "sub", "summary", "tfoot", "u", "var", "wbr",
+    "abbr", "address", "b", "bdi", "bdo", "caption", "cite", "dd", "details", "dfn", "div", "dl",
+    "dt", "figcaption", "figure", "i", "ins", "kbd", "mark", "q", "rp", "rt", "ruby", "s", "samp",
+    "small", "sub", "summary", "tfoot", "time", "u", "var", "wbr",
 ];
 
 /// Elements dropped together with their content, because their content is
@@ -97,6 +98,7 @@ const ELEMENT_ATTRIBUTES: &[(&str, &[&str])] = &[
     ("th", &["align", "colspan", "rowspan"]),
     ("td", &["align", "colspan", "rowspan"]),
     ("details", &["open"]),
+    ("time", &["datetime"]),
 ];
 
 /// Schemes allowed in `href` and `src`; relative URLs and `#fragments` are

@@ -19,6 +19,8 @@ pub(super) struct ExcerptBuilder {
     /// Whitespace seen since the last word; written only before the next word,
     /// so the text never starts or ends with a space.
     pending_space: bool,
+    /// The writer ended the excerpt (`<!--more-->`): nothing more is taken.
+    ended: bool,
 }
 
 impl ExcerptBuilder {
@@ -31,7 +33,7 @@ impl ExcerptBuilder {
         for c in text.chars() {
             // One character beyond the limit is kept: it tells `finish` whether
             // the cut falls between words or inside one.
-            if self.chars > EXCERPT_MAX_CHARS {
+            if self.chars > EXCERPT_MAX_CHARS || self.ended {
                 return;
             }
             if c.is_whitespace() {
@@ -46,6 +48,11 @@ impl ExcerptBuilder {
             self.text.push(c);
             self.chars += 1;
         }
+    }
+
+    /// Ends the excerpt here: the text so far is the writer's teaser.
+    pub(super) fn end_at_more(&mut self) {
+        self.ended = true;
     }
 
     /// Separates one paragraph from the next, as a space.

@@ -308,8 +308,8 @@ pub async fn insert(
         .execute(&mut *conn)
         .await
         .map_err(|error| taken_if_unique(error, "posts_slug_key", "post.slug"))?;
-    replace_tags(conn, id, &content.tags).await?;
-    insert_revision(conn, id, 1, content, None).await
+    let tags = replace_tags(conn, id, &content.tags).await?;
+    insert_revision(conn, id, 1, content, &tags, None).await
 }
 
 /// Locks a post for the rest of the transaction and reads it in full.
@@ -395,8 +395,8 @@ pub async fn update(
         .execute(&mut *conn)
         .await
         .map_err(|error| taken_if_unique(error, "posts_slug_key", "post.slug"))?;
-    replace_tags(conn, current.id, &content.tags).await?;
-    insert_revision(conn, current.id, revision, content, editor).await
+    let tags = replace_tags(conn, current.id, &content.tags).await?;
+    insert_revision(conn, current.id, revision, content, &tags, editor).await
 }
 
 /// Changes a locked post's lifecycle state.
@@ -456,20 +456,14 @@ fn bind_content<'q>(query: PgQuery<'q>, content: &'q PostContent) -> PgQuery<'q>
 
 type PgQuery<'q> = sqlx::query::Query<'q, sqlx::Postgres, sqlx::postgres::PgArguments>;
 
+/// Links the post to its tags (created when new) and answers them as stored.
 async fn replace_tags(
     conn: &mut PgConnection,
     post_id: Uuid,
     tags: &[(String, String)],
-) -> Result<(), StoreError> {
-    let (slugs, names): (Vec<&str>, Vec<&str>) =
-        tags.iter().map(|(s, n)| (s.as_str(), n.as_str())).unzip();
-    sqlx::query(
-        "INSERT INTO tags (slug, name) SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT (slug) DO NOTHING",
-    )
-    .bind(&slugs)
-    .bind(&names)
-    .execute(&mut *conn)
-    .await?;
+) -> Result<Vec<(String, String)>, StoreError> {
+    let tags = super::tags::ensure(conn, tags).await?;
+    let slugs: Vec<&str> = tags.iter().map(|(slug, _)| slug.as_str()).collect();
     sqlx::query("DELETE FROM post_tags WHERE post_id = $1")
         .bind(post_id)
         .execute(&mut *conn)
@@ -482,7 +476,7 @@ async fn replace_tags(
     .bind(&slugs)
     .execute(conn)
     .await?;
-    Ok(())
+    Ok(tags)
 }
 
 /// A stored revision.
@@ -508,6 +502,7 @@ async fn insert_revision(
     post_id: Uuid,
     revision: i64,
     content: &PostContent,
+    tags: &[(String, String)],
     editor: Option<Uuid>,
 ) -> Result<(), StoreError> {
     sqlx::query(
@@ -520,7 +515,7 @@ async fn insert_revision(
     .bind(&content.slug)
     .bind(&content.title)
     .bind(&content.markdown)
-    .bind(Json(&content.tags))
+    .bind(Json(tags))
     .bind(&content.cover_image_url)
     .bind(&content.cover_image_alt)
     .bind(&content.meta_title)

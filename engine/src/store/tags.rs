@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{FromRow, PgConnection};
 
 use super::{StoreError, taken_if_unique};
+use crate::domain::Slug;
 
 /// A tag with its count of published posts.
 #[derive(Debug, Clone, FromRow)]
@@ -55,22 +56,128 @@ pub async fn list(
         .await?)
 }
 
-/// Inserts a tag.
+/// How many numbered slugs ([`Slug::numbered`]) a new tag tries before its
+/// name is refused: far more names than this deriving one slug is an attack.
+const NUMBERED_SLUGS_MAX: u32 = 100;
+
+/// Creates a tag named `name` at the first of `base`, `base-2`, `base-3`, …
+/// that no tag holds, and returns its slug. A tag of that name (in any case)
+/// answers [`StoreError::Taken`].
 #[tracing::instrument(name = "db.tags.insert", level = "debug", skip_all, fields(db.system = "postgresql", otel.kind = "client"))]
 pub async fn insert(
     conn: &mut PgConnection,
-    slug: &str,
+    base: &Slug,
     name: &str,
     description: &str,
-) -> Result<(), StoreError> {
-    sqlx::query("INSERT INTO tags (slug, name, description) VALUES ($1, $2, $3)")
-        .bind(slug)
+) -> Result<String, StoreError> {
+    let candidates: Vec<String> = (1..=NUMBERED_SLUGS_MAX)
+        .map(|n| base.numbered(n).into_string())
+        .collect();
+    // Rarely more than one pass: only a concurrent insert takes a free slug.
+    for _ in 0..3 {
+        let held: Vec<String> = sqlx::query_scalar("SELECT slug FROM tags WHERE slug = ANY($1)")
+            .bind(&candidates)
+            .fetch_all(&mut *conn)
+            .await?;
+        let Some(free) = candidates.iter().find(|slug| !held.contains(slug)) else {
+            break;
+        };
+        let inserted: Option<String> = sqlx::query_scalar(
+            "INSERT INTO tags (slug, name, description) VALUES ($1, $2, $3)
+             ON CONFLICT DO NOTHING RETURNING slug",
+        )
+        .bind(free)
         .bind(name)
         .bind(description)
-        .execute(conn)
-        .await
-        .map_err(|error| taken_if_unique(error, "tags_pkey", "tag.name"))?;
-    Ok(())
+        .fetch_optional(&mut *conn)
+        .await?;
+        if let Some(slug) = inserted {
+            return Ok(slug);
+        }
+        if slug_named(conn, name).await?.is_some() {
+            return Err(StoreError::Taken { field: "tag.name" });
+        }
+    }
+    Err(StoreError::Taken { field: "tag.name" })
+}
+
+/// The slugs of the tags named `tags` (in any case), in order, creating the
+/// tags that do not exist yet: `tags` are (derived slug, name) pairs with
+/// distinct names. Answers the (slug, name) pairs as stored.
+#[tracing::instrument(name = "db.tags.ensure", level = "debug", skip_all, fields(db.system = "postgresql", otel.kind = "client"))]
+pub async fn ensure(
+    conn: &mut PgConnection,
+    tags: &[(String, String)],
+) -> Result<Vec<(String, String)>, StoreError> {
+    if tags.is_empty() {
+        return Ok(Vec::new());
+    }
+    let (slugs, names): (Vec<&str>, Vec<&str>) =
+        tags.iter().map(|(s, n)| (s.as_str(), n.as_str())).unzip();
+    // New names whose first-choice slug is free, all at once; the rest below.
+    sqlx::query(
+        "INSERT INTO tags (slug, name) SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT DO NOTHING",
+    )
+    .bind(&slugs)
+    .bind(&names)
+    .execute(&mut *conn)
+    .await?;
+    // (name asked for, slug, name stored): the database's lower() is the rule.
+    let stored: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT n, t.slug, t.name FROM unnest($1::text[]) n JOIN tags t ON lower(t.name) = lower(n)",
+    )
+    .bind(&names)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut resolved: Vec<(String, String)> = Vec::with_capacity(tags.len());
+    for (slug, name) in tags {
+        let found = stored
+            .iter()
+            .find(|(asked, _, _)| asked == name)
+            .map(|(_, slug, name)| (slug.clone(), name.clone()));
+        let tag = match found {
+            Some(tag) => tag,
+            None => create_or_find(conn, slug, name).await?,
+        };
+        // Names the database folds to one tag are one tag.
+        if !resolved.iter().any(|(known, _)| *known == tag.0) {
+            resolved.push(tag);
+        }
+    }
+    Ok(resolved)
+}
+
+/// A tag named `name` whose first-choice slug another name holds: created
+/// at a numbered slug, or found when a concurrent write just created it.
+async fn create_or_find(
+    conn: &mut PgConnection,
+    slug: &str,
+    name: &str,
+) -> Result<(String, String), StoreError> {
+    let base =
+        Slug::parse(slug).map_err(|_| StoreError::Inconsistent("a derived tag slug is invalid"))?;
+    match insert(conn, &base, name, "").await {
+        Ok(slug) => Ok((slug, name.to_owned())),
+        Err(StoreError::Taken { .. }) => {
+            // None: every numbered slug is held by other names.
+            sqlx::query_as("SELECT slug, name FROM tags WHERE lower(name) = lower($1)")
+                .bind(name)
+                .fetch_optional(conn)
+                .await?
+                .ok_or(StoreError::Taken { field: "tag.name" })
+        }
+        Err(error) => Err(error),
+    }
+}
+
+/// The slug of the tag named `name` (in any case), if there is one.
+async fn slug_named(conn: &mut PgConnection, name: &str) -> Result<Option<String>, StoreError> {
+    Ok(
+        sqlx::query_scalar("SELECT slug FROM tags WHERE lower(name) = lower($1)")
+            .bind(name)
+            .fetch_optional(conn)
+            .await?,
+    )
 }
 
 /// Locks a tag and reads it.
@@ -98,6 +205,7 @@ pub async fn update(
     .bind(name)
     .bind(description)
     .execute(conn)
-    .await?;
+    .await
+    .map_err(|error| taken_if_unique(error, "tags_name_key", "tag.name"))?;
     Ok(())
 }

@@ -442,23 +442,74 @@ async fn a_malformed_page_token_or_negative_page_size_answers_invalid_argument()
 }
 
 #[tokio::test]
-async fn publishing_in_the_past_is_rejected_and_a_future_time_schedules() {
+async fn a_past_publish_time_backdates_the_post_and_a_future_one_schedules_it() {
     let engine = TestEngine::start().await;
     let (ada, _) = engine.author("ada", v1::AuthorRole::Author).await;
+    let moved = engine.draft(&ada, "moved", "Moved here", "").await;
     let post = engine.draft(&ada, "later", "Later", "").await;
     let past = Timestamp {
         seconds: 1_000_000_000,
         nanos: 0,
     };
-    let error = engine
+    let backdated = engine
         .posts()
         .publish_post(authed(
             v1::PublishPostRequest {
-                id: post.id.clone(),
+                id: moved.id.clone(),
                 etag: String::new(),
                 publish_time: Some(past),
                 ..Default::default()
             },
+            &engine.admin_key,
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .post
+        .unwrap();
+    assert_eq!(backdated.status(), v1::PostStatus::Published);
+    assert_eq!(backdated.publish_time, Some(past));
+    // Oldest first in the listing, by the date it carries.
+    let listed = engine
+        .posts()
+        .list_posts(authed(v1::ListPostsRequest::default(), &engine.admin_key))
+        .await
+        .unwrap()
+        .into_inner()
+        .posts;
+    assert_eq!(listed.last().map(|p| p.slug.as_str()), Some("moved"));
+    // A post created published with a past time is dated then; a future
+    // time with PUBLISHED is a field error, not a silent schedule.
+    let created = |slug: &str, seconds: i64| v1::CreatePostRequest {
+        post: Some(v1::Post {
+            slug: slug.into(),
+            title: slug.into(),
+            author_id: ada.id.clone(),
+            ..Default::default()
+        }),
+        status: v1::PostStatus::Published as i32,
+        publish_time: Some(Timestamp { seconds, nanos: 0 }),
+        ..Default::default()
+    };
+    let imported = engine
+        .posts()
+        .create_post(authed(
+            created("imported", 1_200_000_000),
+            &engine.admin_key,
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .post
+        .unwrap();
+    assert_eq!(
+        (imported.status(), imported.publish_time.map(|t| t.seconds)),
+        (v1::PostStatus::Published, Some(1_200_000_000))
+    );
+    let error = engine
+        .posts()
+        .create_post(authed(
+            created("too-soon", chrono::Utc::now().timestamp() + 3600),
             &engine.admin_key,
         ))
         .await

@@ -234,3 +234,138 @@ async fn readers_see_neither_an_authors_email_nor_role() {
         "the author themself sees it"
     );
 }
+
+/// Creates a draft by `author` tagged `names`, answering its tags as stored.
+async fn tagged(
+    engine: &TestEngine,
+    author: &v1::Author,
+    slug: &str,
+    names: &[&str],
+) -> Vec<v1::TagRef> {
+    engine
+        .posts()
+        .create_post(authed(
+            v1::CreatePostRequest {
+                post: Some(v1::Post {
+                    slug: slug.into(),
+                    title: slug.into(),
+                    author_id: author.id.clone(),
+                    tags: names
+                        .iter()
+                        .map(|name| v1::TagRef {
+                            name: (*name).into(),
+                            slug: String::new(),
+                        })
+                        .collect(),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            },
+            &engine.admin_key,
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .post
+        .unwrap()
+        .tags
+}
+
+fn pairs(tags: &[v1::TagRef]) -> Vec<(&str, &str)> {
+    tags.iter()
+        .map(|t| (t.slug.as_str(), t.name.as_str()))
+        .collect()
+}
+
+#[tokio::test]
+async fn tags_in_any_script_get_readable_slugs_and_different_names_never_share_one() {
+    let engine = TestEngine::start().await;
+    let (ada, _) = engine.author("ada", v1::AuthorRole::Author).await;
+    let first = tagged(
+        &engine,
+        &ada,
+        "one",
+        &[
+            "日本語",
+            "Привет",
+            "Ελληνικά",
+            "Größe",
+            "a日本",
+            "A中国",
+            "C++",
+            "C#",
+            "c++",
+        ],
+    )
+    .await;
+    assert_eq!(
+        pairs(&first),
+        [
+            ("ri-ben-yu", "日本語"),
+            ("privet", "Привет"),
+            ("ellenika", "Ελληνικά"),
+            ("grosse", "Größe"),
+            ("a-ri-ben", "a日本"),
+            ("a-zhong-guo", "A中国"),
+            ("c", "C++"),
+            ("c-2", "C#"),
+        ]
+    );
+    // The name is the tag, in any case; a new name that derives a held slug
+    // is numbered after the ones taken.
+    let second = tagged(&engine, &ada, "two", &["c#", "ПРИВЕТ", "C", "PRIVET"]).await;
+    assert_eq!(
+        pairs(&second),
+        [
+            ("c-2", "C#"),
+            ("privet", "Привет"),
+            ("c-3", "C"),
+            // Latin letters: another name than the Cyrillic one.
+            ("privet-2", "PRIVET"),
+        ]
+    );
+
+    let created = engine
+        .tags()
+        .create_tag(authed(
+            v1::CreateTagRequest {
+                tag: Some(v1::Tag {
+                    name: "c!".into(),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            },
+            &engine.admin_key,
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .tag
+        .unwrap();
+    assert_eq!(
+        (created.slug.as_str(), created.name.as_str()),
+        ("c-4", "c!")
+    );
+
+    // Renaming a tag to another tag's name is refused by the field.
+    let error = engine
+        .tags()
+        .update_tag(authed(
+            v1::UpdateTagRequest {
+                tag: Some(v1::Tag {
+                    slug: "c-4".into(),
+                    name: "größe".into(),
+                    ..Default::default()
+                }),
+                update_mask: Some(FieldMask {
+                    paths: vec!["name".into()],
+                }),
+                ..Default::default()
+            },
+            &engine.admin_key,
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(error.code(), Code::AlreadyExists);
+    assert!(error.message().contains("tag.name"), "{}", error.message());
+}

@@ -3682,8 +3682,9 @@ pub struct CreatePostRequest {
     /// PublishPost. ARCHIVED answers INVALID_ARGUMENT.
     #[prost(enumeration = "PostStatus", tag = "3")]
     pub status: i32,
-    /// With `status` SCHEDULED: when to publish, in the future. Otherwise
-    /// ignored.
+    /// With `status` SCHEDULED: when to publish, in the future. With
+    /// PUBLISHED: a time in the past dates the post then (as PublishPost
+    /// does); a future one answers INVALID_ARGUMENT. Otherwise ignored.
     #[prost(message, optional, tag = "4")]
     pub publish_time: ::core::option::Option<::prost_types::Timestamp>,
 }
@@ -3721,8 +3722,9 @@ pub struct UpdatePostRequest {
     /// PublishPost; when refused, nothing is written.
     #[prost(enumeration = "PostStatus", tag = "3")]
     pub status: i32,
-    /// With `status` SCHEDULED: when to publish, in the future. Otherwise
-    /// ignored.
+    /// With `status` SCHEDULED: when to publish, in the future. With
+    /// PUBLISHED: a time in the past dates the post then (as PublishPost
+    /// does); a future one answers INVALID_ARGUMENT. Otherwise ignored.
     #[prost(message, optional, tag = "4")]
     pub publish_time: ::core::option::Option<::prost_types::Timestamp>,
     /// Idempotency key (AIP-155; a UUID, optional): a retry with the same key
@@ -3778,8 +3780,9 @@ pub struct PublishPostRequest {
     /// The etag the caller last saw; when set and stale, answers ABORTED.
     #[prost(string, tag = "2")]
     pub etag: ::prost::alloc::string::String,
-    /// When to publish. Unset publishes now; a future time schedules the post.
-    /// A time in the past answers INVALID_ARGUMENT.
+    /// When to publish. Unset publishes now; a future time schedules the post;
+    /// a past time publishes it now, dated then (a post moved from another
+    /// platform keeps the date its readers knew; a published post is re-dated).
     #[prost(message, optional, tag = "3")]
     pub publish_time: ::core::option::Option<::prost_types::Timestamp>,
     /// Idempotency key (AIP-155; a UUID, optional): a retry with the same key

@@ -285,8 +285,9 @@ export type CreatePostRequest = Message<"quire.v1.CreatePostRequest"> & {
   status: PostStatus;
 
   /**
-   * With `status` SCHEDULED: when to publish, in the future. Otherwise
-   * ignored.
+   * With `status` SCHEDULED: when to publish, in the future. With
+   * PUBLISHED: a time in the past dates the post then (as PublishPost
+   * does); a future one answers INVALID_ARGUMENT. Otherwise ignored.
    *
    * @generated from field: google.protobuf.Timestamp publish_time = 4;
    */
@@ -368,8 +369,9 @@ export type UpdatePostRequest = Message<"quire.v1.UpdatePostRequest"> & {
   status: PostStatus;
 
   /**
-   * With `status` SCHEDULED: when to publish, in the future. Otherwise
-   * ignored.
+   * With `status` SCHEDULED: when to publish, in the future. With
+   * PUBLISHED: a time in the past dates the post then (as PublishPost
+   * does); a future one answers INVALID_ARGUMENT. Otherwise ignored.
    *
    * @generated from field: google.protobuf.Timestamp publish_time = 4;
    */
@@ -505,8 +507,9 @@ export type PublishPostRequest = Message<"quire.v1.PublishPostRequest"> & {
   etag: string;
 
   /**
-   * When to publish. Unset publishes now; a future time schedules the post.
-   * A time in the past answers INVALID_ARGUMENT.
+   * When to publish. Unset publishes now; a future time schedules the post;
+   * a past time publishes it now, dated then (a post moved from another
+   * platform keeps the date its readers knew; a published post is re-dated).
    *
    * @generated from field: google.protobuf.Timestamp publish_time = 3;
    */
