@@ -16,6 +16,7 @@ import { webBenchmark, webReport } from './web.mjs';
 import { renderCostBenchmark, renderCostReport } from './render-cost.mjs';
 import { browserBenchmark, browserReport } from './browser.mjs';
 import { mediaBenchmark, mediaReport } from './media.mjs';
+import { importBenchmark, importReport } from './import.mjs';
 import { faultBenchmark, faultReport } from './faults.mjs';
 import { dropRemainingDatabases } from './lib/scratch.mjs';
 
@@ -72,6 +73,9 @@ async function main() {
   log('Media: variants in the engine vs sharp…');
   const media = await timed('media', () => mediaBenchmark(options));
 
+  log('Import: a WordPress export vs the API…');
+  const imports = await timed('import', () => importBenchmark(options));
+
   log('Browser budgets (route JavaScript, Lighthouse through the edge)…');
   const browser = await timed('browser', () => browserBenchmark(options));
 
@@ -103,6 +107,8 @@ async function main() {
     '',
     mediaReport(media),
     '',
+    importReport(imports),
+    '',
     browserReport(browser),
     '',
     faultReport(faults),
@@ -115,7 +121,7 @@ async function main() {
   mkdirSync(resultsDir, { recursive: true });
   const name = quick ? 'latest-quick' : 'latest';
   writeFileSync(path.join(resultsDir, `${name}.md`), report);
-  saveJson(path.join(resultsDir, `${name}.json`), { quick, machine, versions: v, elapsedSeconds, seconds, engineRead, compare, search, web, renderCost, media, browser, faults });
+  saveJson(path.join(resultsDir, `${name}.json`), { quick, machine, versions: v, elapsedSeconds, seconds, engineRead, compare, search, web, renderCost, media, imports, browser, faults });
   console.log(`\n${report}`);
   console.log(`Report written to bench/results/${name}.md`);
 }

@@ -80,6 +80,14 @@ export function quickReportChecks(report) {
   if (!media.length) checks.push({ name: 'media', problem: 'no results' });
   checks.push({ name: 'media: peak memory', problem: Number.isFinite(report.media?.peakMemoryMiB) ? null : 'not measured' });
 
+  const imports = report.imports?.results ?? [];
+  for (const result of imports) {
+    const problem = [result.postsPerSecond, result.peakMiB].every((f) => Number.isFinite(f) && f > 0) ? null : 'figures are not numbers';
+    checks.push({ name: `import: ${result.posts} posts`, problem });
+  }
+  if (!imports.length) checks.push({ name: 'import', problem: 'no results' });
+  checks.push({ name: 'import: API baseline', problem: Number.isFinite(report.imports?.api?.postsPerSecond) ? null : 'not measured' });
+
   const faults = report.faults?.results ?? [];
   for (const result of faults) {
     const problem = !(result.acknowledged > 0)

@@ -24,11 +24,31 @@ pub enum Command {
     Serve,
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Import a blog exported from another platform (safe to run twice: what
+    /// was imported before is left as it is).
+    Import {
+        /// What the file is.
+        #[command(subcommand)]
+        from: ImportCommand,
+    },
     /// Manage API keys for internal services.
     Keys {
         /// What to do with keys.
         #[command(subcommand)]
         command: KeysCommand,
+    },
+}
+
+/// Import sources.
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// A WordPress export (Tools → Export → All content: a WXR .xml file).
+    Wordpress {
+        /// The export file.
+        file: std::path::PathBuf,
+        /// Report what would be created, left out and refused, and write nothing.
+        #[arg(long)]
+        dry_run: bool,
     },
 }
 
@@ -56,6 +76,19 @@ pub enum KeysCommand {
 pub async fn migrate(store: &Store) -> anyhow::Result<()> {
     store.migrate().await.context("applying migrations")?;
     println!("database migrated");
+    Ok(())
+}
+
+/// Runs `import`, printing its report.
+pub async fn import(store: &Store, from: ImportCommand) -> anyhow::Result<()> {
+    store.migrate().await.context("applying migrations")?;
+    let ImportCommand::Wordpress { file, dry_run } = from;
+    let options = crate::import::Options { dry_run };
+    let report = crate::import::wordpress(store, &file, options).await?;
+    if dry_run {
+        println!("dry run: nothing was written");
+    }
+    print!("{report}");
     Ok(())
 }
 

@@ -12,6 +12,7 @@ pub mod config;
 pub mod content;
 pub mod domain;
 pub mod grpc;
+pub mod import;
 pub mod media;
 pub mod metrics;
 pub mod render;

@@ -38,6 +38,9 @@ async fn main() -> anyhow::Result<()> {
                     .context("running the engine")
             }
             Command::Migrate => cli::migrate(&Store::connect_lazy(&settings.database)?).await,
+            Command::Import { from } => {
+                cli::import(&Store::connect_lazy(&settings.database)?, from).await
+            }
             Command::Keys { command } => {
                 cli::keys(&Store::connect_lazy(&settings.database)?, command).await
             }

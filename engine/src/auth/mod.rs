@@ -15,6 +15,6 @@ mod sign_in;
 pub use authenticator::Authenticator;
 pub use caller::{Caller, Role, Scope};
 pub use error::{AuthError, AuthResult};
-pub use password::{hash_password, verify_password};
+pub use password::{NO_PASSWORD, hash_password, verify_password};
 pub use secrets::{Secret, SecretKind, digest};
 pub use sign_in::{SignedIn, hash_in_background, sign_in, unlock};

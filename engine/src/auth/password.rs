@@ -12,6 +12,10 @@ pub fn hash_password(password: &str) -> Result<String, argon2::password_hash::Er
         .to_string())
 }
 
+/// The stored password of an author who has none yet (imported): no PHC
+/// string, so no password matches it until they set one.
+pub const NO_PASSWORD: &str = "!";
+
 /// Whether `password` matches the stored PHC string.
 pub fn verify_password(password: &str, stored: &str) -> bool {
     PasswordHash::new(stored).is_ok_and(|hash| {

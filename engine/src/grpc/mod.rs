@@ -9,7 +9,7 @@ pub mod comment_service;
 mod idempotent;
 pub(crate) mod mapping;
 pub mod media_service;
-mod post_fields;
+pub(crate) mod post_fields;
 mod post_queries;
 mod post_search;
 pub mod post_service;

@@ -48,6 +48,13 @@ pub use pictures::{
 };
 pub use sanitize::{allows_attribute, allows_element, clean as sanitize};
 
+/// The text a reader sees of `html` (tags gone, references decoded, blocks
+/// on lines of their own): for text that arrives as HTML but is shown as
+/// text, such as imported comments.
+pub fn text_of_html(html: &str) -> String {
+    html_text::visible_text(html).text
+}
+
 /// The renderer's output version, stored with every post it renders. Raise it
 /// whenever a change makes the same Markdown render differently (HTML, table
 /// of contents, excerpt, plain text or counts): engines then render every

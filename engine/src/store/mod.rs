@@ -8,6 +8,7 @@ pub mod comments;
 pub mod credentials;
 mod error;
 pub mod idempotency;
+pub mod imports;
 mod liveness;
 pub mod media;
 pub mod posts;

@@ -12,6 +12,7 @@ mod fuzz_decoding;
 mod harness;
 mod health_and_reflection;
 mod idempotency;
+mod imports;
 mod liveness;
 mod malformed;
 mod media;
