@@ -751,19 +751,11 @@ fn paragraphs(text: &str) -> Vec<String> {
             return;
         }
         let lines = std::mem::take(current);
-        let first = lines[0].trim_start();
-        let is_block = first.starts_with("<!--")
-            || opening_tag_name(first)
-                .or_else(|| {
-                    first
-                        .strip_prefix("</")
-                        .and_then(|r| opening_tag_name(&format!("<{r}")))
-                })
-                .is_some_and(|tag| BLOCK_TAGS.contains(&tag.as_str()));
-        if is_block {
-            chunks.push(lines.join("\n"));
+        let joined = with_line_breaks(&lines);
+        if starts_with_block(&lines[0]) {
+            chunks.push(joined);
         } else {
-            chunks.push(format!("<p>{}</p>", lines.join("<br>\n")));
+            chunks.push(format!("<p>{joined}</p>"));
         }
     };
     for line in text.split('\n') {
@@ -782,6 +774,49 @@ fn paragraphs(text: &str) -> Vec<String> {
     }
     flush(&mut current, &mut chunks);
     chunks
+}
+
+/// Whether `line` starts with a block element's tag (or a comment).
+fn starts_with_block(line: &str) -> bool {
+    let line = line.trim_start();
+    line.starts_with("<!--") || block_tag(line.strip_prefix("</").unwrap_or(line))
+}
+
+/// Whether `line` ends with a block element's tag (or a comment).
+fn ends_with_block(line: &str) -> bool {
+    let line = line.trim_end();
+    if line.ends_with("-->") {
+        return true;
+    }
+    line.strip_suffix('>')
+        .and_then(|head| head.rfind('<').map(|at| &head[at..]))
+        .is_some_and(|tag| block_tag(tag.strip_prefix("</").unwrap_or(tag)))
+}
+
+/// Whether `tag` (`<name…` or `name…`) names a block element.
+fn block_tag(tag: &str) -> bool {
+    let tag = tag.strip_prefix('<').unwrap_or(tag);
+    opening_tag_name(&format!("<{tag}")).is_some_and(|name| BLOCK_TAGS.contains(&name.as_str()))
+}
+
+/// The lines of one chunk joined as wpautop joins them: a line break
+/// between two runs of text is `<br>`, one next to a block element's tag is
+/// only a line break (`<address>1 Infinite Loop↵Cupertino</address>` keeps
+/// its lines; a list does not get breaks between its items).
+fn with_line_breaks(lines: &[String]) -> String {
+    let mut out = String::new();
+    for (index, line) in lines.iter().enumerate() {
+        if index > 0 {
+            let previous = &lines[index - 1];
+            if ends_with_block(previous) || starts_with_block(line) {
+                out.push('\n');
+            } else {
+                out.push_str("<br>\n");
+            }
+        }
+        out.push_str(line);
+    }
+    out
 }
 
 fn is_bare_url(text: &str) -> bool {
@@ -1005,6 +1040,17 @@ mod tests {
             "<p>First line<br>\nsecond line</p>\n<p>Next paragraph with *stars*</p>\n<h2>Heading</h2>\n<p><a href=\"https://www.youtube.com/watch?v=x\">https://www.youtube.com/watch?v=x</a></p>\n"
         );
         assert!(body.lines().all(|line| !line.trim().is_empty()));
+    }
+
+    #[test]
+    fn line_breaks_inside_blocks_are_kept_and_between_blocks_are_not() {
+        let body = body_markdown(
+            "<address>1 Infinite Loop\nCupertino</address>\n<ul>\n<li>One</li>\n<li>Two</li>\n</ul>",
+        );
+        assert_eq!(
+            body,
+            "<address>1 Infinite Loop<br>\nCupertino</address>\n<ul>\n<li>One</li>\n<li>Two</li>\n</ul>\n"
+        );
     }
 
     #[test]
