@@ -50,6 +50,18 @@ pub enum ImportCommand {
         #[arg(long)]
         dry_run: bool,
     },
+    /// A Ghost export (Settings → Advanced → Import/Export → Export: a .json file).
+    Ghost {
+        /// The export file.
+        file: std::path::PathBuf,
+        /// Report what would be created, left out and refused, and write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// The Ghost site's address, for the `__GHOST_URL__` its exports
+        /// write in place of it (images, links).
+        #[arg(long)]
+        site_url: Option<String>,
+    },
 }
 
 /// API key sub-commands.
@@ -82,9 +94,24 @@ pub async fn migrate(store: &Store) -> anyhow::Result<()> {
 /// Runs `import`, printing its report.
 pub async fn import(store: &Store, from: ImportCommand) -> anyhow::Result<()> {
     store.migrate().await.context("applying migrations")?;
-    let ImportCommand::Wordpress { file, dry_run } = from;
-    let options = crate::import::Options { dry_run };
-    let report = crate::import::wordpress(store, &file, options).await?;
+    let (report, dry_run) = match from {
+        ImportCommand::Wordpress { file, dry_run } => {
+            let options = crate::import::Options { dry_run };
+            (
+                crate::import::wordpress(store, &file, options).await?,
+                dry_run,
+            )
+        }
+        ImportCommand::Ghost {
+            file,
+            dry_run,
+            site_url,
+        } => {
+            let options = crate::import::Options { dry_run };
+            let report = crate::import::ghost(store, &file, options, site_url.as_deref()).await?;
+            (report, dry_run)
+        }
+    };
     if dry_run {
         println!("dry run: nothing was written");
     }

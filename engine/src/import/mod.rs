@@ -15,14 +15,18 @@
 //! the change it records), so the caches and search index of every replica
 //! follow an import as they follow any write.
 
+mod from_ghost;
+mod from_wordpress;
+pub mod ghost;
 pub mod wordpress;
+
+pub use from_ghost::ghost;
+pub use from_wordpress::wordpress;
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
-use std::io::BufReader;
-use std::path::Path;
 
-use anyhow::Context;
+use chrono::{DateTime, Utc};
 use quire_proto::v1;
 use uuid::Uuid;
 
@@ -30,15 +34,13 @@ use crate::auth::{Caller, NO_PASSWORD, Scope};
 use crate::content::ContentError;
 use crate::content::posts::{self as content_posts, Target};
 use crate::domain::{
-    COMMENT_BODY_MAX, COMMENTER_NAME_MAX, DESCRIPTION_MAX, DISPLAY_NAME_MAX, EMAIL_MAX,
-    FieldViolations, Slug, TAGS_PER_POST_MAX, TITLE_MAX,
+    ALT_TEXT_MAX, BIO_MAX, COMMENT_BODY_MAX, COMMENTER_NAME_MAX, DESCRIPTION_MAX, DISPLAY_NAME_MAX,
+    EMAIL_MAX, FieldViolations, Slug, TAG_NAME_MAX, TAGS_PER_POST_MAX, TITLE_MAX,
 };
 use crate::grpc::post_fields;
 use crate::store::authors::{self, AuthorProfile};
 use crate::store::comments::{self, NewComment};
 use crate::store::{Store, StoreError, Tx, imports};
-
-use wordpress::{Export, Item, TermKind};
 
 /// How an import runs.
 #[derive(Debug, Clone, Copy, Default)]
@@ -117,64 +119,68 @@ fn operator() -> Caller {
     }
 }
 
-/// Imports a WordPress export (WXR) file.
-pub async fn wordpress(store: &Store, path: &Path, options: Options) -> anyhow::Result<Report> {
-    let open = || -> anyhow::Result<Export<BufReader<std::fs::File>>> {
-        let file =
-            std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
-        Ok(Export::new(BufReader::with_capacity(1 << 16, file)))
-    };
-    // First pass: what posts refer to (authors by login, attachments by id),
-    // small next to the posts, so the second pass can write each post whole
-    // wherever in the file these come.
-    let mut site = wordpress::Site::default();
-    let mut people: HashMap<String, wordpress::Author> = HashMap::new();
-    let mut attachments: HashMap<i64, String> = HashMap::new();
-    let mut export = open()?;
-    while let Some(item) = export.next_item()? {
-        match item {
-            Item::Site(found) => site = found,
-            Item::Author(author) => {
-                people.insert(author.login.clone(), author);
-            }
-            Item::Post(post) if post.post_type == "attachment" => {
-                attachments.insert(post.id, post.attachment_url);
-            }
-            Item::Term(_) | Item::Post(_) => {}
-        }
-    }
-    let mut import = Import {
-        store,
-        options,
-        source: format!("wordpress:{}", site.link.trim_end_matches('/')),
-        people,
-        attachments,
-        authors: HashMap::new(),
-        counted_authors: Default::default(),
-        report: Report::default(),
-    };
-    let mut export = open()?;
-    while let Some(item) = export.next_item()? {
-        if let Item::Post(post) = item {
-            import.post(*post).await?;
-        }
-    }
-    Ok(import.report)
+/// A post or page from any source, as Quire will write it.
+pub(crate) struct Entry {
+    /// `import_sources.source_id` ("post:123").
+    pub source_id: String,
+    /// How the report names it ("post 123 \"Title\"").
+    pub label: String,
+    pub kind: v1::PostKind,
+    /// `None`: a draft.
+    pub target: Option<Target>,
+    pub title: String,
+    /// Slugs to try, best first (the source's own, then its title).
+    pub slugs: Vec<String>,
+    pub author: Person,
+    /// Tag names, without repeats.
+    pub tags: Vec<String>,
+    pub markdown: String,
+    pub cover_image_url: String,
+    pub cover_image_alt: String,
+    pub meta_title: String,
+    pub meta_description: String,
+    pub canonical_url: String,
+    /// Its address on the old site.
+    pub link: String,
+    pub created: Option<DateTime<Utc>>,
+    pub modified: Option<DateTime<Utc>>,
+    /// Approved comments, in the order they were written.
+    pub comments: Vec<EntryComment>,
+}
+
+/// An author as a source knows them.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Person {
+    /// The source's own key (a login, an id): `import_sources.source_id`'s
+    /// `author:` part.
+    pub key: String,
+    pub email: String,
+    pub display_name: String,
+    pub slug: String,
+    pub bio: String,
+}
+
+/// An approved comment.
+pub(crate) struct EntryComment {
+    pub source_id: String,
+    pub author: String,
+    pub email: String,
+    /// Plain text.
+    pub body: String,
+    pub date: Option<DateTime<Utc>>,
 }
 
 /// One import's state between items.
-struct Import<'a> {
+pub(crate) struct Importer<'a> {
     store: &'a Store,
     options: Options,
     /// `import_sources.source` of this export.
     source: String,
-    people: HashMap<String, wordpress::Author>,
-    attachments: HashMap<i64, String>,
-    /// Authors by login, once committed.
+    /// Authors by key, once committed.
     authors: HashMap<String, Uuid>,
-    /// Logins whose author was counted as created (once, even dry).
+    /// Keys whose author was counted as created (once, even dry).
     counted_authors: std::collections::HashSet<String>,
-    report: Report,
+    pub report: Report,
 }
 
 /// What writing one post did.
@@ -184,79 +190,41 @@ struct Wrote {
     author_created: bool,
 }
 
-/// What a WordPress status becomes: `Ok(None)` a draft, `Err` left out.
-fn target_of(post: &wordpress::Post) -> Result<Option<Target>, &'static str> {
-    match post.status.as_str() {
-        // A missed schedule ("future" in the past) is what WordPress then
-        // publishes: dated when it was due.
-        "publish" | "future" if !post.password_protected => Ok(Some(Target::publish_at(Some(
-            post.published.unwrap_or_else(chrono::Utc::now),
-        )))),
-        "publish" | "future" | "draft" | "pending" | "private" => Ok(None),
-        "trash" => Err("posts in the trash"),
-        "auto-draft" | "inherit" => Err("autosaves and revisions"),
-        _ => Err("posts of an unknown status"),
-    }
-}
-
-impl Import<'_> {
-    async fn post(&mut self, post: wordpress::Post) -> anyhow::Result<()> {
-        let kind = match post.post_type.as_str() {
-            "post" => v1::PostKind::Post,
-            "page" => v1::PostKind::Page,
-            "attachment" => {
-                self.report
-                    .leave_out("attachments (images stay at their WordPress addresses)");
-                return Ok(());
-            }
-            other => {
-                self.report
-                    .leave_out(format!("{other} items (not posts or pages)"));
-                return Ok(());
-            }
-        };
-        let target = match target_of(&post) {
-            Ok(target) => target,
-            Err(why) => {
-                self.report.leave_out(why);
-                return Ok(());
-            }
-        };
-        let item = format!("{} {} {:?}", post.post_type, post.id, post.title);
-        if target.is_none() && matches!(post.status.as_str(), "publish" | "future" | "private") {
-            let why = if post.password_protected {
-                "is password-protected"
-            } else {
-                "is private"
-            };
-            self.report.warnings.push(format!(
-                "{item} {why}: imported as a draft (Quire shows published posts to everyone)"
-            ));
+impl<'a> Importer<'a> {
+    pub fn new(store: &'a Store, options: Options, source: String) -> Self {
+        Self {
+            store,
+            options,
+            source,
+            authors: HashMap::new(),
+            counted_authors: Default::default(),
+            report: Report::default(),
         }
-        let source_id = format!("post:{}", post.id);
+    }
+
+    /// Writes `entry` in a transaction of its own (rolled back on a dry
+    /// run), unless a run before imported it; a refusal is reported.
+    pub async fn entry(&mut self, entry: Entry) -> anyhow::Result<()> {
         let mut tx = self.store.begin().await?;
-        if imports::find(&mut tx, &self.source, &source_id)
+        if imports::find(&mut tx, &self.source, &entry.source_id)
             .await?
             .is_some()
         {
             self.report.unchanged += 1;
             return Ok(());
         }
-        match self
-            .write_post(&mut tx, &post, kind, target, &source_id)
-            .await
-        {
+        match self.write(&mut tx, &entry).await {
             Ok(wrote) => {
                 if self.options.dry_run {
                     tx.rollback().await?;
                 } else {
                     tx.commit().await?;
-                    self.authors.insert(post.creator.clone(), wrote.author);
+                    self.authors.insert(entry.author.key.clone(), wrote.author);
                 }
-                if wrote.author_created && self.counted_authors.insert(post.creator.clone()) {
+                if wrote.author_created && self.counted_authors.insert(entry.author.key.clone()) {
                     self.report.count("authors");
                 }
-                self.report.count(if kind == v1::PostKind::Page {
+                self.report.count(if entry.kind == v1::PostKind::Page {
                     "pages"
                 } else {
                     "posts"
@@ -267,86 +235,78 @@ impl Import<'_> {
                 Ok(())
             }
             Err(Refused::Because(reason)) => {
-                self.report.refused.push(Refusal { item, reason });
+                self.report.refused.push(Refusal {
+                    item: entry.label,
+                    reason,
+                });
                 Ok(())
             }
             Err(Refused::Failed(error)) => Err(error),
         }
     }
 
-    /// Writes `post` in `tx`, with its author when new and its comments.
-    async fn write_post(
-        &mut self,
-        tx: &mut Tx,
-        post: &wordpress::Post,
-        kind: v1::PostKind,
-        target: Option<Target>,
-        source_id: &str,
-    ) -> Result<Wrote, Refused> {
-        let (author, author_created) = self.author(tx, &post.creator).await?;
-        let slug = free_post_slug(tx, post).await?;
-        let mut title = post.title.trim().to_owned();
+    /// Writes `entry` in `tx`, with its author when new and its comments.
+    async fn write(&mut self, tx: &mut Tx, entry: &Entry) -> Result<Wrote, Refused> {
+        let (author, author_created) = self.author(tx, &entry.author).await?;
+        let slug = free_post_slug(tx, entry).await?;
+        let mut title = entry.title.trim().to_owned();
         if title.is_empty() {
             title = "Untitled".to_owned();
         }
-        if title.chars().count() > TITLE_MAX {
-            title = title.chars().take(TITLE_MAX).collect();
-        }
-        let mut tags: Vec<v1::TagRef> = Vec::new();
-        for term in &post.terms {
-            // WordPress files every post without a category under this one.
-            // A category and a tag of one name are one Quire tag.
+        let mut tags: Vec<String> = Vec::new();
+        for name in &entry.tags {
             let repeated = tags
                 .iter()
-                .any(|tag| tag.name.to_lowercase() == term.name.trim().to_lowercase());
-            if repeated || (term.kind == TermKind::Category && term.slug == "uncategorized") {
+                .any(|tag| tag.to_lowercase() == name.trim().to_lowercase());
+            if repeated || name.trim().is_empty() {
                 continue;
             }
             if tags.len() == TAGS_PER_POST_MAX {
                 self.report.warnings.push(format!(
-                    "post {} has more than {TAGS_PER_POST_MAX} categories and tags: the first {TAGS_PER_POST_MAX} are kept",
-                    post.id
+                    "{} has more than {TAGS_PER_POST_MAX} tags: the first {TAGS_PER_POST_MAX} are kept",
+                    entry.label
                 ));
                 break;
             }
-            tags.push(v1::TagRef {
-                slug: String::new(),
-                name: term.name.clone(),
-            });
+            tags.push(name.trim().to_owned());
         }
         let message = v1::Post {
             slug,
-            kind: kind as i32,
-            title,
-            markdown: wordpress::body_markdown(&post.html),
+            kind: entry.kind as i32,
+            title: shortened(&title, TITLE_MAX),
+            markdown: entry.markdown.clone(),
             author_id: author.to_string(),
-            tags,
-            cover_image_url: post
-                .thumbnail_id
-                .and_then(|id| self.attachments.get(&id))
-                .cloned()
-                .unwrap_or_default(),
+            tags: tags
+                .into_iter()
+                .map(|name| v1::TagRef {
+                    slug: String::new(),
+                    name: shortened(&name, TAG_NAME_MAX),
+                })
+                .collect(),
+            cover_image_url: entry.cover_image_url.clone(),
+            cover_image_alt: shortened(&entry.cover_image_alt, ALT_TEXT_MAX),
             seo: Some(v1::PostSeo {
-                meta_description: shortened(&post.excerpt, DESCRIPTION_MAX),
-                ..Default::default()
+                meta_title: shortened(&entry.meta_title, TITLE_MAX),
+                meta_description: shortened(&entry.meta_description, DESCRIPTION_MAX),
+                canonical_url: entry.canonical_url.clone(),
             }),
             ..Default::default()
         };
         let mut violations = FieldViolations::new();
         let edit = post_fields::parse(&message, &post_fields::all_fields(), &mut violations);
         violations.into_result().map_err(Refused::invalid)?;
-        let new = content_posts::prepare(self.store, &operator(), author, edit, target)
+        let new = content_posts::prepare(self.store, &operator(), author, edit, entry.target)
             .await
             .map_err(Refused::from)?;
         let written = content_posts::create(tx, new)
             .await
             .map_err(Refused::from)?;
         let id = written.post.id;
-        let created = post.published.unwrap_or_else(chrono::Utc::now);
-        let modified = post.modified.unwrap_or(created).max(created);
+        let created = entry.created.unwrap_or_else(Utc::now);
+        let modified = entry.modified.unwrap_or(created).max(created);
         imports::date_post(tx, id, created, modified).await?;
-        let comments = self.comments(tx, id, post).await?;
-        imports::record(tx, &self.source, source_id, id, &post.link).await?;
+        let comments = self.comments(tx, id, &entry.comments).await?;
+        imports::record(tx, &self.source, &entry.source_id, id, &entry.link).await?;
         Ok(Wrote {
             comments,
             author,
@@ -354,33 +314,17 @@ impl Import<'_> {
         })
     }
 
-    /// The approved comments of `post`, flattened in the order they were
-    /// written (Quire's comments do not nest); pings and trackbacks, spam and
-    /// unapproved ones are left out.
+    /// `comments` of the post `post_id`, flattened in the order they were
+    /// written (Quire's comments do not nest); answers how many.
     async fn comments(
         &mut self,
         tx: &mut Tx,
         post_id: Uuid,
-        post: &wordpress::Post,
+        comments: &[EntryComment],
     ) -> Result<u64, Refused> {
-        let mut approved: Vec<&wordpress::Comment> = post
-            .comments
-            .iter()
-            .filter(|comment| {
-                comment.approved && matches!(comment.comment_type.as_str(), "" | "comment")
-            })
-            .collect();
-        let left_out = post.comments.len() - approved.len();
-        for _ in 0..left_out {
-            self.report
-                .leave_out("comments not approved, spam, pingbacks or trackbacks");
-        }
-        approved.sort_by_key(|comment| (comment.date, comment.id));
-        for comment in &approved {
-            let body = shortened(
-                crate::render::text_of_html(&comment.content).trim(),
-                COMMENT_BODY_MAX,
-            );
+        let mut written = 0;
+        for comment in comments {
+            let body = shortened(comment.body.trim(), COMMENT_BODY_MAX);
             if body.is_empty() {
                 self.report.leave_out("empty comments");
                 continue;
@@ -406,53 +350,43 @@ impl Import<'_> {
             if let Some(date) = comment.date {
                 imports::date_comment(tx, record.id, date).await?;
             }
-            imports::record(
-                tx,
-                &self.source,
-                &format!("comment:{}", comment.id),
-                record.id,
-                "",
-            )
-            .await?;
+            imports::record(tx, &self.source, &comment.source_id, record.id, "").await?;
+            written += 1;
         }
-        Ok(approved.len() as u64)
+        Ok(written)
     }
 
-    /// The Quire author of a WordPress login: the one imported for it
-    /// before, else the author with its email, else a new author without a
-    /// password (they set one before signing in).
-    /// Answers whether it was created.
-    async fn author(&mut self, tx: &mut Tx, login: &str) -> Result<(Uuid, bool), Refused> {
-        if let Some(&id) = self.authors.get(login) {
+    /// The Quire author of `person`: the one imported for them before, else
+    /// the author with their email, else a new author without a password
+    /// (they set one before signing in). Answers whether it was created.
+    async fn author(&mut self, tx: &mut Tx, person: &Person) -> Result<(Uuid, bool), Refused> {
+        if let Some(&id) = self.authors.get(&person.key) {
             return Ok((id, false));
         }
-        let source_id = format!("author:{login}");
+        let source_id = format!("author:{}", person.key);
         if let Some(id) = imports::find(tx, &self.source, &source_id).await? {
             return Ok((id, false));
         }
-        let person = self
-            .people
-            .get(login)
-            .cloned()
-            .unwrap_or_else(|| wordpress::Author {
-                login: login.to_owned(),
-                email: String::new(),
-                display_name: login.to_owned(),
-            });
         // An author without an email gets an address that can never be
         // anyone's (RFC 2606), so the unique email rule still holds.
         let email = match person.email.trim() {
             "" => format!(
                 "{}@import.invalid",
-                Slug::derive(login).map_or_else(|| "author".to_owned(), Slug::into_string)
+                Slug::derive(&person.key).map_or_else(|| "author".to_owned(), Slug::into_string)
             ),
             email => email.to_owned(),
+        };
+        let display_name = match person.display_name.trim() {
+            "" => person.key.as_str(),
+            name => name,
         };
         let (id, created) = match imports::author_by_email(tx, &email).await? {
             Some(id) => (id, false),
             None => {
-                let base = Slug::derive(&person.display_name)
-                    .or_else(|| Slug::derive(login))
+                let base = Slug::parse(&person.slug)
+                    .ok()
+                    .or_else(|| Slug::derive(display_name))
+                    .or_else(|| Slug::derive(&person.key))
                     .unwrap_or_else(|| Slug::parse("author").expect("a valid slug"));
                 let mut slug = base.clone();
                 for n in 2.. {
@@ -461,16 +395,12 @@ impl Import<'_> {
                     }
                     slug = base.numbered(n);
                 }
-                let display_name = match person.display_name.trim() {
-                    "" => login,
-                    name => name,
-                };
                 let id = Uuid::new_v4();
                 let profile = AuthorProfile {
                     slug: slug.into_string(),
                     display_name: shortened(display_name, DISPLAY_NAME_MAX),
                     email: shortened(&email, EMAIL_MAX),
-                    bio: String::new(),
+                    bio: shortened(&person.bio, BIO_MAX),
                     avatar_url: String::new(),
                     website_url: String::new(),
                     role: v1::AuthorRole::Author as i16,
@@ -484,17 +414,24 @@ impl Import<'_> {
     }
 }
 
-/// A slug for `post` that no post or page holds: its WordPress slug when
-/// Quire accepts it, else one derived from it or its title, numbered when
-/// taken (WordPress lets a page and a post share one).
-async fn free_post_slug(tx: &mut Tx, post: &wordpress::Post) -> Result<String, StoreError> {
-    let base = Slug::parse_post(&post.slug)
-        .ok()
-        .or_else(|| Slug::derive(&post.slug))
-        .or_else(|| Slug::derive(&post.title))
-        .filter(|slug| Slug::parse_post(slug.as_str()).is_ok())
+/// A slug for `entry` that no post or page holds: the first of its slugs
+/// Quire accepts as it is, else one derived from them, numbered when taken
+/// (WordPress lets a page and a post share one).
+async fn free_post_slug(tx: &mut Tx, entry: &Entry) -> Result<String, StoreError> {
+    let base = entry
+        .slugs
+        .iter()
+        .find_map(|slug| Slug::parse_post(slug).ok())
+        .or_else(|| {
+            entry
+                .slugs
+                .iter()
+                .filter_map(|slug| Slug::derive(slug))
+                .find(|slug| Slug::parse_post(slug.as_str()).is_ok())
+        })
         .unwrap_or_else(|| {
-            Slug::parse(&format!("{}-{}", post.post_type, post.id)).expect("a valid slug")
+            Slug::derive(&entry.source_id)
+                .unwrap_or_else(|| Slug::parse("post").expect("a valid slug"))
         });
     let mut slug = base.clone();
     for n in 2.. {
@@ -507,7 +444,7 @@ async fn free_post_slug(tx: &mut Tx, post: &wordpress::Post) -> Result<String, S
 }
 
 /// `text` cut to at most `max` characters.
-fn shortened(text: &str, max: usize) -> String {
+pub(crate) fn shortened(text: &str, max: usize) -> String {
     text.chars().take(max).collect()
 }
 
