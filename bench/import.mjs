@@ -9,7 +9,7 @@
 // The exports are built from a real one: every published post of WordPress's
 // Theme Unit Test export (../shared/corpora), its body, categories, tags and
 // comments, repeated with new ids, slugs and titles until the size is reached.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { engineClients, PostStatus } from '../scripts/lib/engine-client.mjs';
@@ -23,9 +23,14 @@ const API_POSTS = { full: 1000, quick: 200 };
 const TARGET_POSTS_PER_SECOND = 500;
 const RSS_POLL_MS = 50;
 
-/** The shared corpora folder (QUIRE_CORPORA, else ../shared/corpora). */
+/**
+ * The shared corpora folder: QUIRE_CORPORA, else `../shared/corpora` beside the repository, else
+ * /work/shared/corpora (where the development machines keep it, for clones made elsewhere).
+ */
 export function corporaDir(root = ROOT) {
-  return process.env.QUIRE_CORPORA ?? path.join(root, '..', 'shared', 'corpora');
+  if (process.env.QUIRE_CORPORA) return process.env.QUIRE_CORPORA;
+  const beside = path.join(root, '..', 'shared', 'corpora');
+  return existsSync(beside) ? beside : '/work/shared/corpora';
 }
 
 /** The Theme Unit Test export split into its header, its published posts' items, and its footer. */
