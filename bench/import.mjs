@@ -41,8 +41,10 @@ function themeUnitTest(root) {
   const items = xml
     .slice(first, last)
     .split(/(?<=<\/item>)\s*/)
-    .filter((item) => item.includes('<wp:post_type><![CDATA[post]]></wp:post_type>') && item.includes('<wp:status><![CDATA[publish]]></wp:status>'))
-    .filter((item) => !/<wp:post_password><!\[CDATA\[[^\]]/.test(item));
+    // WordPress writes these with CDATA or without.
+    .filter((item) => /<wp:post_type>(?:<!\[CDATA\[)?post(?:\]\]>)?<\/wp:post_type>/.test(item))
+    .filter((item) => /<wp:status>(?:<!\[CDATA\[)?publish(?:\]\]>)?<\/wp:status>/.test(item))
+    .filter((item) => !/<wp:post_password>(?:<!\[CDATA\[)?[^<\]]/.test(item));
   return { header: xml.slice(0, first), items, footer: xml.slice(last) };
 }
 
@@ -54,7 +56,7 @@ function writeExport(root, file, posts) {
   for (let n = 1; n <= posts; n++) {
     const item = items[(n - 1) % items.length]
       .replace(/<wp:post_id>\d+<\/wp:post_id>/, `<wp:post_id>${n}</wp:post_id>`)
-      .replace(/<wp:post_name><!\[CDATA\[([^\]]*)\]\]><\/wp:post_name>/, (_, slug) => `<wp:post_name><![CDATA[${slug || 'post'}-${n}]]></wp:post_name>`)
+      .replace(/<wp:post_name>(?:<!\[CDATA\[)?([^\]<]*)(?:\]\]>)?<\/wp:post_name>/, (_, slug) => `<wp:post_name><![CDATA[${slug || 'post'}-${n}]]></wp:post_name>`)
       .replace(/<title>([\s\S]*?)<\/title>/, (_, title) => `<title>${title.replace(/\]\]>$/, ` ${n}]]>`)}</title>`)
       .replace(/<wp:comment_id>\d+<\/wp:comment_id>/g, () => `<wp:comment_id>${++commentId}</wp:comment_id>`)
       .replace(/<wp:comment_parent>\d+<\/wp:comment_parent>/g, '<wp:comment_parent>0</wp:comment_parent>')
@@ -113,7 +115,7 @@ async function apiOnce({ targetDir, databaseUrl, redisUrl, posts, root }) {
       password: 'a long enough password',
     });
     const bodies = items.map((item) => ({
-      title: (item.match(/<title><!\[CDATA\[([\s\S]*?)\]\]><\/title>/) ?? item.match(/<title>([\s\S]*?)<\/title>/))[1],
+      title: (item.match(/<title><!\[CDATA\[([\s\S]*?)\]\]><\/title>/) ?? item.match(/<title>([\s\S]*?)<\/title>/))?.[1] || 'Untitled',
       html: item.match(/<content:encoded><!\[CDATA\[([\s\S]*?)\]\]><\/content:encoded>/)?.[1] ?? '',
     }));
     const started = performance.now();
