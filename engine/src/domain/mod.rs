@@ -17,5 +17,5 @@ pub use field_violations::{FieldViolation, FieldViolations};
 pub use limits::*;
 pub use page_token::{Cursor, PageToken, page_size, skip};
 pub use slug::Slug;
-pub use text::{check_email, check_optional_url, check_text, parse_uuid};
+pub use text::{check_email, check_optional_url, check_text, name_key, parse_uuid};
 pub use time::{from_timestamp, timestamp};

@@ -1,5 +1,12 @@
 //! Checks for free-text fields, URLs, emails and ids.
 
+/// How names compare when case does not matter (a tag is its name in any
+/// case): Unicode lower case, the same on every database whatever its
+/// collation.
+pub fn name_key(name: &str) -> String {
+    name.trim().to_lowercase()
+}
+
 /// Checks a text's length in characters; `required` also rejects blank text.
 pub fn check_text(value: &str, required: bool, max: usize) -> Result<(), String> {
     if required && value.trim().is_empty() {

@@ -8,7 +8,7 @@ use super::update_mask::UpdateMask;
 use crate::content::PostEdit;
 use crate::domain::{
     ALT_TEXT_MAX, DESCRIPTION_MAX, FieldViolations, MARKDOWN_MAX_BYTES, Slug, TAG_NAME_MAX,
-    TAGS_PER_POST_MAX, TITLE_MAX, URL_MAX, check_optional_url, check_text, parse_uuid,
+    TAGS_PER_POST_MAX, TITLE_MAX, URL_MAX, check_optional_url, check_text, name_key, parse_uuid,
 };
 
 /// The paths an update mask may name.
@@ -165,9 +165,9 @@ pub fn parse_tags(
         }
         // A tag is its name in any case: "Rust" twice is one tag. Two names
         // deriving one slug stay two tags (the store numbers the second slug).
-        let key = name.to_lowercase();
+        let key = name_key(name);
         match Slug::derive(name) {
-            Some(_) if parsed.iter().any(|(_, known)| known.to_lowercase() == key) => {}
+            Some(_) if parsed.iter().any(|(_, known)| name_key(known) == key) => {}
             Some(slug) => parsed.push((slug.into_string(), name.to_owned())),
             None => {
                 violations.add(field, "must contain at least one letter or digit");

@@ -12,7 +12,8 @@ use crate::auth::{Authenticator, Caller, policy};
 use crate::cache::{CacheKey, Loaded, ReadCache};
 use crate::changes::record;
 use crate::domain::{
-    DESCRIPTION_MAX, Etag, FieldViolations, PageToken, Slug, TAG_NAME_MAX, check_text, page_size,
+    DESCRIPTION_MAX, Etag, FieldViolations, PageToken, Slug, TAG_NAME_MAX, check_text, name_key,
+    page_size,
 };
 use crate::store::changes;
 use crate::store::{Store, StoreError, tags};
@@ -123,7 +124,7 @@ impl TagApi {
         let mut conn = self.store.acquire().await?;
         let mut rows = tags::list(&mut conn, only_used, after, limit + 1).await?;
         let next_page_token = PageToken::next_page(&mut rows, limit, &fingerprint, |last| {
-            vec![last.name.to_lowercase(), last.slug.clone()]
+            vec![name_key(&last.name), last.slug.clone()]
         });
         Ok(v1::ListTagsResponse {
             tags: rows.into_iter().map(mapping::tag).collect(),

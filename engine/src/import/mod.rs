@@ -35,7 +35,7 @@ use crate::content::ContentError;
 use crate::content::posts::{self as content_posts, Target};
 use crate::domain::{
     ALT_TEXT_MAX, BIO_MAX, COMMENT_BODY_MAX, COMMENTER_NAME_MAX, DESCRIPTION_MAX, DISPLAY_NAME_MAX,
-    EMAIL_MAX, FieldViolations, Slug, TAG_NAME_MAX, TAGS_PER_POST_MAX, TITLE_MAX,
+    EMAIL_MAX, FieldViolations, Slug, TAG_NAME_MAX, TAGS_PER_POST_MAX, TITLE_MAX, name_key,
 };
 use crate::grpc::post_fields;
 use crate::store::authors::{self, AuthorProfile};
@@ -255,9 +255,7 @@ impl<'a> Importer<'a> {
         }
         let mut tags: Vec<String> = Vec::new();
         for name in &entry.tags {
-            let repeated = tags
-                .iter()
-                .any(|tag| tag.to_lowercase() == name.trim().to_lowercase());
+            let repeated = tags.iter().any(|tag| name_key(tag) == name_key(name));
             if repeated || name.trim().is_empty() {
                 continue;
             }

@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{FromRow, PgConnection};
 
 use super::{StoreError, taken_if_unique};
-use crate::domain::Slug;
+use crate::domain::{Slug, name_key};
 
 /// A tag with its count of published posts.
 #[derive(Debug, Clone, FromRow)]
@@ -19,7 +19,7 @@ pub struct TagRecord {
 }
 
 const SELECT: &str =
-    "SELECT t.slug, t.name, t.description, t.version, t.create_time, t.update_time,
+    "SELECT t.slug, t.name, t.name_key, t.description, t.version, t.create_time, t.update_time,
         (SELECT count(*) FROM post_tags pt JOIN posts p ON p.id = pt.post_id
           WHERE pt.tag_slug = t.slug AND p.status = 3 AND p.kind = 1) AS post_count
     FROM tags t ";
@@ -34,7 +34,7 @@ pub async fn get(conn: &mut PgConnection, slug: &str) -> Result<TagRecord, Store
         .await?)
 }
 
-/// Lists tags by name after the keyset position `after` (lower-case name, slug).
+/// Lists tags by name after the keyset position `after` (`name_key`, slug).
 #[tracing::instrument(name = "db.tags.list", level = "debug", skip_all, fields(db.system = "postgresql", otel.kind = "client"))]
 pub async fn list(
     conn: &mut PgConnection,
@@ -44,8 +44,8 @@ pub async fn list(
 ) -> Result<Vec<TagRecord>, StoreError> {
     let sql = format!(
         "SELECT * FROM ({SELECT}) t
-         WHERE (NOT $1 OR t.post_count > 0) AND ($2::text IS NULL OR (lower(t.name), t.slug) > ($2, $3))
-         ORDER BY lower(t.name), t.slug LIMIT $4"
+         WHERE (NOT $1 OR t.post_count > 0) AND ($2::text IS NULL OR (t.name_key, t.slug) > ($2, $3))
+         ORDER BY t.name_key, t.slug LIMIT $4"
     );
     Ok(sqlx::query_as::<_, TagRecord>(&sql)
         .bind(only_used)
@@ -83,11 +83,12 @@ pub async fn insert(
             break;
         };
         let inserted: Option<String> = sqlx::query_scalar(
-            "INSERT INTO tags (slug, name, description) VALUES ($1, $2, $3)
+            "INSERT INTO tags (slug, name, name_key, description) VALUES ($1, $2, $3, $4)
              ON CONFLICT DO NOTHING RETURNING slug",
         )
         .bind(free)
         .bind(name)
+        .bind(name_key(name))
         .bind(description)
         .fetch_optional(&mut *conn)
         .await?;
@@ -114,26 +115,29 @@ pub async fn ensure(
     }
     let (slugs, names): (Vec<&str>, Vec<&str>) =
         tags.iter().map(|(s, n)| (s.as_str(), n.as_str())).unzip();
+    let keys: Vec<String> = names.iter().map(|name| name_key(name)).collect();
     // New names whose first-choice slug is free, all at once; the rest below.
     sqlx::query(
-        "INSERT INTO tags (slug, name) SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT DO NOTHING",
+        "INSERT INTO tags (slug, name, name_key)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) ON CONFLICT DO NOTHING",
     )
     .bind(&slugs)
     .bind(&names)
+    .bind(&keys)
     .execute(&mut *conn)
     .await?;
-    // (name asked for, slug, name stored): the database's lower() is the rule.
-    let stored: Vec<(String, String, String)> = sqlx::query_as(
-        "SELECT n, t.slug, t.name FROM unnest($1::text[]) n JOIN tags t ON lower(t.name) = lower(n)",
-    )
-    .bind(&names)
-    .fetch_all(&mut *conn)
-    .await?;
+    // (key, slug, name stored).
+    let stored: Vec<(String, String, String)> =
+        sqlx::query_as("SELECT name_key, slug, name FROM tags WHERE name_key = ANY($1)")
+            .bind(&keys)
+            .fetch_all(&mut *conn)
+            .await?;
     let mut resolved: Vec<(String, String)> = Vec::with_capacity(tags.len());
     for (slug, name) in tags {
+        let key = name_key(name);
         let found = stored
             .iter()
-            .find(|(asked, _, _)| asked == name)
+            .find(|(stored_key, _, _)| *stored_key == key)
             .map(|(_, slug, name)| (slug.clone(), name.clone()));
         let tag = match found {
             Some(tag) => tag,
@@ -160,8 +164,8 @@ async fn create_or_find(
         Ok(slug) => Ok((slug, name.to_owned())),
         Err(StoreError::Taken { .. }) => {
             // None: every numbered slug is held by other names.
-            sqlx::query_as("SELECT slug, name FROM tags WHERE lower(name) = lower($1)")
-                .bind(name)
+            sqlx::query_as("SELECT slug, name FROM tags WHERE name_key = $1")
+                .bind(name_key(name))
                 .fetch_optional(conn)
                 .await?
                 .ok_or(StoreError::Taken { field: "tag.name" })
@@ -173,8 +177,8 @@ async fn create_or_find(
 /// The slug of the tag named `name` (in any case), if there is one.
 async fn slug_named(conn: &mut PgConnection, name: &str) -> Result<Option<String>, StoreError> {
     Ok(
-        sqlx::query_scalar("SELECT slug FROM tags WHERE lower(name) = lower($1)")
-            .bind(name)
+        sqlx::query_scalar("SELECT slug FROM tags WHERE name_key = $1")
+            .bind(name_key(name))
             .fetch_optional(conn)
             .await?,
     )
@@ -199,11 +203,13 @@ pub async fn update(
     description: &str,
 ) -> Result<(), StoreError> {
     sqlx::query(
-        "UPDATE tags SET name = $2, description = $3, version = version + 1, update_time = now() WHERE slug = $1",
+        "UPDATE tags SET name = $2, name_key = $4, description = $3, version = version + 1, update_time = now()
+         WHERE slug = $1",
     )
     .bind(slug)
     .bind(name)
     .bind(description)
+    .bind(name_key(name))
     .execute(conn)
     .await
     .map_err(|error| taken_if_unique(error, "tags_name_key", "tag.name"))?;

@@ -70,6 +70,11 @@ async fn drop_stale_databases(admin: &mut sqlx::PgConnection) {
 
 /// A fresh, empty database; returns its URL.
 pub async fn fresh_database() -> String {
+    fresh_database_with("").await
+}
+
+/// A fresh, empty database created with `options` (`LC_CTYPE 'C' …`).
+pub async fn fresh_database_with(options: &str) -> String {
     let admin_url = admin_url();
     let mut admin = sqlx::PgConnection::connect(&admin_url)
         .await
@@ -86,7 +91,7 @@ pub async fn fresh_database() -> String {
         std::process::id(),
         COUNTER.fetch_add(1, Ordering::Relaxed)
     );
-    sqlx::query(&format!("CREATE DATABASE \"{name}\""))
+    sqlx::query(&format!("CREATE DATABASE \"{name}\" {options}"))
         .execute(&mut admin)
         .await
         .expect("create test database");
