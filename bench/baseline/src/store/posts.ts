@@ -258,10 +258,12 @@ export async function insert(db: Queryable, post: NewPost): Promise<void> {
   if (post.tags.length > 0) {
     const slugs = post.tags.map(([slug]) => slug);
     const names = post.tags.map(([, name]) => name);
+    // name_key: the engine's domain::name_key (Unicode lower case).
+    const keys = names.map((name) => name.trim().toLowerCase());
     await db.query({
       name: 'upsert-tags',
-      text: 'INSERT INTO tags (slug, name) SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT (slug) DO NOTHING',
-      values: [slugs, names],
+      text: 'INSERT INTO tags (slug, name, name_key) SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) ON CONFLICT DO NOTHING',
+      values: [slugs, names, keys],
     });
     await db.query({
       name: 'insert-post-tags',
