@@ -114,9 +114,7 @@ fn entry_of(
             } else {
                 "is for members only"
             };
-            report.warnings.push(format!(
-                "{label} {why}: imported as a draft (Quire shows published posts to everyone)"
-            ));
+            report.drafted(&label, why);
             None
         }
         _ => None,

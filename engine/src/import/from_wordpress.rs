@@ -104,9 +104,7 @@ fn entry_of(
         } else {
             "is private"
         };
-        report.warnings.push(format!(
-            "{label} {why}: imported as a draft (Quire shows published posts to everyone)"
-        ));
+        report.drafted(&label, why);
     }
     let (approved, left_out): (Vec<_>, Vec<_>) = post
         .comments

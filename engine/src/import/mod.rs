@@ -81,6 +81,14 @@ impl Report {
     fn leave_out(&mut self, why: impl Into<String>) {
         *self.left_out.entry(why.into()).or_default() += 1;
     }
+
+    /// Warns that `item`, published where it came from but not to everyone
+    /// (`why`), is imported as a draft.
+    fn drafted(&mut self, item: &str, why: &str) {
+        self.warnings.push(format!(
+            "{item} {why}: imported as a draft (Quire shows published posts to everyone)"
+        ));
+    }
 }
 
 impl fmt::Display for Report {

@@ -21,6 +21,7 @@ use lol_html::html_content::{ContentType, Element};
 use lol_html::{RewriteStrSettings, element, rewrite_str};
 
 use super::html_text::LINE_BREAKING;
+use super::pictures::escape_attribute;
 use super::sanitize;
 
 /// Elements this module rewrites: when none occurs, the HTML is left as it is
@@ -144,18 +145,11 @@ fn replace_with_link(el: &mut Element, kind: &str, attribute: &str) {
     };
     let link = format!(
         "<a href=\"{}\">{}: {}</a>",
-        escape(&url),
+        escape_attribute(&url),
         kind,
-        escape(shown.trim())
+        escape_attribute(shown.trim())
     );
     el.replace(&link, ContentType::Html);
-}
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('"', "&quot;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
 }
 
 /// Whether `html` has a start tag whose (lower-cased) name `wanted` accepts:

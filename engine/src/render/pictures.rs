@@ -204,7 +204,8 @@ fn picture(image: &LibraryImage, alt: &str, loading: Loading) -> String {
     html
 }
 
-fn escape_attribute(value: &str) -> String {
+/// `value` escaped for an attribute (or text) of HTML written here.
+pub(super) fn escape_attribute(value: &str) -> String {
     value
         .replace('&', "&amp;")
         .replace('"', "&quot;")
